@@ -1,0 +1,332 @@
+/*
+ * The verdict, in the order SPEC "Allowlist semantics" gives it: the
+ * client, the shape of the host, then the rules in config order.  A name
+ * is first matched against patterns alone (no lookup); only if some rule
+ * could allow it does the caller resolve it and ask again for each
+ * address, so names no rule can allow never reach the resolver.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "acl.h"
+
+static struct acl *acl_live;
+
+/* Host as the client wrote it, IPv6 without brackets.  -1: malformed. */
+int
+acl_parse_host(const char *host, size_t len, struct acl_dest *d)
+{
+	char	 buf[ADDR_STRLEN];
+	int	 n;
+
+	memset(d, 0, sizeof(*d));
+	if (memchr(host, ':', len) != NULL) {
+		if (len >= sizeof(buf))
+			return -1;
+		memcpy(buf, host, len);
+		buf[len] = '\0';
+		if (addr_parse(buf, &d->addr) == -1)
+			return -1;
+		d->is_addr = 1;
+		return 0;
+	}
+	if (addr_is_v4_attempt(host, len)) {
+		if (addr_parse_v4(host, len, &d->addr) == -1)
+			return -1;
+		d->is_addr = 1;
+		return 0;
+	}
+	if ((n = name_normalise(host, len, d->name)) == -1)
+		return -1;
+	d->namelen = (size_t)n;
+	return 0;
+}
+
+void
+acl_query_init(struct acl_query *q, const struct addr *client,
+    const char *user, const char *host, size_t len, uint16_t port)
+{
+	memset(q, 0, sizeof(*q));
+	q->client = client;
+	q->user = user;
+	q->port = port;
+	q->dest_ok = acl_parse_host(host, len, &q->dest) == 0;
+}
+
+struct acl *
+acl_new(struct policy *policy, struct entries **lists)
+{
+	struct acl *acl;
+
+	if ((acl = calloc(1, sizeof(*acl))) == NULL)
+		return NULL;
+	acl->lists = calloc(policy->nlists ? policy->nlists : 1,
+	    sizeof(*acl->lists));
+	if (acl->lists == NULL) {
+		free(acl);
+		return NULL;
+	}
+	for (size_t i = 0; i < policy->nlists; i++) {
+		if ((acl->lists[i] = lists ? lists[i] : NULL) != NULL)
+			entries_ref(acl->lists[i]);
+	}
+	policy_ref(policy);
+	acl->policy = policy;
+	acl->refs = 1;
+	return acl;
+}
+
+void
+acl_ref(struct acl *acl)
+{
+	acl->refs++;
+}
+
+void
+acl_unref(struct acl *acl)
+{
+	if (acl == NULL || --acl->refs > 0)
+		return;
+	for (size_t i = 0; i < acl->policy->nlists; i++)
+		entries_unref(acl->lists[i]);
+	free(acl->lists);
+	policy_unref(acl->policy);
+	free(acl);
+}
+
+/* Makes acl the one new connections are checked against; takes a ref. */
+void
+acl_publish(struct acl *acl)
+{
+	struct acl *old = acl_live;
+
+	acl_ref(acl);
+	acl_live = acl;
+	acl_unref(old);
+}
+
+struct acl *
+acl_current(void)
+{
+	return acl_live;
+}
+
+static int
+rule_applies(const struct acl_rule *r, const struct acl_query *q)
+{
+	if (!portset_has(&r->ports, q->port))
+		return 0;
+	if (q->client != NULL && r->clients != NULL &&
+	    !cidrset_lookup(r->clients, q->client, NULL))
+		return 0;
+	if (q->user != NULL && r->users != NULL) {
+		for (size_t i = 0; i < r->nusers; i++)
+			if (strcmp(r->users[i], q->user) == 0)
+				return 1;
+		return 0;
+	}
+	return 1;
+}
+
+static void
+verdict_allow(struct acl_verdict *v, const struct acl_rule *r,
+    const char *list)
+{
+	v->result = ACL_ALLOW;
+	v->reason = REASON_NONE;
+	v->rule = r;
+	v->list = list;
+}
+
+static int
+rule_match_name(const struct acl *acl, const struct acl_rule *r,
+    const struct acl_dest *d, struct acl_verdict *v)
+{
+	struct name_match	 m;
+	const char		*list = NULL;
+	int			 found;
+
+	found = nameset_lookup(r->own->names, d->name, d->namelen, &m);
+	for (size_t i = 0; !found && i < r->nlists; i++) {
+		const struct entries *e = acl->lists[r->lists[i]];
+
+		if (e != NULL && nameset_lookup(e->names, d->name,
+		    d->namelen, &m)) {
+			found = 1;
+			list = acl->policy->lists[r->lists[i]];
+		}
+	}
+	if (found && v != NULL) {
+		v->rule = r;
+		v->list = list;
+		name_format_pattern(m.base, m.how, v->entry, sizeof(v->entry));
+	}
+	return found;
+}
+
+static int
+rule_match_addr(const struct acl *acl, const struct acl_rule *r,
+    const struct addr *a, struct acl_verdict *v)
+{
+	struct cidr	 c;
+	const char	*list = NULL;
+	int		 found;
+
+	found = cidrset_lookup(r->own->nets, a, &c);
+	for (size_t i = 0; !found && i < r->nlists; i++) {
+		const struct entries *e = acl->lists[r->lists[i]];
+
+		if (e != NULL && cidrset_lookup(e->nets, a, &c)) {
+			found = 1;
+			list = acl->policy->lists[r->lists[i]];
+		}
+	}
+	if (found && v != NULL) {
+		v->rule = r;
+		v->list = list;
+		cidr_format(&c, v->entry, sizeof(v->entry));
+	}
+	return found;
+}
+
+static int
+in_set(const struct cidrset *set, const struct addr *a,
+    const struct addr *embedded)
+{
+	if (set == NULL)
+		return 0;
+	return cidrset_lookup(set, a, NULL) ||
+	    (embedded != NULL && cidrset_lookup(set, embedded, NULL));
+}
+
+/*
+ * The denied ranges for an address connected to under rule r.  Nothing
+ * lifts [acl] deny; the private ranges give way to allow_private and to
+ * the rule's own config nets, never to entries of a fetched list.
+ */
+static enum reason
+addr_refused(const struct acl *acl, const struct acl_rule *r,
+    const struct addr *a)
+{
+	const struct policy	*p = acl->policy;
+	struct addr		 v4;
+	const struct addr	*emb = addr_embedded_v4(a, &v4) ? &v4 : NULL;
+
+	if (in_set(p->deny, a, emb))
+		return REASON_DENIED_ADDRESS;
+	if (!in_set(p->private, a, emb))
+		return REASON_NONE;
+	if (r->allow_private || in_set(r->own->nets, a, emb))
+		return REASON_NONE;
+	return REASON_PRIVATE_ADDRESS;
+}
+
+static enum reason
+worse(enum reason a, enum reason b)
+{
+	static const enum reason order[] = {
+		REASON_DENIED_ADDRESS, REASON_PRIVATE_ADDRESS,
+		REASON_NOT_ALLOWED
+	};
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (a == order[i] || b == order[i])
+			return order[i];
+	return a;
+}
+
+/*
+ * Connecting to address a for query q: the first rule that matches (by
+ * name pattern when names is set, else by its IP entries, which a
+ * resolve = yes rule also uses for names) and whose denied ranges let a
+ * through decides.
+ */
+static void
+match_addr(const struct acl *acl, const struct acl_query *q,
+    const struct addr *a, int names, struct acl_verdict *v)
+{
+	const struct policy	*p = acl->policy;
+	enum reason		 why = REASON_NOT_ALLOWED, r;
+
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct acl_rule *rule = &p->rules[i];
+
+		if (!rule_applies(rule, q))
+			continue;
+		if (!(names && rule_match_name(acl, rule, &q->dest, v)) &&
+		    !((!names || rule->resolve) &&
+		    rule_match_addr(acl, rule, a, v)))
+			continue;
+		if ((r = addr_refused(acl, rule, a)) == REASON_NONE) {
+			verdict_allow(v, rule, v->list);
+			return;
+		}
+		why = worse(why, r);
+	}
+	memset(v, 0, sizeof(*v));
+	v->result = ACL_DENY;
+	v->reason = why;
+}
+
+static void
+verdict_deny(struct acl_verdict *v, enum reason why)
+{
+	memset(v, 0, sizeof(*v));
+	v->result = ACL_DENY;
+	v->reason = why;
+}
+
+/*
+ * The first check of a request.  An IP literal is decided here; a name
+ * ends in ACL_RESOLVE when some rule matches it by pattern or may match
+ * it through resolve = yes, and then every address it resolves to goes
+ * through acl_check_addr().
+ */
+void
+acl_check(const struct acl *acl, const struct acl_query *q,
+    struct acl_verdict *v)
+{
+	const struct policy	*p = acl->policy;
+	int			 resolvable = 0;
+
+	memset(v, 0, sizeof(*v));
+	if (q->client != NULL && p->clients != NULL &&
+	    !cidrset_lookup(p->clients, q->client, NULL)) {
+		verdict_deny(v, REASON_CLIENT_NOT_ALLOWED);
+		return;
+	}
+	if (!q->dest_ok || q->port == 0) {
+		verdict_deny(v, REASON_BAD_REQUEST);
+		return;
+	}
+	if (q->dest.is_addr) {
+		match_addr(acl, q, &q->dest.addr, 0, v);
+		return;
+	}
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct acl_rule *rule = &p->rules[i];
+
+		if (!rule_applies(rule, q))
+			continue;
+		if (rule_match_name(acl, rule, &q->dest, v)) {
+			v->result = ACL_RESOLVE;
+			return;
+		}
+		resolvable |= rule->resolve;
+	}
+	if (resolvable) {
+		memset(v, 0, sizeof(*v));
+		v->result = ACL_RESOLVE;
+		return;
+	}
+	verdict_deny(v, REASON_NOT_ALLOWED);
+}
+
+/* The verdict for connecting a name query to one resolved address. */
+void
+acl_check_addr(const struct acl *acl, const struct acl_query *q,
+    const struct addr *a, struct acl_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	match_addr(acl, q, a, !q->dest.is_addr, v);
+}

@@ -1,0 +1,194 @@
+/*
+ * Address parsing is strict on purpose: inet_aton() accepts "127.1",
+ * "0x7f.1" and "2130706433", and a filter that disagrees with the
+ * resolver about what an address means is a filter that can be walked
+ * around.  Only the canonical dotted quad is an IPv4 address.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <string.h>
+
+#include "addr.h"
+
+static const uint8_t v4_mapped_prefix[12] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+};
+
+static void
+addr_normalise(struct addr *a)
+{
+	if (a->family == ADDR_V6 &&
+	    memcmp(a->b, v4_mapped_prefix, sizeof(v4_mapped_prefix)) == 0) {
+		memmove(a->b, a->b + 12, 4);
+		memset(a->b + 4, 0, 12);
+		a->family = ADDR_V4;
+	}
+}
+
+/* Four decimal parts 0-255, no leading zeros, nothing else. */
+int
+addr_parse_v4(const char *s, size_t len, struct addr *out)
+{
+	size_t	 i = 0;
+	int	 part;
+
+	memset(out, 0, sizeof(*out));
+	out->family = ADDR_V4;
+	for (part = 0; part < 4; part++) {
+		unsigned	 v = 0;
+		size_t		 start = i;
+
+		if (part > 0) {
+			if (i >= len || s[i] != '.')
+				return -1;
+			start = ++i;
+		}
+		while (i < len && isdigit((unsigned char)s[i]) && i - start < 3)
+			v = v * 10 + (unsigned)(s[i++] - '0');
+		if (i == start || v > 255)
+			return -1;
+		if (s[start] == '0' && i - start > 1)
+			return -1;
+		out->b[part] = (uint8_t)v;
+	}
+	return i == len ? 0 : -1;
+}
+
+/*
+ * A host whose last label is all digits, or "0x" and hex digits, is
+ * something a resolver library would turn into an IPv4 address.
+ */
+int
+addr_is_v4_attempt(const char *s, size_t len)
+{
+	size_t	 start = len, i;
+
+	while (start > 0 && s[start - 1] != '.')
+		start--;
+	if (start == len)
+		return 0;
+	if (len - start >= 2 && s[start] == '0' &&
+	    (s[start + 1] == 'x' || s[start + 1] == 'X')) {
+		for (i = start + 2; i < len; i++)
+			if (!isxdigit((unsigned char)s[i]))
+				return 0;
+		return 1;
+	}
+	for (i = start; i < len; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* An IPv4 dotted quad or an IPv6 address without brackets or zone. */
+int
+addr_parse(const char *s, struct addr *out)
+{
+	struct in6_addr	 in6;
+
+	memset(out, 0, sizeof(*out));
+	if (strchr(s, ':') == NULL)
+		return addr_parse_v4(s, strlen(s), out);
+	if (inet_pton(AF_INET6, s, &in6) != 1)
+		return -1;
+	out->family = ADDR_V6;
+	memcpy(out->b, &in6, 16);
+	addr_normalise(out);
+	return 0;
+}
+
+void
+addr_format(const struct addr *a, char *buf, size_t size)
+{
+	if (inet_ntop(a->family == ADDR_V4 ? AF_INET : AF_INET6, a->b, buf,
+	    (socklen_t)size) == NULL && size > 0)
+		buf[0] = '\0';
+}
+
+int
+addr_from_sockaddr(const struct sockaddr *sa, struct addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)sa;
+
+		out->family = ADDR_V4;
+		memcpy(out->b, &sin->sin_addr, 4);
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)sa;
+
+		out->family = ADDR_V6;
+		memcpy(out->b, &sin6->sin6_addr, 16);
+		addr_normalise(out);
+		return 0;
+	}
+	return -1;
+}
+
+/* Fills a sockaddr_in or sockaddr_in6; returns its length or -1. */
+int
+addr_to_sockaddr(const struct addr *a, uint16_t port, void *buf, size_t size)
+{
+	if (a->family == ADDR_V4) {
+		struct sockaddr_in sin;
+
+		if (size < sizeof(sin))
+			return -1;
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons(port);
+		memcpy(&sin.sin_addr, a->b, 4);
+		memcpy(buf, &sin, sizeof(sin));
+		return (int)sizeof(sin);
+	} else {
+		struct sockaddr_in6 sin6;
+
+		if (size < sizeof(sin6))
+			return -1;
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons(port);
+		memcpy(&sin6.sin6_addr, a->b, 16);
+		memcpy(buf, &sin6, sizeof(sin6));
+		return (int)sizeof(sin6);
+	}
+}
+
+/*
+ * The IPv4 address carried inside NAT64 (64:ff9b::/96), 6to4
+ * (2002::/16) and Teredo (2001::/32, the server in bits 32-63)
+ * addresses: the denied ranges apply to it too.
+ */
+int
+addr_embedded_v4(const struct addr *a, struct addr *out)
+{
+	static const uint8_t nat64[12] = { 0, 0x64, 0xff, 0x9b };
+	const uint8_t	*src = NULL;
+
+	if (a->family != ADDR_V6)
+		return 0;
+	if (memcmp(a->b, nat64, sizeof(nat64)) == 0)
+		src = a->b + 12;
+	else if (a->b[0] == 0x20 && a->b[1] == 0x02)
+		src = a->b + 2;
+	else if (a->b[0] == 0x20 && a->b[1] == 0x01 && a->b[2] == 0 &&
+	    a->b[3] == 0)
+		src = a->b + 4;
+	if (src == NULL)
+		return 0;
+	memset(out, 0, sizeof(*out));
+	out->family = ADDR_V4;
+	memcpy(out->b, src, 4);
+	return 1;
+}
+
+int
+addr_bits(const struct addr *a)
+{
+	return a->family == ADDR_V4 ? 32 : 128;
+}

@@ -1,0 +1,443 @@
+/*
+ * The CIDRs are flattened into sorted, disjoint intervals of the address
+ * space, each labelled with the prefix length of the innermost CIDR that
+ * covers it (0 for none).  The matching CIDR is then the looked-up
+ * address masked to that length, so no per-entry record is kept: an
+ * interval costs 5 bytes for IPv4 and 17 for IPv6.  A direct index on
+ * the address bits just after the set's common prefix narrows the
+ * binary search to a bucket of about one interval, which keeps a lookup
+ * among a million CIDRs close to a lookup among ten.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cidrset.h"
+
+struct u128 {
+	uint64_t	hi, lo;
+};
+
+struct span {
+	struct u128	start, end;
+	uint8_t		len;
+	uint8_t		v4;
+};
+
+struct table {
+	int		 v4;		/* starts in s32, else in s128 */
+	size_t		 n;
+	uint32_t	*s32;
+	struct u128	*s128;
+	uint8_t		*val;		/* prefix length + 1; 0 = none */
+	int		 cp;		/* bits common to every start */
+	int		 bits;		/* index width */
+	uint32_t	*index;		/* 2^bits + 1 bucket offsets */
+	size_t		 cap;
+};
+
+struct cidrset {
+	struct span	*in;		/* before build */
+	size_t		 nin, capin;
+	size_t		 count;		/* distinct CIDRs */
+	struct table	 t4, t6;
+};
+
+static int
+u128_cmp(struct u128 a, struct u128 b)
+{
+	if (a.hi != b.hi)
+		return a.hi < b.hi ? -1 : 1;
+	if (a.lo != b.lo)
+		return a.lo < b.lo ? -1 : 1;
+	return 0;
+}
+
+static struct u128
+u128_shl(struct u128 a, int n)
+{
+	struct u128 r;
+
+	if (n == 0)
+		return a;
+	if (n >= 128)
+		return (struct u128){ 0, 0 };
+	if (n >= 64) {
+		r.hi = a.lo << (n - 64);
+		r.lo = 0;
+	} else {
+		r.hi = (a.hi << n) | (a.lo >> (64 - n));
+		r.lo = a.lo << n;
+	}
+	return r;
+}
+
+/* The top n bits of a, n in 1..32. */
+static uint32_t
+u128_top(struct u128 a, int n)
+{
+	return (uint32_t)(a.hi >> (64 - n));
+}
+
+static struct u128
+addr_key(const struct addr *a)
+{
+	struct u128 k = { 0, 0 };
+
+	if (a->family == ADDR_V4) {
+		k.lo = (uint64_t)a->b[0] << 24 | (uint64_t)a->b[1] << 16 |
+		    (uint64_t)a->b[2] << 8 | a->b[3];
+		return k;
+	}
+	for (int i = 0; i < 8; i++) {
+		k.hi = k.hi << 8 | a->b[i];
+		k.lo = k.lo << 8 | a->b[i + 8];
+	}
+	return k;
+}
+
+static struct span
+span_of(const struct cidr *c)
+{
+	struct span	 s;
+	int		 host = addr_bits(&c->net) - c->len;
+
+	s.start = addr_key(&c->net);
+	s.end = s.start;
+	if (host >= 64) {
+		s.end.lo = ~0ULL;
+		s.end.hi |= host == 128 ? ~0ULL : (1ULL << (host - 64)) - 1;
+	} else if (host > 0)
+		s.end.lo |= (1ULL << host) - 1;
+	s.len = c->len;
+	return s;
+}
+
+struct cidrset *
+cidrset_new(void)
+{
+	return calloc(1, sizeof(struct cidrset));
+}
+
+int
+cidrset_add(struct cidrset *set, const struct cidr *c)
+{
+	struct span	*s;
+
+	if (set->nin == set->capin) {
+		size_t cap = set->capin ? set->capin * 2 : 16;
+
+		if ((s = realloc(set->in, cap * sizeof(*s))) == NULL)
+			return -1;
+		set->in = s;
+		set->capin = cap;
+	}
+	set->in[set->nin] = span_of(c);
+	/* IPv4 spans live in the low 32 bits; keep them apart from IPv6. */
+	set->in[set->nin].v4 = c->net.family == ADDR_V4;
+	set->nin++;
+	return 0;
+}
+
+static int
+span_cmp(const void *pa, const void *pb)
+{
+	const struct span *a = pa, *b = pb;
+	int c;
+
+	if (a->v4 != b->v4)
+		return a->v4 ? -1 : 1;
+	if ((c = u128_cmp(a->start, b->start)) != 0)
+		return c;
+	return (int)a->len - (int)b->len;	/* broader first */
+}
+
+static int
+table_grow(struct table *t)
+{
+	size_t	 cap = t->cap ? t->cap * 2 : 16;
+	void	*p;
+
+	if (t->v4) {
+		if ((p = realloc(t->s32, cap * sizeof(*t->s32))) == NULL)
+			return -1;
+		t->s32 = p;
+	} else {
+		if ((p = realloc(t->s128, cap * sizeof(*t->s128))) == NULL)
+			return -1;
+		t->s128 = p;
+	}
+	if ((p = realloc(t->val, cap)) == NULL)
+		return -1;
+	t->val = p;
+	t->cap = cap;
+	return 0;
+}
+
+static struct u128
+table_start(const struct table *t, size_t i)
+{
+	if (t->v4)
+		return (struct u128){ 0, t->s32[i] };
+	return t->s128[i];
+}
+
+/* Appends the interval [pos, next start) with value val, merging. */
+static int
+table_emit(struct table *t, struct u128 pos, uint8_t val)
+{
+	if (t->n > 0 && u128_cmp(table_start(t, t->n - 1), pos) == 0) {
+		t->n--;		/* an empty interval: the new value wins */
+		if (t->n > 0 && t->val[t->n - 1] == val)
+			return 0;
+	} else if (t->n > 0 && t->val[t->n - 1] == val)
+		return 0;
+	if (t->n == 0 && val == 0)
+		return 0;
+	if (t->n == t->cap && table_grow(t) == -1)
+		return -1;
+	if (t->v4)
+		t->s32[t->n] = (uint32_t)pos.lo;
+	else
+		t->s128[t->n] = pos;
+	t->val[t->n] = val;
+	t->n++;
+	return 0;
+}
+
+static int
+span_is_last(struct u128 end, int v4)
+{
+	if (v4)
+		return end.lo == 0xffffffffULL;
+	return end.hi == ~0ULL && end.lo == ~0ULL;
+}
+
+static struct u128
+u128_inc(struct u128 a)
+{
+	a.lo++;
+	if (a.lo == 0)
+		a.hi++;
+	return a;
+}
+
+/*
+ * Sweeps the sorted spans with a stack of the CIDRs still open, so a
+ * nested CIDR splits its parent and the parent resumes after it.
+ */
+static int
+table_fill(struct table *t, const struct span *s, size_t n, size_t *count)
+{
+	struct span	 stack[129];
+	int		 depth = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && u128_cmp(s[i].start, s[i - 1].start) == 0 &&
+		    s[i].len == s[i - 1].len)
+			continue;	/* duplicate */
+		(*count)++;
+		while (depth > 0 && u128_cmp(stack[depth - 1].end,
+		    s[i].start) < 0) {
+			struct span top = stack[--depth];
+
+			if (span_is_last(top.end, t->v4))
+				continue;
+			if (table_emit(t, u128_inc(top.end), depth > 0 ?
+			    (uint8_t)(stack[depth - 1].len + 1) : 0) == -1)
+				return -1;
+		}
+		if (table_emit(t, s[i].start, (uint8_t)(s[i].len + 1))
+		    == -1)
+			return -1;
+		stack[depth++] = s[i];
+	}
+	while (depth > 0) {
+		struct span top = stack[--depth];
+
+		if (span_is_last(top.end, t->v4))
+			continue;
+		if (table_emit(t, u128_inc(top.end), depth > 0 ?
+		    (uint8_t)(stack[depth - 1].len + 1) : 0) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+common_prefix(struct u128 a, struct u128 b)
+{
+	uint64_t hi = a.hi ^ b.hi, lo = a.lo ^ b.lo;
+
+	if (hi != 0)
+		return __builtin_clzll(hi);
+	if (lo != 0)
+		return 64 + __builtin_clzll(lo);
+	return 128;
+}
+
+static int
+table_index(struct table *t)
+{
+	size_t	 buckets, i = 0;
+	int	 bits = 0;
+
+	if (t->n < 8)
+		return 0;
+	while (bits < 20 && ((size_t)1 << (bits + 1)) <= t->n)
+		bits++;
+	t->cp = common_prefix(table_start(t, 0), table_start(t, t->n - 1));
+	if (t->cp + bits > 128)
+		bits = 128 - t->cp;
+	if (bits == 0)
+		return 0;
+	t->bits = bits;
+	buckets = (size_t)1 << bits;
+	if ((t->index = malloc((buckets + 1) * sizeof(*t->index))) == NULL)
+		return -1;
+	for (size_t b = 0; b <= buckets; b++) {
+		while (i < t->n && u128_top(u128_shl(table_start(t, i), t->cp),
+		    bits) < b)
+			i++;
+		t->index[b] = (uint32_t)i;
+	}
+	return 0;
+}
+
+static int
+table_build(struct table *t, const struct span *s, size_t n, size_t *count)
+{
+	void	*p;
+
+	if (table_fill(t, s, n, count) == -1)
+		return -1;
+	/* Give back the slack of the doubling growth. */
+	if (t->n > 0 && t->n < t->cap) {
+		if (t->v4 && (p = realloc(t->s32, t->n * 4)) != NULL)
+			t->s32 = p;
+		if (!t->v4 && (p = realloc(t->s128, t->n * 16)) != NULL)
+			t->s128 = p;
+		if ((p = realloc(t->val, t->n)) != NULL)
+			t->val = p;
+		t->cap = t->n;
+	}
+	return table_index(t);
+}
+
+int
+cidrset_build(struct cidrset *set)
+{
+	size_t	 n4 = 0;
+	int	 rc;
+
+	if (set->nin > 0)
+		qsort(set->in, set->nin, sizeof(*set->in), span_cmp);
+	while (n4 < set->nin && set->in[n4].v4)
+		n4++;
+	set->t4.v4 = 1;
+	set->count = 0;
+	rc = table_build(&set->t4, set->in, n4, &set->count);
+	if (rc == 0)
+		rc = table_build(&set->t6, set->in + n4, set->nin - n4,
+		    &set->count);
+	free(set->in);
+	set->in = NULL;
+	set->nin = set->capin = 0;
+	return rc;
+}
+
+/* Index of the last interval starting at or before key, or -1. */
+static long
+table_find(const struct table *t, struct u128 key)
+{
+	size_t	 lo = 0, hi = t->n;
+
+	if (t->n == 0)
+		return -1;
+	if (t->index != NULL) {
+		struct u128	 first = table_start(t, 0);
+		struct u128	 k = u128_shl(key, t->cp);
+		int		 c;
+
+		/* Outside the common prefix: before or after everything. */
+		if (t->cp > 0 && common_prefix(first, key) < t->cp) {
+			c = u128_cmp(key, first);
+			return c < 0 ? -1 : (long)t->n - 1;
+		}
+		uint32_t b = u128_top(k, t->bits);
+		lo = t->index[b];
+		hi = t->index[b + 1];
+		if (lo == hi || u128_cmp(table_start(t, lo), key) > 0)
+			return (long)lo - 1;
+	}
+	/* Invariant: the answer lies in [lo, hi) or is lo - 1. */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (u128_cmp(table_start(t, mid), key) <= 0)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (u128_cmp(table_start(t, lo), key) > 0)
+		return (long)lo - 1;
+	return (long)lo;
+}
+
+int
+cidrset_lookup(const struct cidrset *set, const struct addr *a,
+    struct cidr *match)
+{
+	const struct table	*t = a->family == ADDR_V4 ? &set->t4 : &set->t6;
+	long			 i = table_find(t, addr_key(a));
+
+	if (i < 0 || t->val[i] == 0)
+		return 0;
+	if (match != NULL) {
+		/* The CIDR is the address with its host bits cleared. */
+		match->net = *a;
+		match->len = (uint8_t)(t->val[i] - 1);
+		for (int b = match->len; b < addr_bits(a); b++)
+			match->net.b[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+	}
+	return 1;
+}
+
+/* Distinct CIDRs once built; before, the CIDRs added so far. */
+size_t
+cidrset_count(const struct cidrset *set)
+{
+	return set->count + set->nin;
+}
+
+size_t
+cidrset_memory(const struct cidrset *set)
+{
+	size_t	 m = sizeof(*set);
+
+	m += set->t4.n * 5 + set->t6.n * 17;
+	if (set->t4.index != NULL)
+		m += (((size_t)1 << set->t4.bits) + 1) * 4;
+	if (set->t6.index != NULL)
+		m += (((size_t)1 << set->t6.bits) + 1) * 4;
+	return m;
+}
+
+static void
+table_free(struct table *t)
+{
+	free(t->s32);
+	free(t->s128);
+	free(t->val);
+	free(t->index);
+}
+
+void
+cidrset_free(struct cidrset *set)
+{
+	if (set == NULL)
+		return;
+	free(set->in);
+	table_free(&set->t4);
+	table_free(&set->t6);
+	free(set);
+}

@@ -1,0 +1,24 @@
+/* Why pinhole refused or ended a connection: the flow log's "reason". */
+#ifndef PINHOLE_REASON_H
+#define PINHOLE_REASON_H
+
+enum reason {
+	REASON_NONE,
+	REASON_NOT_ALLOWED,
+	REASON_PRIVATE_ADDRESS,
+	REASON_DENIED_ADDRESS,
+	REASON_CLIENT_NOT_ALLOWED,
+	REASON_BAD_REQUEST,
+	REASON_AUTH,
+	REASON_LIMIT,
+	REASON_DNS_ERROR,
+	REASON_CONNECT_FAILED,
+	REASON_TIMEOUT,
+	REASON_REVOKED,
+	REASON_IDLE_TIMEOUT,
+	REASON_SHUTDOWN
+};
+
+const char	*reason_name(enum reason);
+
+#endif

@@ -1,0 +1,144 @@
+/*
+ * pinhole: an allowlisting forward proxy.  main() only sorts out the
+ * command line; each verb lives in its own file.
+ */
+#include <event2/event.h>
+#include <getopt.h>
+#include <openssl/crypto.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acl.h"
+#include "check.h"
+#include "config.h"
+#include "explain.h"
+#include "listload.h"
+#include "log.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: pinhole [-c FILE]\n"
+	    "       pinhole -t [-c FILE]\n"
+	    "       pinhole --explain HOST[:PORT] [--client IP] [--user NAME]\n"
+	    "               [--proto connect|socks5|http] [-c FILE]\n"
+	    "       pinhole -V\n");
+	exit(2);
+}
+
+static void
+version(void)
+{
+	printf("pinhole %s\n", PINHOLE_VERSION);
+	printf("libevent %s\n", event_get_version());
+	printf("%s\n", OpenSSL_version(OPENSSL_VERSION));
+	printf("%s\n", pcap_lib_version());
+	printf("inih r%s\n", INIH_VERSION);
+}
+
+static struct config *
+load_or_exit(const char *path, int code)
+{
+	struct config	*c;
+	char		 err[CONFIG_ERRLEN];
+
+	if ((c = config_load(path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		exit(code);
+	}
+	return c;
+}
+
+static int
+run_check(const char *path)
+{
+	struct config	 *c = load_or_exit(path, 1);
+	struct entries	**lists = listload_local(c, stderr);
+
+	check_summary(c, lists, stdout);
+	listload_free(c, lists);
+	config_free(c);
+	return 0;
+}
+
+static int
+run_explain(const char *path, const struct explain_args *args)
+{
+	struct config	 *c = load_or_exit(path, EXPLAIN_ERROR);
+	struct entries	**lists = listload_local(c, stderr);
+	struct acl	 *acl;
+	int		  rc;
+
+	if ((acl = acl_new(c->policy, lists)) == NULL) {
+		fprintf(stderr, "pinhole: out of memory\n");
+		return EXPLAIN_ERROR;
+	}
+	rc = explain_run(c, acl, args);
+	acl_unref(acl);
+	listload_free(c, lists);
+	config_free(c);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { OPT_EXPLAIN = 256, OPT_CLIENT, OPT_PROTO, OPT_USER };
+	static const struct option opts[] = {
+		{ "explain", required_argument, NULL, OPT_EXPLAIN },
+		{ "client", required_argument, NULL, OPT_CLIENT },
+		{ "proto", required_argument, NULL, OPT_PROTO },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char		*path = CONFIG_DEFAULT_PATH;
+	struct explain_args	 ex = { 0 };
+	int			 ch, test = 0;
+
+	while ((ch = getopt_long(argc, argv, "c:tVh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 't':
+			test = 1;
+			break;
+		case 'V':
+			version();
+			return 0;
+		case OPT_EXPLAIN:
+			ex.target = optarg;
+			break;
+		case OPT_CLIENT:
+			ex.client = optarg;
+			break;
+		case OPT_PROTO:
+			if (strcmp(optarg, "connect") != 0 &&
+			    strcmp(optarg, "socks5") != 0 &&
+			    strcmp(optarg, "http") != 0)
+				usage();
+			ex.proto = optarg;
+			break;
+		case OPT_USER:
+			ex.user = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || (test && ex.target != NULL))
+		usage();
+	if ((ex.client || ex.proto || ex.user) && ex.target == NULL)
+		usage();
+	if (test)
+		return run_check(path);
+	if (ex.target != NULL)
+		return run_explain(path, &ex);
+	load_or_exit(path, 1);
+	fatalx("the proxy service is not part of this build yet; "
+	    "use -t or --explain");
+}

@@ -1,0 +1,135 @@
+/*
+ * A list version is refused as a whole rather than half-used: a body
+ * that is too big, empty (unless allow_empty), over max_entries, or that
+ * holds a CIDR broader than min_prefix_v4 / min_prefix_v6 never replaces
+ * the version in use.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "listload.h"
+#include "log.h"
+#include "parse.h"
+
+struct entries *
+listload_body(const struct list_conf *l, const char *body, size_t len,
+    char *err, size_t errlen)
+{
+	struct parse_limits	 lim = { (unsigned)l->min_prefix_v4,
+				    (unsigned)l->min_prefix_v6 };
+	struct parse_stats	 st;
+	struct entries		*e;
+	int			 rc;
+
+	if ((e = entries_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	switch (l->format) {
+	case LIST_TEXT:
+		rc = parse_text(body, len, &lim, e, &st);
+		break;
+	case LIST_AUTO:
+		rc = parse_auto(body, len, &lim, e, &st);
+		break;
+	default:
+		snprintf(err, errlen, "format json is not supported yet");
+		entries_unref(e);
+		return NULL;
+	}
+	if (rc == -1 || entries_build(e) == -1) {
+		snprintf(err, errlen, "out of memory");
+		entries_unref(e);
+		return NULL;
+	}
+	if (st.too_broad > 0) {
+		snprintf(err, errlen, "%s is broader than min_prefix (%zu such "
+		    "entries)", st.first_broad, st.too_broad);
+	} else if (entries_count(e) == 0 && !l->allow_empty) {
+		snprintf(err, errlen, "no entries (allow_empty = no)");
+	} else if (entries_count(e) > l->max_entries) {
+		snprintf(err, errlen, "%zu entries, over max_entries %llu",
+		    entries_count(e), (unsigned long long)l->max_entries);
+	} else {
+		if (st.bad > 0)
+			log_warn("list %s: %zu lines are no entry, skipped; "
+			    "the first, line %d: \"%s\"", l->name, st.bad,
+			    st.first_bad_line, st.first_bad);
+		if (st.host_bits > 0)
+			log_warn("list %s: %zu CIDRs had host bits set, "
+			    "cleared", l->name, st.host_bits);
+		return e;
+	}
+	entries_unref(e);
+	return NULL;
+}
+
+/* Reads a file = list, at most max_bytes of it. */
+struct entries *
+listload_file(const struct list_conf *l, char *err, size_t errlen)
+{
+	FILE		*fp;
+	char		*body;
+	size_t		 len;
+	struct entries	*e;
+
+	if ((fp = fopen(l->file, "rb")) == NULL) {
+		snprintf(err, errlen, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if ((body = malloc(l->max_bytes + 1)) == NULL) {
+		fclose(fp);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	len = fread(body, 1, l->max_bytes + 1, fp);
+	if (ferror(fp)) {
+		snprintf(err, errlen, "read error");
+		e = NULL;
+	} else if (len > l->max_bytes) {
+		snprintf(err, errlen, "larger than max_bytes (%llu)",
+		    (unsigned long long)l->max_bytes);
+		e = NULL;
+	} else
+		e = listload_body(l, body, len, err, errlen);
+	fclose(fp);
+	free(body);
+	return e;
+}
+
+/*
+ * The entries every list has without fetching anything: file = lists
+ * read now.  A list that cannot be loaded stays empty, with a
+ * "FILE: warning: ..." line on warn, as SPEC "Command line" asks of -t.
+ */
+struct entries **
+listload_local(const struct config *c, FILE *warn)
+{
+	struct entries	**lists;
+	char		  err[512];
+
+	if ((lists = calloc(c->nlists ? c->nlists : 1, sizeof(*lists))) == NULL)
+		return NULL;
+	for (size_t i = 0; i < c->nlists; i++) {
+		const struct list_conf *l = &c->lists[i];
+
+		if (l->file == NULL)
+			continue;
+		if ((lists[i] = listload_file(l, err, sizeof(err))) == NULL)
+			fprintf(warn, "%s: warning: list %s: %s\n", l->file,
+			    l->name, err);
+	}
+	return lists;
+}
+
+void
+listload_free(const struct config *c, struct entries **lists)
+{
+	if (lists == NULL)
+		return;
+	for (size_t i = 0; i < c->nlists; i++)
+		entries_unref(lists[i]);
+	free(lists);
+}

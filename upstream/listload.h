@@ -1,0 +1,17 @@
+/* A list body, from a file or a fetch, checked and turned into entries. */
+#ifndef PINHOLE_LISTLOAD_H
+#define PINHOLE_LISTLOAD_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "entries.h"
+
+struct entries	*listload_body(const struct list_conf *, const char *, size_t,
+		    char *, size_t);
+struct entries	*listload_file(const struct list_conf *, char *, size_t);
+struct entries	**listload_local(const struct config *, FILE *);
+void		 listload_free(const struct config *, struct entries **);
+
+#endif

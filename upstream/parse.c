@@ -1,0 +1,178 @@
+/*
+ * "text" is one entry per line with '#' comments; "auto" takes every
+ * IPv4 or IPv6 address or CIDR found anywhere in the body, so a vendor's
+ * HTML page, CSV or JSON can be used as it is published.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "parse.h"
+
+static void
+note_bad(struct parse_stats *st, int line, const char *tok, size_t len)
+{
+	if (st->bad++ == 0) {
+		st->first_bad_line = line;
+		snprintf(st->first_bad, sizeof(st->first_bad), "%.*s",
+		    (int)(len > 60 ? 60 : len), tok);
+	}
+}
+
+static int
+too_broad(const struct cidr *c, const struct parse_limits *lim)
+{
+	unsigned min = c->net.family == ADDR_V4 ? lim->min_prefix_v4 :
+	    lim->min_prefix_v6;
+
+	return c->len < min;
+}
+
+/* Adds one token; -1 only when memory runs out. */
+static int
+add_token(const char *tok, size_t len, int line,
+    const struct parse_limits *lim, struct entries *e, struct parse_stats *st)
+{
+	char		 buf[NAME_MAX_LEN + 8];
+	struct cidr	 c;
+	int		 host_bits;
+
+	if (len >= sizeof(buf)) {
+		note_bad(st, line, tok, len);
+		return 0;
+	}
+	memcpy(buf, tok, len);
+	buf[len] = '\0';
+	if (cidr_parse(buf, &c, &host_bits) == 0 && too_broad(&c, lim)) {
+		if (st->too_broad++ == 0)
+			snprintf(st->first_broad, sizeof(st->first_broad),
+			    "%.60s", buf);
+		return 0;
+	}
+	switch (entries_add(e, buf)) {
+	case ENTRIES_OK:
+		break;
+	case ENTRIES_HOST_BITS:
+		st->host_bits++;
+		break;
+	case ENTRIES_BAD:
+		note_bad(st, line, tok, len);
+		return 0;
+	case ENTRIES_NOMEM:
+		return -1;
+	}
+	st->added++;
+	return 0;
+}
+
+int
+parse_text(const char *body, size_t len, const struct parse_limits *lim,
+    struct entries *e, struct parse_stats *st)
+{
+	size_t	 pos = 0;
+	int	 line = 0;
+
+	memset(st, 0, sizeof(*st));
+	while (pos < len) {
+		const char	*s = body + pos;
+		const char	*nl = memchr(s, '\n', len - pos);
+		size_t		 n = nl ? (size_t)(nl - s) : len - pos;
+		size_t		 a = 0, b;
+
+		pos += n + 1;
+		line++;
+		for (b = 0; b < n && s[b] != '#'; b++)
+			;
+		while (a < b && isspace((unsigned char)s[a]))
+			a++;
+		while (b > a && isspace((unsigned char)s[b - 1]))
+			b--;
+		if (a == b)
+			continue;
+		for (size_t i = a; i < b; i++)
+			if (isspace((unsigned char)s[i])) {
+				note_bad(st, line, s + a, b - a);
+				a = b;
+				break;
+			}
+		if (a < b && add_token(s + a, b - a, line, lim, e, st) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+auto_char(int c)
+{
+	return isxdigit(c) || c == '.' || c == ':' || c == '/';
+}
+
+/* A run of address characters that can be an address or CIDR. */
+static int
+auto_candidate(const char *s, size_t len)
+{
+	size_t	 dots = 0, colons = 0, digits = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '.')
+			dots++;
+		else if (s[i] == ':')
+			colons++;
+		else if (isdigit((unsigned char)s[i]))
+			digits++;
+	}
+	if (digits == 0)
+		return 0;
+	if (colons >= 2)
+		return 1;
+	return colons == 0 && dots == 3;
+}
+
+int
+parse_auto(const char *body, size_t len, const struct parse_limits *lim,
+    struct entries *e, struct parse_stats *st)
+{
+	size_t	 i = 0;
+	int	 line = 1;
+
+	memset(st, 0, sizeof(*st));
+	while (i < len) {
+		size_t start, end;
+
+		if (!auto_char((unsigned char)body[i])) {
+			line += body[i] == '\n';
+			i++;
+			continue;
+		}
+		start = i;
+		while (i < len && auto_char((unsigned char)body[i]))
+			i++;
+		end = i;
+		/* A sentence may end right after an address. */
+		while (end > start && (body[end - 1] == '.' ||
+		    body[end - 1] == ':' || body[end - 1] == '/'))
+			end--;
+		/* Hex letters glued to a word ("abc1.2.3.4") are no address. */
+		if (start > 0 && isalnum((unsigned char)body[start - 1]))
+			continue;
+		if (i < len && isalnum((unsigned char)body[i]))
+			continue;
+		if (!auto_candidate(body + start, end - start))
+			continue;
+		{
+			char		 buf[CIDR_STRLEN + 1];
+			struct cidr	 c;
+			int		 host_bits;
+
+			if (end - start >= sizeof(buf))
+				continue;
+			memcpy(buf, body + start, end - start);
+			buf[end - start] = '\0';
+			if (cidr_parse(buf, &c, &host_bits) == -1)
+				continue;
+			if (add_token(buf, end - start, line, lim, e, st) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,29 @@
+/* Vendor list bodies into entries: the text and auto formats. */
+#ifndef PINHOLE_PARSE_H
+#define PINHOLE_PARSE_H
+
+#include <stddef.h>
+
+#include "entries.h"
+
+struct parse_stats {
+	size_t	added;		/* entries taken (before merging) */
+	size_t	bad;		/* tokens that are no entry */
+	size_t	host_bits;	/* CIDRs whose host bits were cleared */
+	size_t	too_broad;	/* CIDRs broader than the minimum prefix */
+	int	first_bad_line;
+	char	first_bad[80];
+	char	first_broad[80];
+};
+
+struct parse_limits {
+	unsigned min_prefix_v4;
+	unsigned min_prefix_v6;
+};
+
+int	parse_text(const char *, size_t, const struct parse_limits *,
+	    struct entries *, struct parse_stats *);
+int	parse_auto(const char *, size_t, const struct parse_limits *,
+	    struct entries *, struct parse_stats *);
+
+#endif
