@@ -23,7 +23,7 @@ ASAN_OBJS  = $(SRCS:%.c=build/asan/%.o)
 ASAN_LIB   = $(LIB_SRCS:%.c=build/asan/%.o)
 UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: all test unit bench-acl run clean
+.PHONY: all test unit bench-acl run clean fuzz
 all: pinhole
 
 # The package list is read once the packages are there: make includes
@@ -81,5 +81,8 @@ run: pinhole
 
 clean:
 	rm -rf build pinhole
+
+# libFuzzer targets, one per parser: make fuzz [FUZZ_SECONDS=60]
+include tests/fuzz/fuzz.mk
 
 -include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d)

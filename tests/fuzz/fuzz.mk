@@ -1,0 +1,3 @@
+# Filled in by the fuzz targets.
+fuzz:
+	@echo "no fuzz targets yet"

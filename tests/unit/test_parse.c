@@ -1,0 +1,163 @@
+/* The list formats (text, auto) and the checks before a version is used. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "listload.h"
+#include "parse.h"
+#include "t.h"
+
+static const struct parse_limits lim = { 8, 32 };
+
+static int
+has_addr(const struct entries *e, const char *a, const char *want)
+{
+	struct addr	 ad;
+	struct cidr	 c;
+	char		 buf[CIDR_STRLEN];
+
+	if (addr_parse(a, &ad) == -1 || !cidrset_lookup(e->nets, &ad, &c))
+		return want == NULL;
+	cidr_format(&c, buf, sizeof(buf));
+	return want != NULL && strcmp(buf, want) == 0;
+}
+
+static int
+has_name(const struct entries *e, const char *n)
+{
+	return nameset_lookup(e->names, n, strlen(n), NULL);
+}
+
+static void
+text_format(void)
+{
+	const char *body =
+	    "# a comment\n"
+	    "203.0.113.0/24\n"
+	    "  198.51.100.7   # trailing comment\n"
+	    "\n"
+	    "2001:db8::/32\r\n"
+	    "*.Vendor.NET\n"
+	    ".vendor.org\n"
+	    "api.vendor.io.\n"
+	    "10.1.2.3/8\n"
+	    "two tokens\n"
+	    "not_a/cidr\n"
+	    "127.1\n"
+	    "203.0.113.0/24\n"
+	    "last.example";
+	struct entries		*e = entries_new();
+	struct parse_stats	 st;
+
+	t_int(parse_text(body, strlen(body), &lim, e, &st), 0, "text parses");
+	entries_build(e);
+	t_int((long long)st.added, 9, "text: 9 entries taken");
+	t_int((long long)st.bad, 3, "text: 3 bad lines");
+	t_int(st.first_bad_line, 10, "text: first bad line is 10");
+	t_str(st.first_bad, "two tokens", "text: first bad text");
+	t_int((long long)st.host_bits, 1, "text: one CIDR with host bits");
+	t_int((long long)entries_count(e), 8, "text: duplicates merged");
+	t_ok(has_addr(e, "203.0.113.9", "203.0.113.0/24"), "text: CIDR");
+	t_ok(has_addr(e, "198.51.100.7", "198.51.100.7"), "text: address");
+	t_ok(has_addr(e, "198.51.100.8", NULL), "text: next address");
+	t_ok(has_addr(e, "2001:db8:1::1", "2001:db8::/32"), "text: IPv6");
+	t_ok(has_addr(e, "10.200.0.1", "10.0.0.0/8"), "text: host bits "
+	    "cleared");
+	t_ok(has_name(e, "x.vendor.net"), "text: wildcard, lower-cased");
+	t_ok(!has_name(e, "vendor.net"), "text: wildcard not the name");
+	t_ok(has_name(e, "vendor.org") && has_name(e, "a.vendor.org"),
+	    "text: .name form");
+	t_ok(has_name(e, "api.vendor.io"), "text: trailing dot dropped");
+	t_ok(has_name(e, "last.example"), "text: last line without newline");
+	entries_unref(e);
+}
+
+static void
+auto_format(void)
+{
+	const char *body =
+	    "<html><p>Servers: 203.0.113.16/28, 203.0.113.40 and "
+	    "2001:db8:15::/48.</p>\n"
+	    "<td>198.51.100.1</td><td>v1.2.3.4</td>\n"
+	    "{\"prefixes\":[{\"ip_prefix\":\"192.0.2.0/25\"}],"
+	    "\"ipv6\":\"2001:db8:99::1\"}\n"
+	    "time 12:30:45, version 1.2.3.4.5, std::string, abc1.2.3.4\n"
+	    "csv,100.100.0.0/16,end\n"
+	    "broad 10.0.0.0/4 and 2001::/16\n";
+	struct entries		*e = entries_new();
+	struct parse_stats	 st;
+
+	t_int(parse_auto(body, strlen(body), &lim, e, &st), 0, "auto parses");
+	entries_build(e);
+	t_ok(has_addr(e, "203.0.113.17", "203.0.113.16/28"), "auto: html CIDR");
+	t_ok(has_addr(e, "203.0.113.40", "203.0.113.40"), "auto: html address");
+	t_ok(has_addr(e, "2001:db8:15::9", "2001:db8:15::/48"), "auto: v6 CIDR "
+	    "before a full stop");
+	t_ok(has_addr(e, "198.51.100.1", "198.51.100.1"), "auto: table cell");
+	t_ok(has_addr(e, "192.0.2.1", "192.0.2.0/25"), "auto: json string");
+	t_ok(has_addr(e, "2001:db8:99::1", "2001:db8:99::1"), "auto: json v6");
+	t_ok(has_addr(e, "100.100.1.1", "100.100.0.0/16"), "auto: csv field");
+	t_ok(has_addr(e, "1.2.3.4", NULL), "auto: no address from v1.2.3.4, "
+	    "1.2.3.4.5 or abc1.2.3.4");
+	t_int((long long)st.too_broad, 2, "auto: 2 CIDRs broader than the "
+	    "minimum prefix");
+	t_int((long long)entries_count(e), 7, "auto: 7 entries");
+	entries_unref(e);
+}
+
+static struct list_conf
+list_conf(enum list_format f)
+{
+	struct list_conf l;
+
+	memset(&l, 0, sizeof(l));
+	l.name = "t";
+	l.format = f;
+	l.max_bytes = 1024;
+	l.max_entries = 3;
+	l.min_prefix_v4 = 8;
+	l.min_prefix_v6 = 32;
+	return l;
+}
+
+static void
+validation(void)
+{
+	struct list_conf	 l = list_conf(LIST_TEXT);
+	struct entries		*e;
+	char			 err[256];
+
+	e = listload_body(&l, "a.com\nb.com\n", 12, err, sizeof(err));
+	t_ok(e != NULL && entries_count(e) == 2, "two entries accepted");
+	entries_unref(e);
+	e = listload_body(&l, "a.com\nb.com\nc.com\nd.com\n", 24, err,
+	    sizeof(err));
+	t_ok(e == NULL, "four entries refused");
+	t_str(err, "4 entries, over max_entries 3", "max_entries message");
+	e = listload_body(&l, "# nothing\n", 10, err, sizeof(err));
+	t_ok(e == NULL, "empty list refused");
+	t_str(err, "no entries (allow_empty = no)", "empty message");
+	l.allow_empty = 1;
+	e = listload_body(&l, "# nothing\n", 10, err, sizeof(err));
+	t_ok(e != NULL && entries_count(e) == 0, "allow_empty accepts it");
+	entries_unref(e);
+	e = listload_body(&l, "1.0.0.0/7\n", 10, err, sizeof(err));
+	t_ok(e == NULL, "a /7 refused with min_prefix_v4 = 8");
+	t_str(err, "1.0.0.0/7 is broader than min_prefix (1 such entries)",
+	    "min_prefix message");
+	e = listload_body(&l, "1.0.0.0/8\n2001::/32\n", 20, err, sizeof(err));
+	t_ok(e != NULL, "a /8 and a v6 /32 accepted");
+	entries_unref(e);
+	e = listload_body(&l, "2001::/31\n", 10, err, sizeof(err));
+	t_ok(e == NULL, "a v6 /31 refused with min_prefix_v6 = 32");
+	entries_unref(e);
+}
+
+int
+main(void)
+{
+	text_format();
+	auto_format();
+	validation();
+	return t_done();
+}
