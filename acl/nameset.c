@@ -30,6 +30,7 @@ struct nameset {
 	size_t		 n, cap;
 	struct ns_slot	*slots;
 	size_t		 nslots;	/* a power of two */
+	size_t		 patterns;	/* as written, before merging */
 };
 
 #define FNV_OFFSET	2166136261u
@@ -137,9 +138,13 @@ nameset_add(struct nameset *set, const char *s, size_t len, uint8_t flags)
 		return -1;
 	slot = ns_find(set, s, len, h);
 	if (slot->entry != 0) {
-		set->entries[slot->entry - 1].flags |= flags;
+		e = &set->entries[slot->entry - 1];
+		if ((e->flags | flags) != e->flags)
+			set->patterns++;
+		e->flags |= flags;
 		return 0;
 	}
+	set->patterns++;
 	e = &set->entries[set->n];
 	e->off = (uint32_t)set->arena_len;
 	e->len = (uint8_t)len;
@@ -207,6 +212,13 @@ size_t
 nameset_count(const struct nameset *set)
 {
 	return set->n;
+}
+
+/* Patterns added, counting "a.com" and "*.a.com" as two. */
+size_t
+nameset_patterns(const struct nameset *set)
+{
+	return set->patterns;
 }
 
 size_t

@@ -20,6 +20,7 @@ int		 nameset_add(struct nameset *, const char *, size_t, uint8_t);
 int		 nameset_lookup(const struct nameset *, const char *, size_t,
 		    struct name_match *);
 size_t		 nameset_count(const struct nameset *);
+size_t		 nameset_patterns(const struct nameset *);
 size_t		 nameset_memory(const struct nameset *);
 void		 nameset_free(struct nameset *);
 

@@ -14,7 +14,7 @@ print_rule(const struct config *c, const struct acl_rule *r, FILE *fp)
 
 	portset_format(&r->ports, ports, sizeof(ports));
 	fprintf(fp, "rule %s: ports %s; %zu host patterns, %zu nets",
-	    r->name, ports, nameset_count(r->own->names),
+	    r->name, ports, nameset_patterns(r->own->names),
 	    cidrset_count(r->own->nets));
 	for (size_t i = 0; i < r->nlists; i++)
 		fprintf(fp, "%s%s", i ? ", " : "; lists ",

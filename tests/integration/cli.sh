@@ -18,7 +18,7 @@ t_eq "$?" 0 "-t accepts conf/pinhole.ini"
 t_eq "$(cat "$T_DIR/err")" "" "-t prints no warning for conf/pinhole.ini"
 t_eq "$(echo "$out" | grep '^listen')" "listen 127.0.0.1:3128" "-t lists the listener"
 t_eq "$(echo "$out" | grep '^rule isl-online')" \
-    "rule isl-online: ports 80, 443, 7615; 1 host patterns, 0 nets; lists isl-ips" \
+    "rule isl-online: ports 80, 443, 7615; 2 host patterns, 0 nets; lists isl-ips" \
     "-t sums up a rule"
 t_eq "$(echo "$out" | grep '^rule backup')" \
     "rule backup: ports 16384; 0 host patterns, 2 nets; 5 client ranges" \
