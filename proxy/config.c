@@ -153,7 +153,7 @@ open_section(struct parse *p, const char *raw, int line)
 		return -1;
 	}
 	if (p->kind != SEC_ALLOW && p->kind != SEC_LIST) {
-		if (sp != NULL) {
+		if (name[0] != '\0') {
 			config_error(p, line, "[%s] takes no name", kind);
 			return -1;
 		}
@@ -286,10 +286,12 @@ config_check(struct parse *p)
 	if (p->users_line != 0 && c->users_file == NULL)
 		config_error(p, p->users_line, "users: needs [auth] users_file");
 	if (c->min_ttl_ms > c->max_ttl_ms)
-		config_error(p, 0, "[dns] min_ttl is longer than max_ttl");
-	if (c->proxy_protocol && (c->proxy_protocol_from == NULL))
-		config_error(p, 0, "[proxy] proxy_protocol = yes needs "
-		    "proxy_protocol_from");
+		config_error(p, confkey_line(p, SEC_DNS, "min_ttl"),
+		    "min_ttl: longer than max_ttl");
+	if (c->proxy_protocol && (c->proxy_protocol_from == NULL ||
+	    cidrset_count(c->proxy_protocol_from) == 0))
+		config_error(p, confkey_line(p, SEC_PROXY, "proxy_protocol"),
+		    "proxy_protocol: yes needs proxy_protocol_from");
 }
 
 static char *

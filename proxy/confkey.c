@@ -719,11 +719,22 @@ confkey_apply(struct parse *p, const char *key, const char *value)
 			return -1;
 		}
 		p->key = key;
+		p->key_lines[i] = p->line;
 		return apply_key(p, &keys[i], value);
 	}
 	config_error(p, p->line, "unknown key %s in [%s]", key,
 	    config_section_name(p->kind));
 	return -1;
+}
+
+/* The line where a key of a one-off section was given, or 0. */
+int
+confkey_line(const struct parse *p, enum section_kind kind, const char *key)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].kind == kind && strcmp(keys[i].name, key) == 0)
+			return p->key_lines[i];
+	return 0;
 }
 
 /* The defaults of SPEC "Config"; keys given in the file replace them. */

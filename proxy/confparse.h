@@ -50,6 +50,7 @@ struct parse {
 	struct list_conf *list;
 	int		 seen[SEC_AUTH + 1];
 	unsigned char	 keys_seen[CONFKEY_MAX];
+	int		 key_lines[CONFKEY_MAX];	/* last line of each */
 	int		 users_line;
 	struct list_ref {
 		size_t	 rule;
@@ -67,5 +68,6 @@ int	confread_file(const char *, struct conf_items *, char *, size_t);
 void	confread_free(struct conf_items *);
 int	confkey_apply(struct parse *, const char *, const char *);
 int	confkey_defaults(struct parse *);
+int	confkey_line(const struct parse *, enum section_kind, const char *);
 
 #endif

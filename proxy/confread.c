@@ -102,6 +102,30 @@ strip_comment(char *s)
 }
 
 /*
+ * "key   =   value" becomes "key = value", so that the first piece of an
+ * over-long line always holds the '='.  inih would also take "key: value";
+ * the config language has only '='.
+ */
+static int
+tidy_key_line(char *line)
+{
+	char	*eq = strpbrk(line, "=:"), *key_end, *value;
+
+	if (eq == NULL)
+		return 0;		/* inih reports the syntax error */
+	if (*eq == ':')
+		return -1;
+	for (key_end = eq; key_end > line &&
+	    isspace((unsigned char)key_end[-1]); key_end--)
+		;
+	for (value = eq + 1; isspace((unsigned char)*value); value++)
+		;
+	memcpy(key_end, " = ", 3);
+	memmove(key_end + 3, value, strlen(value) + 1);
+	return 0;
+}
+
+/*
  * Hands inih the next piece of the file.  The library reads lines into
  * a fixed buffer, so a longer key = value line is handed over as a
  * first piece and then continuation lines, which the handler joins back
@@ -131,6 +155,9 @@ lexer_read(char *buf, int size, void *arg)
 		return NULL;
 	}
 	line[strcspn(line, "\r\n")] = '\0';
+	/* inih skips a BOM itself, but this reader must see the '[' too. */
+	if (lx->line == 1 && strncmp(line, "\xef\xbb\xbf", 3) == 0)
+		memmove(line, line + 3, strlen(line + 3) + 1);
 	for (p = line; isspace((unsigned char)*p); p++)
 		;
 	lx->cont = p > line;
@@ -166,6 +193,11 @@ lexer_read(char *buf, int size, void *arg)
 		return lexer_map(lx) == -1 ? NULL : buf;
 	}
 	strip_comment(line);
+	if (!lx->cont && tidy_key_line(line) == -1) {
+		free(line);
+		lexer_fail(lx, "syntax error: expected key = value");
+		return NULL;
+	}
 	lx->chunk_base = lx->chunks = line;
 chunk:
 	/* Up to room bytes, cut where no space or comment sign follows. */

@@ -18,9 +18,11 @@ value_digits(const char *s, uint64_t *out)
 	int	 n = 0;
 
 	while (isdigit((unsigned char)s[n])) {
-		if (v > (UINT64_MAX - 9) / 10)
+		uint64_t d = (uint64_t)(s[n] - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
 			return -1;
-		v = v * 10 + (uint64_t)(s[n] - '0');
+		v = v * 10 + d;
 		n++;
 	}
 	*out = v;
