@@ -94,13 +94,17 @@ acl_unref(struct acl *acl)
 	free(acl);
 }
 
-/* Makes acl the one new connections are checked against; takes a ref. */
+/*
+ * Makes acl the one new connections are checked against, taking a
+ * reference; NULL drops the published one (at exit).
+ */
 void
 acl_publish(struct acl *acl)
 {
 	struct acl *old = acl_live;
 
-	acl_ref(acl);
+	if (acl != NULL)
+		acl_ref(acl);
 	acl_live = acl;
 	acl_unref(old);
 }

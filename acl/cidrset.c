@@ -409,6 +409,101 @@ cidrset_count(const struct cidrset *set)
 	return set->count + set->nin;
 }
 
+static struct addr
+key_addr(struct u128 k, int v4)
+{
+	struct addr a;
+
+	memset(&a, 0, sizeof(a));
+	if (v4) {
+		a.family = ADDR_V4;
+		for (int i = 0; i < 4; i++)
+			a.b[i] = (uint8_t)(k.lo >> (24 - 8 * i));
+		return a;
+	}
+	a.family = ADDR_V6;
+	for (int i = 0; i < 8; i++) {
+		a.b[i] = (uint8_t)(k.hi >> (56 - 8 * i));
+		a.b[i + 8] = (uint8_t)(k.lo >> (56 - 8 * i));
+	}
+	return a;
+}
+
+static struct u128
+u128_add_block(struct u128 k, int host_bits, int *wrapped)
+{
+	struct u128 r = k;
+
+	*wrapped = 0;
+	if (host_bits >= 128) {
+		*wrapped = 1;
+		return r;
+	}
+	if (host_bits >= 64) {
+		r.hi += 1ULL << (host_bits - 64);
+		*wrapped = r.hi < k.hi;
+	} else {
+		r.lo += 1ULL << host_bits;
+		if (r.lo < k.lo && ++r.hi == 0)
+			*wrapped = 1;
+	}
+	return r;
+}
+
+/*
+ * Calls fn for every CIDR of the set, each once, in address order.  The
+ * intervals are split back into the blocks of their prefix length; a
+ * parent split by a nested CIDR is seen again after it and skipped.
+ */
+static void
+table_foreach(const struct table *t, void (*fn)(const struct cidr *, void *),
+    void *arg)
+{
+	struct cidr	 stack[129];
+	int		 depth = 0, bits = t->v4 ? 32 : 128;
+
+	for (size_t i = 0; i < t->n; i++) {
+		struct u128	 k = table_start(t, i), end = { ~0ULL, ~0ULL };
+		int		 last = i + 1 == t->n, wrapped = 0;
+
+		if (t->val[i] == 0)
+			continue;
+		if (t->v4)
+			end.hi = 0, end.lo = 0xffffffffULL;
+		if (!last)
+			end = table_start(t, i + 1);
+		while (!wrapped && (last ? u128_cmp(k, end) <= 0 :
+		    u128_cmp(k, end) < 0)) {
+			struct cidr c;
+
+			c.net = key_addr(k, t->v4);
+			c.len = (uint8_t)(t->val[i] - 1);
+			for (int b = c.len; b < bits; b++)
+				c.net.b[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+			while (depth > 0 && !cidr_contains(&stack[depth - 1],
+			    &c.net))
+				depth--;
+			if (depth == 0 || stack[depth - 1].len != c.len ||
+			    memcmp(stack[depth - 1].net.b, c.net.b, 16) != 0) {
+				fn(&c, arg);
+				stack[depth++] = c;
+			}
+			k = u128_add_block(addr_key(&c.net), bits - c.len,
+			    &wrapped);
+			if (t->v4 && k.lo > 0xffffffffULL)
+				wrapped = 1;
+		}
+	}
+}
+
+void
+cidrset_foreach(const struct cidrset *set,
+    void (*fn)(const struct cidr *, void *), void *arg)
+{
+	table_foreach(&set->t4, fn, arg);
+	table_foreach(&set->t6, fn, arg);
+}
+
 size_t
 cidrset_memory(const struct cidrset *set)
 {

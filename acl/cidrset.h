@@ -15,6 +15,8 @@ int		 cidrset_build(struct cidrset *);
 int		 cidrset_lookup(const struct cidrset *, const struct addr *,
 		    struct cidr *);
 size_t		 cidrset_count(const struct cidrset *);
+void		 cidrset_foreach(const struct cidrset *,
+		    void (*)(const struct cidr *, void *), void *);
 size_t		 cidrset_memory(const struct cidrset *);
 void		 cidrset_free(struct cidrset *);
 

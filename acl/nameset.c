@@ -208,6 +208,16 @@ nameset_lookup(const struct nameset *set, const char *s, size_t len,
 	return 0;
 }
 
+/* Calls fn for every name with its NAME_* flags, in the order added. */
+void
+nameset_foreach(const struct nameset *set,
+    void (*fn)(const char *, uint8_t, void *), void *arg)
+{
+	for (size_t i = 0; i < set->n; i++)
+		fn(set->arena + set->entries[i].off, set->entries[i].flags,
+		    arg);
+}
+
 size_t
 nameset_count(const struct nameset *set)
 {

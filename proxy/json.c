@@ -1,23 +1,62 @@
+#include <stdarg.h>
+#include <stdio.h>
+
 #include "json.h"
 
 /* A JSON string, or null for NULL; control and non-ASCII bytes escaped. */
 void
 json_string(FILE *fp, const char *s)
 {
+	char		 buf[2048];
+	struct jbuf	 j = { buf, sizeof(buf), 0 };
+
+	json_add_string(&j, s);
+	fwrite(buf, 1, j.len, fp);
+}
+
+void
+json_add(struct jbuf *j, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	if (j->len >= j->size)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(j->buf + j->len, j->size - j->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	j->len += (size_t)n;
+	if (j->len > j->size)
+		j->len = j->size;
+}
+
+static void
+json_byte(struct jbuf *j, char c)
+{
+	if (j->len < j->size)
+		j->buf[j->len++] = c;
+}
+
+void
+json_add_string(struct jbuf *j, const char *s)
+{
 	if (s == NULL) {
-		fputs("null", fp);
+		json_add(j, "null");
 		return;
 	}
-	fputc('"', fp);
+	json_byte(j, '"');
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (c == '"' || c == '\\')
-			fprintf(fp, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(fp, "\\u%04x", c);
+		if (c == '"' || c == '\\') {
+			json_byte(j, '\\');
+			json_byte(j, (char)c);
+		} else if (c < 0x20 || c >= 0x7f)
+			json_add(j, "\\u%04x", c);
 		else
-			fputc(c, fp);
+			json_byte(j, (char)c);
 	}
-	fputc('"', fp);
+	json_byte(j, '"');
 }

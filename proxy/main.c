@@ -16,6 +16,7 @@
 #include "explain.h"
 #include "listload.h"
 #include "log.h"
+#include "server.h"
 
 static void
 usage(void)
@@ -138,7 +139,5 @@ main(int argc, char *argv[])
 		return run_check(path);
 	if (ex.target != NULL)
 		return run_explain(path, &ex);
-	load_or_exit(path, 1);
-	fatalx("the proxy service is not part of this build yet; "
-	    "use -t or --explain");
+	return server_run(load_or_exit(path, 1));
 }

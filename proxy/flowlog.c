@@ -1,0 +1,185 @@
+/*
+ * Each record is formatted whole and written with one write(2) on an
+ * O_APPEND descriptor, so lines from several workers never interleave
+ * and a crash never leaves half a line.  A failing write (a full disk)
+ * is counted each time and logged once per episode; the proxy relays on.
+ */
+#include <sys/time.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "flowlog.h"
+#include "json.h"
+#include "log.h"
+#include "server.h"
+
+enum flowlog_kind { FLOWLOG_OFF, FLOWLOG_FD, FLOWLOG_SYSLOG };
+
+static enum flowlog_kind flowlog_kind = FLOWLOG_OFF;
+static int		 flowlog_fd = -1;
+static char		*flowlog_path;
+static int		 flowlog_failing;
+
+static const char *const event_names[] = { "flow", "deny", "error" };
+
+int
+flowlog_open(const char *target)
+{
+	flowlog_close();
+	if (target == NULL || strcmp(target, "off") == 0)
+		return 0;
+	if (strcmp(target, "stderr") == 0) {
+		flowlog_kind = FLOWLOG_FD;
+		flowlog_fd = STDERR_FILENO;
+		return 0;
+	}
+	if (strcmp(target, "syslog") == 0) {
+		openlog("pinhole", LOG_NDELAY | LOG_PID, LOG_DAEMON);
+		flowlog_kind = FLOWLOG_SYSLOG;
+		return 0;
+	}
+	if ((flowlog_path = strdup(target)) == NULL)
+		return -1;
+	flowlog_kind = FLOWLOG_FD;
+	return flowlog_reopen();
+}
+
+/* Opens the file again under its name (after logrotate moved it). */
+int
+flowlog_reopen(void)
+{
+	int fd;
+
+	if (flowlog_path == NULL)
+		return 0;
+	fd = open(flowlog_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd == -1) {
+		log_warn("access log %s: %s", flowlog_path, strerror(errno));
+		return -1;
+	}
+	if (flowlog_fd != -1)
+		close(flowlog_fd);
+	flowlog_fd = fd;
+	flowlog_failing = 0;
+	return 0;
+}
+
+static void
+format_time(struct jbuf *j)
+{
+	struct timeval	 tv;
+	struct tm	 tm;
+	char		 buf[32];
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	json_add(j, "{\"ts\":\"%s.%03ldZ\"", buf, (long)(tv.tv_usec / 1000));
+}
+
+static void
+format_addr(struct jbuf *j, const char *key, const struct addr *a,
+    int port)
+{
+	char buf[ADDR_STRLEN];
+
+	json_add(j, ",\"%s\":", key);
+	if (a == NULL) {
+		json_add(j, "null");
+		return;
+	}
+	addr_format(a, buf, sizeof(buf));
+	if (port < 0)
+		json_add(j, "\"%s\"", buf);
+	else if (a->family == ADDR_V6)
+		json_add(j, "\"[%s]:%d\"", buf, port);
+	else
+		json_add(j, "\"%s:%d\"", buf, port);
+}
+
+static void
+format_record(const struct session *s, struct jbuf *j)
+{
+	const struct acl_verdict *v = &s->verdict;
+	struct timeval		  now, d;
+
+	format_time(j);
+	json_add(j, ",\"id\":%llu,\"event\":\"%s\"", (unsigned long long)s->id,
+	    event_names[s->event]);
+	format_addr(j, "client", &s->client_addr, s->client_port);
+	json_add(j, ",\"user\":");
+	json_add_string(j, s->user);
+	json_add(j, ",\"proto\":");
+	json_add_string(j, s->proto_name);
+	json_add(j, ",\"host\":");
+	json_add_string(j, s->host[0] ? s->host : NULL);
+	if (s->host[0])
+		json_add(j, ",\"port\":%u", s->port);
+	else
+		json_add(j, ",\"port\":null");
+	format_addr(j, "addr", s->has_addr ? &s->addr : NULL, -1);
+	json_add(j, ",\"rule\":");
+	json_add_string(j, v->rule ? v->rule->name : NULL);
+	json_add(j, ",\"list\":");
+	json_add_string(j, v->rule ? v->list : NULL);
+	json_add(j, ",\"entry\":");
+	json_add_string(j, v->rule ? v->entry : NULL);
+	json_add(j, ",\"reason\":");
+	json_add_string(j, reason_name(s->reason));
+	gettimeofday(&now, NULL);
+	timersub(&now, &s->started, &d);
+	json_add(j, ",\"bytes_up\":%llu,\"bytes_down\":%llu,\"duration_ms\":%lld",
+	    (unsigned long long)s->bytes_up, (unsigned long long)s->bytes_down,
+	    (long long)d.tv_sec * 1000 + d.tv_usec / 1000);
+	json_add(j, ",\"sni\":");
+	json_add_string(j, s->sni);
+	json_add(j, "}\n");
+}
+
+void
+flowlog_write(const struct session *s)
+{
+	char		 buf[8192];
+	struct jbuf	 j = { buf, sizeof(buf), 0 };
+	ssize_t		 n;
+
+	if (flowlog_kind == FLOWLOG_OFF || s->event == EV_NONE)
+		return;
+	format_record(s, &j);
+	if (flowlog_kind == FLOWLOG_SYSLOG) {
+		syslog(LOG_INFO, "%.*s", (int)j.len - 1, buf);
+		return;
+	}
+	n = write(flowlog_fd, buf, j.len);
+	if (n == (ssize_t)j.len) {
+		if (flowlog_failing)
+			log_info("access log: writing again");
+		flowlog_failing = 0;
+		return;
+	}
+	server.count.log_write_errors++;
+	if (!flowlog_failing++)
+		log_error("access log: %s; flow records are lost until it "
+		    "recovers", n == -1 ? strerror(errno) : "short write");
+}
+
+void
+flowlog_close(void)
+{
+	if (flowlog_kind == FLOWLOG_FD && flowlog_fd != STDERR_FILENO &&
+	    flowlog_fd != -1)
+		close(flowlog_fd);
+	if (flowlog_kind == FLOWLOG_SYSLOG)
+		closelog();
+	flowlog_fd = -1;
+	free(flowlog_path);
+	flowlog_path = NULL;
+	flowlog_kind = FLOWLOG_OFF;
+}

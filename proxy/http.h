@@ -1,0 +1,38 @@
+/* HTTP on the proxy port: shared by http.c, forward.c and pac.c. */
+#ifndef PINHOLE_HTTP_H
+#define PINHOLE_HTTP_H
+
+#include <event2/buffer.h>
+
+#include "chunked.h"
+#include "httphead.h"
+#include "session.h"
+
+/* The per-connection state of HTTP, in session->pstate. */
+struct http {
+	int		 minor;		/* of the request, for replies */
+	int		 status;	/* a refusal's own status */
+	int		 connect;	/* a CONNECT tunnel */
+
+	/* forwarding one request */
+	struct evbuffer	*out;		/* the head to send upstream */
+	int		 head_request;
+	int		 client_close;	/* close after this response */
+	int64_t		 req_left;	/* body bytes to come */
+	int		 req_chunked;
+	int		 req_done;
+	struct chunked	 req_chunks;
+	int		 resp_head_done;
+	int		 resp_until_close;
+	int64_t		 resp_left;
+	int		 resp_chunked;
+	struct chunked	 resp_chunks;
+};
+
+struct http	*http_state(struct session *);
+void		 http_respond(struct session *, int, const char *,
+		    const char *, size_t, int);
+void		 http_refuse_status(struct session *, int, enum session_event,
+		    enum reason);
+
+#endif

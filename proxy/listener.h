@@ -1,0 +1,10 @@
+/* The listening sockets of [proxy] listen. */
+#ifndef PINHOLE_LISTENER_H
+#define PINHOLE_LISTENER_H
+
+#include "config.h"
+
+int	listener_open(const struct config *);
+void	listener_close(void);
+
+#endif

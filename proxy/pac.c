@@ -1,0 +1,184 @@
+/*
+ * FindProxyForURL sends what the requesting client may reach through
+ * pinhole to it and everything else DIRECT.  It never makes a browser
+ * resolve a name: names are tested on the host string (==, dnsDomainIs),
+ * and nets only when the host is an IPv4 literal.  List entries go in up
+ * to [pac] max_entries in all, so the file stays small.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http.h"
+#include "pac.h"
+#include "server.h"
+
+struct pac {
+	struct evbuffer	*names;
+	struct evbuffer	*nets;
+	size_t		 budget;	/* list entries still allowed */
+	size_t		 left_out;
+	int		 from_list;
+};
+
+static int
+pac_take(struct pac *p)
+{
+	if (!p->from_list)
+		return 1;
+	if (p->budget == 0) {
+		p->left_out++;
+		return 0;
+	}
+	p->budget--;
+	return 1;
+}
+
+static void
+add_name(const char *name, uint8_t how, void *arg)
+{
+	struct pac *p = arg;
+
+	if (!pac_take(p))
+		return;
+	if (how & NAME_EXACT)
+		evbuffer_add_printf(p->names, "\tif (host == \"%s\")\n"
+		    "\t\treturn proxy;\n", name);
+	if (how & NAME_WILD)
+		evbuffer_add_printf(p->names, "\tif (dnsDomainIs(host, "
+		    "\".%s\"))\n\t\treturn proxy;\n", name);
+}
+
+static void
+add_net(const struct cidr *c, void *arg)
+{
+	struct pac	*p = arg;
+	char		 net[ADDR_STRLEN];
+	uint32_t	 mask;
+
+	/* isInNet() takes IPv4 only. */
+	if (c->net.family != ADDR_V4 || !pac_take(p))
+		return;
+	addr_format(&c->net, net, sizeof(net));
+	mask = c->len == 0 ? 0 : 0xffffffffu << (32 - c->len);
+	evbuffer_add_printf(p->nets, "\t\tif (isInNet(host, \"%s\", "
+	    "\"%u.%u.%u.%u\"))\n\t\t\treturn proxy;\n", net, mask >> 24,
+	    (mask >> 16) & 255, (mask >> 8) & 255, mask & 255);
+}
+
+static int
+rule_for_client(const struct acl_rule *r, const struct addr *client)
+{
+	return r->clients == NULL || cidrset_lookup(r->clients, client, NULL);
+}
+
+/* PROXY lines from [pac] proxies, else from the Host the client used. */
+static void
+proxy_line(struct session *s, const struct http_head *req, char *buf,
+    size_t size)
+{
+	const struct config	*c = server.conf;
+	const struct http_field	*host = httphead_field(req, "host");
+	size_t			 n = 0;
+
+	if (c->npac_proxies > 0) {
+		for (size_t i = 0; i < c->npac_proxies && n < size; i++)
+			n += (size_t)snprintf(buf + n, size - n, "%sPROXY %s",
+			    i ? "; " : "", c->pac_proxies[i]);
+		return;
+	}
+	if (host != NULL && host->vlen > 0 && host->vlen < 200 &&
+	    strspn(host->value, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") >= host->vlen) {
+		const char *colon = memrchr(host->value, ':', host->vlen);
+		int has_port = colon != NULL && (host->value[0] != '[' ||
+		    colon > (const char *)memchr(host->value, ']', host->vlen));
+		struct sockaddr_in6 *l = (struct sockaddr_in6 *)&s->local;
+
+		if (has_port)
+			snprintf(buf, size, "PROXY %.*s", (int)host->vlen,
+			    host->value);
+		else
+			snprintf(buf, size, "PROXY %.*s:%u", (int)host->vlen,
+			    host->value, ntohs(l->sin6_port));
+		return;
+	}
+	{
+		struct addr	 a;
+		char		 ip[ADDR_STRLEN];
+		uint16_t	 port;
+
+		addr_from_sockaddr((struct sockaddr *)&s->local, &a);
+		addr_format(&a, ip, sizeof(ip));
+		port = ntohs(((struct sockaddr_in6 *)&s->local)->sin6_port);
+		snprintf(buf, size, a.family == ADDR_V6 ? "PROXY [%s]:%u" :
+		    "PROXY %s:%u", ip, port);
+	}
+}
+
+/* Writes the PAC response; -1 when memory ran out. */
+int
+pac_respond(struct session *s, const struct http_head *req, int head_only)
+{
+	const struct config	*c = server.conf;
+	struct acl		*acl = acl_current();
+	struct pac		 p = { evbuffer_new(), evbuffer_new(),
+				    c->pac_max_entries, 0, 0 };
+	struct evbuffer		*out = evbuffer_new();
+	char			 proxy[512];
+	size_t			 len;
+	int			 rc = -1;
+
+	if (p.names == NULL || p.nets == NULL || out == NULL)
+		goto done;
+	proxy_line(s, req, proxy, sizeof(proxy));
+	for (size_t i = 0; i < acl->policy->nrules; i++) {
+		const struct acl_rule *r = &acl->policy->rules[i];
+
+		if (!rule_for_client(r, &s->client_addr))
+			continue;
+		p.from_list = 0;
+		nameset_foreach(r->own->names, add_name, &p);
+		cidrset_foreach(r->own->nets, add_net, &p);
+		p.from_list = 1;
+		for (size_t l = 0; l < r->nlists; l++) {
+			const struct entries *e = acl->lists[r->lists[l]];
+
+			if (e == NULL)
+				continue;
+			nameset_foreach(e->names, add_name, &p);
+			cidrset_foreach(e->nets, add_net, &p);
+		}
+	}
+	evbuffer_add_printf(out, "// pinhole: what this client may reach "
+	    "through the proxy.\n");
+	if (p.left_out > 0)
+		evbuffer_add_printf(out, "// %zu list entries are left out "
+		    "([pac] max_entries = %llu).\n", p.left_out,
+		    (unsigned long long)c->pac_max_entries);
+	evbuffer_add_printf(out, "function FindProxyForURL(url, host) {\n"
+	    "\tvar proxy = \"%s\";\n"
+	    "\thost = host.toLowerCase().replace(/\\.$/, \"\");\n"
+	    "\tif (/^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$/.test(host)) {\n",
+	    proxy);
+	evbuffer_add_buffer(out, p.nets);
+	evbuffer_add_printf(out, "\t\treturn \"DIRECT\";\n\t}\n");
+	evbuffer_add_buffer(out, p.names);
+	evbuffer_add_printf(out, "\treturn \"DIRECT\";\n}\n");
+	len = evbuffer_get_length(out);
+	http_respond(s, 200, "application/x-ns-proxy-autoconfig",
+	    (const char *)evbuffer_pullup(out, -1), len, head_only);
+	rc = 0;
+done:
+	if (p.names != NULL)
+		evbuffer_free(p.names);
+	if (p.nets != NULL)
+		evbuffer_free(p.nets);
+	if (out != NULL)
+		evbuffer_free(out);
+	return rc;
+}

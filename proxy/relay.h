@@ -1,0 +1,10 @@
+/* Moving bytes both ways between a client and its destination. */
+#ifndef PINHOLE_RELAY_H
+#define PINHOLE_RELAY_H
+
+#include "session.h"
+
+void	relay_start(struct session *);
+void	relay_idle_check(struct session *);
+
+#endif

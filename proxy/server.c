@@ -1,0 +1,244 @@
+/*
+ * The running proxy.  Signals arrive through the event loop: SIGHUP
+ * reloads the config and lists and publishes a new allowlist with one
+ * pointer swap (open tunnels keep the one they were checked against),
+ * SIGUSR1 reopens the access log, SIGTERM and SIGINT stop accepting and
+ * let tunnels drain for up to shutdown_grace.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnscache.h"
+#include "flowlog.h"
+#include "listener.h"
+#include "listload.h"
+#include "log.h"
+#include "resolve.h"
+#include "server.h"
+
+#define DNSCACHE_SIZE	4096
+
+struct server server;
+
+static struct event	*sig_events[4];
+static struct event	*grace_timer;
+
+/*
+ * Builds the allowlist of conf with its local lists and publishes it.
+ * The lists it replaces belong to old (NULL at start).
+ */
+static int
+publish(struct config *conf, const struct config *old)
+{
+	struct entries	**lists = listload_local(conf, stderr);
+	struct acl	 *acl;
+
+	if (lists == NULL || (acl = acl_new(conf->policy, lists)) == NULL) {
+		listload_free(conf, lists);
+		return -1;
+	}
+	acl_publish(acl);
+	acl_unref(acl);
+	if (old != NULL)
+		listload_free(old, server.lists);
+	server.lists = lists;
+	return 0;
+}
+
+static int
+same_dns(const struct config *a, const struct config *b)
+{
+	if (a->ndns_servers != b->ndns_servers ||
+	    (a->hosts_file == NULL) != (b->hosts_file == NULL) ||
+	    (a->hosts_file && strcmp(a->hosts_file, b->hosts_file) != 0))
+		return 0;
+	for (size_t i = 0; i < a->ndns_servers; i++)
+		if (strcmp(a->dns_servers[i].text, b->dns_servers[i].text))
+			return 0;
+	return 1;
+}
+
+static int
+same_listen(const struct config *a, const struct config *b)
+{
+	if (a->nlisten != b->nlisten)
+		return 0;
+	for (size_t i = 0; i < a->nlisten; i++)
+		if (strcmp(a->listen[i].text, b->listen[i].text) != 0)
+			return 0;
+	return 1;
+}
+
+static void
+reload(void)
+{
+	struct config	*conf, *old = server.conf;
+	struct resolver	*r = NULL;
+	char		 err[CONFIG_ERRLEN];
+
+	log_info("reloading %s", old->path);
+	if ((conf = config_load(old->path, err, sizeof(err))) == NULL) {
+		server.count.reload_failures++;
+		log_error("reload failed, the running config stays: %s", err);
+		return;
+	}
+	if (!same_dns(old, conf) &&
+	    (r = resolve_new(server.base, conf, err, sizeof(err))) == NULL) {
+		server.count.reload_failures++;
+		log_error("reload failed, the running config stays: %s", err);
+		config_free(conf);
+		return;
+	}
+	server.conf = conf;
+	if (publish(conf, old) == -1) {
+		server.conf = old;
+		resolve_free(r);
+		config_free(conf);
+		server.count.reload_failures++;
+		log_error("reload failed: out of memory");
+		return;
+	}
+	if (r != NULL) {
+		resolve_free(server.resolver);
+		server.resolver = r;
+		dnscache_clear(server.dns);
+	}
+	if (!same_listen(old, conf))
+		log_warn("reload: a change of [proxy] listen takes a restart");
+	if (strcmp(old->access, conf->access) != 0 &&
+	    flowlog_open(conf->access) == -1)
+		log_error("reload: cannot open access log %s", conf->access);
+	log_set_level((enum log_level)conf->log_level);
+	config_free(old);
+	server.count.reloads++;
+	if (conf->revoke_on_reload)
+		session_revoke();
+	log_info("reloaded: %zu rules, %zu lists", conf->policy->nrules,
+	    conf->nlists);
+}
+
+static void
+grace_over(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	log_info("shutdown_grace over: closing %zu tunnels", server.nsessions);
+	server.draining = 2;
+	session_shutdown_all();
+}
+
+static void
+shut_down(void)
+{
+	struct timeval	 tv;
+	uint64_t	 ms = server.conf->shutdown_grace_ms;
+
+	if (server.draining)
+		return;
+	server.draining = 1;
+	listener_close();
+	session_shutdown_all();
+	if (server.nsessions == 0) {
+		event_base_loopexit(server.base, NULL);
+		return;
+	}
+	log_info("stopping: %zu tunnels may drain for %llu ms",
+	    server.nsessions, (unsigned long long)ms);
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	grace_timer = evtimer_new(server.base, grace_over, NULL);
+	if (grace_timer == NULL || evtimer_add(grace_timer, &tv) == -1)
+		grace_over(-1, 0, NULL);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	(void)arg;
+	switch (sig) {
+	case SIGHUP:
+		reload();
+		break;
+	case SIGUSR1:
+		log_info("reopening the access log");
+		flowlog_reopen();
+		break;
+	default:
+		shut_down();
+		break;
+	}
+}
+
+static int
+watch_signals(void)
+{
+	static const int sigs[] = { SIGHUP, SIGUSR1, SIGTERM, SIGINT };
+
+	signal(SIGPIPE, SIG_IGN);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		sig_events[i] = evsignal_new(server.base, sigs[i], on_signal,
+		    NULL);
+		if (sig_events[i] == NULL || evsignal_add(sig_events[i],
+		    NULL) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+server_free(void)
+{
+	for (size_t i = 0; i < sizeof(sig_events) / sizeof(sig_events[0]); i++)
+		if (sig_events[i] != NULL)
+			event_free(sig_events[i]);
+	if (grace_timer != NULL)
+		event_free(grace_timer);
+	listener_close();
+	resolve_free(server.resolver);
+	dnscache_free(server.dns);
+	acl_publish(NULL);
+	listload_free(server.conf, server.lists);
+	flowlog_close();
+	config_free(server.conf);
+	event_base_free(server.base);
+}
+
+/* Runs the proxy on conf (taken over) until it is told to stop. */
+int
+server_run(struct config *conf)
+{
+	char	 err[256];
+	int	 rc = 1;
+
+	TAILQ_INIT(&server.sessions);
+	server.conf = conf;
+	log_set_level((enum log_level)conf->log_level);
+	if ((server.base = event_base_new()) == NULL)
+		fatalx("cannot start the event loop");
+	if (publish(conf, NULL) == -1)
+		log_error("out of memory");
+	else if ((server.resolver = resolve_new(server.base, conf, err,
+	    sizeof(err))) == NULL)
+		log_error("%s", err);
+	else if ((server.dns = dnscache_new(DNSCACHE_SIZE)) == NULL)
+		log_error("out of memory");
+	else if (flowlog_open(conf->access) == -1)
+		log_error("cannot open access log %s", conf->access);
+	else if (watch_signals() == -1)
+		log_error("cannot watch signals");
+	else if (listener_open(conf) == 0) {
+		log_info("pinhole %s started: %zu rules, %zu lists",
+		    PINHOLE_VERSION, conf->policy->nrules, conf->nlists);
+		event_base_dispatch(server.base);
+		log_info("pinhole stopped");
+		rc = 0;
+	}
+	server_free();
+	return rc;
+}

@@ -1,0 +1,50 @@
+/*
+ * The running proxy: one event loop, the config and allowlist in force,
+ * the resolver, the listeners and the open sessions.  One process holds
+ * one of these, as tmux holds its server state.
+ */
+#ifndef PINHOLE_SERVER_H
+#define PINHOLE_SERVER_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "entries.h"
+#include "session.h"
+
+struct event_base;
+struct dnscache;
+struct resolver;
+
+/* Counters of what happened, for the log now and the metrics later. */
+struct counters {
+	uint64_t	accepted;
+	uint64_t	accept_paused;
+	uint64_t	flows;
+	uint64_t	denied[REASON_SHUTDOWN + 1];
+	uint64_t	errors[REASON_SHUTDOWN + 1];
+	uint64_t	bytes_up, bytes_down;
+	uint64_t	dns_hits, dns_misses;
+	uint64_t	log_write_errors;
+	uint64_t	reloads, reload_failures;
+};
+
+struct server {
+	struct event_base	*base;
+	struct config		*conf;
+	struct entries		**lists;	/* by conf->lists index */
+	struct resolver		*resolver;
+	struct dnscache		*dns;
+	struct session_list	 sessions;
+	size_t			 nsessions;
+	uint64_t		 next_id;
+	int			 draining;
+	struct counters		 count;
+};
+
+extern struct server server;
+
+int	server_run(struct config *);
+void	server_stop_accepting(void);
+
+#endif

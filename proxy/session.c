@@ -1,0 +1,566 @@
+/*
+ * The life of a session, in the order it happens: accept, the first byte
+ * picks the protocol, the protocol parser hands over a request, the ACL
+ * decides, the name is resolved, the addresses that pass are tried in
+ * turn, and the relay runs until one side ends.  session_close() is the
+ * only way out; it writes the flow record and frees everything.
+ */
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <errno.h>
+#include <event2/bufferevent.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dnscache.h"
+#include "flowlog.h"
+#include "limits.h"
+#include "log.h"
+#include "proto.h"
+#include "relay.h"
+#include "server.h"
+#include "session.h"
+
+/* How long a refused client gets to read its reply before the close. */
+#define LINGER_SECONDS	2
+
+static void	session_connect_next(struct session *);
+
+static void
+timer_arm(struct session *s, uint64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) *
+	    1000 };
+
+	evtimer_add(s->timer, &tv);
+}
+
+void
+session_set_state(struct session *s, enum session_state state)
+{
+	const struct config *c = server.conf;
+
+	s->state = state;
+	switch (state) {
+	case S_RESOLVING:
+		/* evdns has its own timeouts; this one bounds them all. */
+		timer_arm(s, c->connect_timeout_ms + 5000);
+		break;
+	case S_CONNECTING:
+		timer_arm(s, c->connect_timeout_ms);
+		break;
+	case S_RELAY:
+		timer_arm(s, c->idle_timeout_ms);
+		break;
+	case S_REPLY:
+		timer_arm(s, LINGER_SECONDS * 1000);
+		break;
+	case S_DETECT:
+	case S_HANDSHAKE:
+		break;		/* the deadline set at accept stands */
+	}
+}
+
+static void
+client_read(struct bufferevent *bev, void *arg)
+{
+	struct session	*s = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	unsigned char	 first;
+
+	if (s->state == S_REPLY) {	/* draining before the close */
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	if (s->state == S_DETECT) {
+		if (evbuffer_copyout(in, &first, 1) != 1)
+			return;
+		if ((s->proto = proto_for_byte(first)) == NULL) {
+			log_debug("session %llu: first byte 0x%02x is no "
+			    "protocol", (unsigned long long)s->id, first);
+			session_close(s, EV_DENY, REASON_BAD_REQUEST);
+			return;
+		}
+		s->proto_name = s->proto->name;
+		session_set_state(s, S_HANDSHAKE);
+	}
+	if (s->state == S_HANDSHAKE)
+		s->proto->read(s);
+	/* Later bytes wait in the buffer until the relay starts. */
+}
+
+/* A kept-alive HTTP connection with no byte of a next request yet. */
+static int
+waiting_idle(struct session *s)
+{
+	return s->state == S_HANDSHAKE && s->kept_alive &&
+	    evbuffer_get_length(bufferevent_get_input(s->client)) == 0;
+}
+
+static void
+client_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct session *s = arg;
+
+	(void)bev;
+	if (s->state == S_REPLY) {
+		session_close(s, s->event, s->reason);
+		return;
+	}
+	/* The client went away before its request was done or served. */
+	if (s->state == S_DETECT || waiting_idle(s))
+		session_close(s, EV_NONE, REASON_NONE);
+	else if (s->state == S_HANDSHAKE)
+		session_close(s, EV_DENY, REASON_BAD_REQUEST);
+	else
+		session_close(s, EV_ERROR, (what & BEV_EVENT_EOF) ?
+		    REASON_NONE : REASON_CONNECT_FAILED);
+}
+
+static void
+timer_fired(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+
+	(void)fd;
+	(void)what;
+	switch (s->state) {
+	case S_DETECT:
+	case S_HANDSHAKE:
+		log_debug("session %llu: handshake_timeout",
+		    (unsigned long long)s->id);
+		session_close(s, s->state == S_DETECT || waiting_idle(s) ?
+		    EV_NONE : EV_ERROR, REASON_TIMEOUT);
+		break;
+	case S_RESOLVING:
+		session_refuse(s, EV_ERROR, REASON_DNS_ERROR);
+		break;
+	case S_CONNECTING:
+		bufferevent_free(s->upstream);
+		s->upstream = NULL;
+		s->connect_error = REASON_TIMEOUT;
+		session_connect_next(s);
+		break;
+	case S_RELAY:
+		relay_idle_check(s);
+		break;
+	case S_REPLY:
+		session_close(s, s->event, s->reason);
+		break;
+	}
+}
+
+void
+session_accept(int fd, const struct sockaddr *peer, int peerlen,
+    const struct sockaddr *local, socklen_t locallen)
+{
+	const struct config	*c = server.conf;
+	struct session		*s;
+	struct timeval		 tv;
+	size_t			 open;
+
+	(void)peerlen;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		close(fd);
+		return;
+	}
+	s->id = ++server.next_id;
+	gettimeofday(&s->started, NULL);
+	addr_from_sockaddr(peer, &s->client_addr);
+	s->client_port = ntohs(peer->sa_family == AF_INET ?
+	    ((const struct sockaddr_in *)(const void *)peer)->sin_port :
+	    ((const struct sockaddr_in6 *)(const void *)peer)->sin6_port);
+	if (locallen <= sizeof(s->local)) {
+		memcpy(&s->local, local, locallen);
+		s->local_len = locallen;
+	}
+	s->client = bufferevent_socket_new(server.base, fd,
+	    BEV_OPT_CLOSE_ON_FREE);
+	s->timer = evtimer_new(server.base, timer_fired, s);
+	if (s->client == NULL || s->timer == NULL) {
+		if (s->client != NULL)
+			bufferevent_free(s->client);
+		else
+			close(fd);
+		if (s->timer != NULL)
+			event_free(s->timer);
+		free(s);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&server.sessions, s, entry);
+	server.nsessions++;
+	server.count.accepted++;
+	/* Over a limit the request is still read, then refused. */
+	s->limit = limits_take(&s->client_addr, &open);
+	if (s->limit == NULL || open > c->max_connections_per_client ||
+	    server.nsessions > c->max_connections)
+		s->over_limit = 1;
+	bufferevent_setcb(s->client, client_read, NULL, client_event, s);
+	/* One byte over max_header_bytes tells a parser the head is too big. */
+	bufferevent_setwatermark(s->client, EV_READ, 0,
+	    c->max_header_bytes + 1);
+	bufferevent_enable(s->client, EV_READ);
+	s->state = S_DETECT;
+	tv.tv_sec = (time_t)(c->handshake_timeout_ms / 1000);
+	tv.tv_usec = (suseconds_t)(c->handshake_timeout_ms % 1000) * 1000;
+	evtimer_add(s->timer, &tv);
+}
+
+/* The addresses that the ACL lets this request connect to, in order. */
+static void
+session_resolved(struct session *s, const struct addr *addrs, size_t n)
+{
+	struct acl_verdict	 v, refused;
+	struct addr		 refused_addr;
+	size_t			 kept = 0;
+	int			 nrefused = 0;
+
+	for (size_t i = 0; i < n && kept < RESOLVE_MAX_ADDRS; i++) {
+		acl_check_addr(s->acl, &s->query, &addrs[i], &v);
+		if (v.result == ACL_ALLOW)
+			s->addrs[kept++] = addrs[i];
+		else if (nrefused++ == 0) {
+			refused = v;
+			refused_addr = addrs[i];
+		}
+	}
+	if (kept == 0) {
+		s->verdict = refused;
+		s->addr = refused_addr;
+		s->has_addr = 1;
+		log_info("session %llu: %s resolves only to refused "
+		    "addresses (%s)", (unsigned long long)s->id, s->host,
+		    reason_name(refused.reason));
+		session_refuse(s, EV_DENY, refused.reason);
+		return;
+	}
+	s->naddrs = kept;
+	s->next_addr = 0;
+	session_connect_next(s);
+}
+
+static void
+dns_answer(int error, const struct addr *addrs, size_t n, uint32_t ttl,
+    void *arg)
+{
+	struct session		*s = arg;
+	const struct config	*c = server.conf;
+	uint64_t		 keep = (uint64_t)ttl * 1000;
+
+	s->dns = NULL;
+	if (error || n == 0) {
+		session_refuse(s, EV_ERROR, REASON_DNS_ERROR);
+		return;
+	}
+	if (keep < c->min_ttl_ms)
+		keep = c->min_ttl_ms;
+	if (keep > c->max_ttl_ms)
+		keep = c->max_ttl_ms;
+	dnscache_put(server.dns, s->query.dest.name, addrs, n,
+	    time(NULL) + (time_t)(keep / 1000));
+	session_resolved(s, addrs, n);
+}
+
+/*
+ * The request is parsed: host as the client wrote it (IPv6 without
+ * brackets) and port.  From here the session only moves forward.
+ */
+void
+session_request(struct session *s, const char *host, uint16_t port)
+{
+	struct addr	 addrs[DNSCACHE_MAX_ADDRS];
+	size_t		 n;
+
+	snprintf(s->host, sizeof(s->host), "%s", host);
+	s->port = port;
+	s->acl = acl_current();
+	acl_ref(s->acl);
+	if (s->over_limit) {
+		log_info("session %llu: connection limit reached for %s",
+		    (unsigned long long)s->id, s->host);
+		session_refuse(s, EV_DENY, REASON_LIMIT);
+		return;
+	}
+	acl_query_init(&s->query, &s->client_addr, s->user, host,
+	    strlen(host), port);
+	acl_check(s->acl, &s->query, &s->verdict);
+	switch (s->verdict.result) {
+	case ACL_DENY:
+		if (s->query.dest.is_addr) {
+			s->addr = s->query.dest.addr;
+			s->has_addr = 1;
+		}
+		session_refuse(s, EV_DENY, s->verdict.reason);
+		return;
+	case ACL_ALLOW:
+		s->addrs[0] = s->query.dest.addr;
+		s->naddrs = 1;
+		s->next_addr = 0;
+		session_connect_next(s);
+		return;
+	case ACL_RESOLVE:
+		break;
+	}
+	if (dnscache_get(server.dns, s->query.dest.name, time(NULL), addrs,
+	    &n)) {
+		server.count.dns_hits++;
+		session_resolved(s, addrs, n);
+		return;
+	}
+	server.count.dns_misses++;
+	session_set_state(s, S_RESOLVING);
+	s->dns = resolve_name(server.resolver, s->query.dest.name, dns_answer,
+	    s);
+	if (s->dns == NULL)
+		session_refuse(s, EV_ERROR, REASON_DNS_ERROR);
+}
+
+static void
+upstream_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct session *s = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED) {
+		s->addr = s->addrs[s->next_addr - 1];
+		s->has_addr = 1;
+		/* The verdict of the address actually connected to. */
+		if (!s->query.dest.is_addr)
+			acl_check_addr(s->acl, &s->query, &s->addr,
+			    &s->verdict);
+		evtimer_del(s->timer);
+		s->proto->connected(s);
+		return;
+	}
+	bufferevent_free(s->upstream);
+	s->upstream = NULL;
+	s->connect_error = REASON_CONNECT_FAILED;
+	session_connect_next(s);
+}
+
+/* Tries the next allowed address; refuses when none is left. */
+static void
+session_connect_next(struct session *s)
+{
+	struct sockaddr_storage	 ss;
+	int			 len;
+
+	session_set_state(s, S_CONNECTING);
+	while (s->next_addr < s->naddrs) {
+		const struct addr *a = &s->addrs[s->next_addr++];
+
+		len = addr_to_sockaddr(a, s->port, &ss, sizeof(ss));
+		s->upstream = bufferevent_socket_new(server.base, -1,
+		    BEV_OPT_CLOSE_ON_FREE);
+		if (s->upstream == NULL) {
+			s->connect_error = REASON_CONNECT_FAILED;
+			continue;
+		}
+		bufferevent_setcb(s->upstream, NULL, NULL, upstream_event, s);
+		if (bufferevent_socket_connect(s->upstream,
+		    (struct sockaddr *)&ss, len) == 0)
+			return;
+		log_debug("session %llu: connect: %s",
+		    (unsigned long long)s->id, strerror(errno));
+		bufferevent_free(s->upstream);
+		s->upstream = NULL;
+		s->connect_error = REASON_CONNECT_FAILED;
+	}
+	if (s->naddrs > 0) {
+		s->addr = s->addrs[s->naddrs - 1];
+		s->has_addr = 1;
+	}
+	session_refuse(s, EV_ERROR, s->connect_error ? s->connect_error :
+	    REASON_CONNECT_FAILED);
+}
+
+static void
+reply_flushed(struct bufferevent *bev, void *arg)
+{
+	struct session *s = arg;
+
+	/* Half-close, then read until the client closes (or the timer). */
+	shutdown(bufferevent_getfd(bev), SHUT_WR);
+	bufferevent_setcb(bev, client_read, NULL, client_event, s);
+}
+
+/*
+ * Ends a request with a refusal: the protocol writes its reply, and the
+ * session closes once the client has read it.  Closing at once with
+ * unread input would send a reset that can destroy the reply.
+ */
+void
+session_refuse(struct session *s, enum session_event event,
+    enum reason reason)
+{
+	s->event = event;
+	s->reason = reason;
+	s->bytes_up = s->bytes_down = 0;	/* nothing was relayed */
+	if (s->dns != NULL) {
+		resolve_cancel(s->dns);
+		s->dns = NULL;
+	}
+	if (s->upstream != NULL) {
+		bufferevent_free(s->upstream);
+		s->upstream = NULL;
+	}
+	if (s->proto == NULL || s->proto->refuse == NULL) {
+		session_close(s, event, reason);
+		return;
+	}
+	s->proto->refuse(s, reason);
+	session_reply(s);
+}
+
+/* The reply is in the client's output: close once it is written. */
+void
+session_reply(struct session *s)
+{
+	struct evbuffer *in = bufferevent_get_input(s->client);
+
+	session_set_state(s, S_REPLY);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	bufferevent_setwatermark(s->client, EV_READ, 0, 0);
+	bufferevent_setwatermark(s->client, EV_WRITE, 0, 0);
+	bufferevent_setcb(s->client, client_read, reply_flushed, client_event,
+	    s);
+	bufferevent_enable(s->client, EV_READ | EV_WRITE);
+	if (evbuffer_get_length(bufferevent_get_output(s->client)) == 0)
+		reply_flushed(s->client, s);
+}
+
+static void
+count_end(const struct session *s)
+{
+	struct counters *c = &server.count;
+
+	switch (s->event) {
+	case EV_FLOW:
+		c->flows++;
+		break;
+	case EV_DENY:
+		c->denied[s->reason]++;
+		break;
+	case EV_ERROR:
+		c->errors[s->reason]++;
+		break;
+	case EV_NONE:
+		break;
+	}
+	c->bytes_up += s->bytes_up;
+	c->bytes_down += s->bytes_down;
+}
+
+/* The one teardown: the flow record, then every resource. */
+void
+session_close(struct session *s, enum session_event event,
+    enum reason reason)
+{
+	s->event = event;
+	s->reason = reason;
+	flowlog_write(s);
+	count_end(s);
+	if (s->dns != NULL)
+		resolve_cancel(s->dns);
+	if (s->upstream != NULL)
+		bufferevent_free(s->upstream);
+	bufferevent_free(s->client);
+	event_free(s->timer);
+	acl_unref(s->acl);
+	limits_give(s->limit);
+	free(s->user);
+	free(s->sni);
+	free(s->sni_buf);
+	if (s->proto != NULL && s->proto->free != NULL)
+		s->proto->free(s);
+	free(s->pstate);
+	TAILQ_REMOVE(&server.sessions, s, entry);
+	server.nsessions--;
+	free(s);
+	if (server.draining && server.nsessions == 0)
+		event_base_loopexit(server.base, NULL);
+}
+
+/*
+ * An HTTP request on a kept-alive connection is over: its record is
+ * written and the session waits for the next request, which goes
+ * through the ACL afresh.
+ */
+void
+session_next_request(struct session *s)
+{
+	const struct config	*c = server.conf;
+	struct timeval		 tv;
+
+	s->event = EV_FLOW;
+	s->reason = REASON_NONE;
+	flowlog_write(s);
+	count_end(s);
+	if (s->upstream != NULL)
+		bufferevent_free(s->upstream);
+	s->upstream = NULL;
+	acl_unref(s->acl);
+	s->acl = NULL;
+	memset(&s->verdict, 0, sizeof(s->verdict));
+	s->host[0] = '\0';
+	s->port = 0;
+	s->naddrs = s->next_addr = 0;
+	s->has_addr = 0;
+	s->connect_error = REASON_NONE;
+	s->bytes_up = s->bytes_down = 0;
+	s->kept_alive = 1;
+	s->id = ++server.next_id;
+	gettimeofday(&s->started, NULL);
+	s->state = S_HANDSHAKE;
+	bufferevent_setcb(s->client, client_read, NULL, client_event, s);
+	bufferevent_setwatermark(s->client, EV_READ, 0,
+	    c->max_header_bytes + 1);
+	bufferevent_setwatermark(s->client, EV_WRITE, 0, 0);
+	bufferevent_enable(s->client, EV_READ | EV_WRITE);
+	tv.tv_sec = (time_t)(c->handshake_timeout_ms / 1000);
+	tv.tv_usec = (suseconds_t)(c->handshake_timeout_ms % 1000) * 1000;
+	evtimer_add(s->timer, &tv);
+	if (evbuffer_get_length(bufferevent_get_input(s->client)) > 0)
+		client_read(s->client, s);
+}
+
+/* On shutdown: requests not yet relaying end now, tunnels may drain. */
+void
+session_shutdown_all(void)
+{
+	struct session *s, *next;
+
+	for (s = TAILQ_FIRST(&server.sessions); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		if (server.draining > 1 || s->state != S_RELAY)
+			session_close(s, s->state == S_RELAY ? EV_FLOW :
+			    EV_NONE, REASON_SHUTDOWN);
+	}
+}
+
+/*
+ * After a reload with revoke_on_reload: tunnels whose destination the
+ * new allowlist refuses are closed, each with reason "revoked".
+ */
+void
+session_revoke(void)
+{
+	struct acl		*acl = acl_current();
+	struct session		*s, *next;
+	struct acl_verdict	 v;
+
+	for (s = TAILQ_FIRST(&server.sessions); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		if (s->state != S_RELAY)
+			continue;
+		acl_check(acl, &s->query, &v);
+		if (v.result == ACL_RESOLVE)
+			acl_check_addr(acl, &s->query, &s->addr, &v);
+		if (v.result != ACL_ALLOW)
+			session_close(s, EV_FLOW, REASON_REVOKED);
+	}
+}

@@ -1,0 +1,113 @@
+/*
+ * One client connection and, once allowed, its upstream connection: the
+ * two halves of a flow.  Data flows one way through a session:
+ *
+ *   bytes in -> protocol parser -> request (host, port) -> ACL verdict
+ *   -> resolve -> connect -> relay -> flow record
+ *
+ * Every step ends in session_close(), the one teardown, which writes the
+ * session's one flow record and frees it.
+ */
+#ifndef PINHOLE_SESSION_H
+#define PINHOLE_SESSION_H
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <stdint.h>
+
+#include "acl.h"
+#include "resolve.h"
+
+enum session_state {
+	S_DETECT,	/* waiting for the first byte */
+	S_HANDSHAKE,	/* a protocol parser reads the request */
+	S_RESOLVING,
+	S_CONNECTING,
+	S_RELAY,
+	S_REPLY,	/* a last reply is written, then the session ends */
+};
+
+enum session_event {
+	EV_FLOW,	/* relayed; written when it ends */
+	EV_DENY,	/* refused by policy */
+	EV_ERROR,	/* allowed but failed */
+	EV_NONE		/* ended before it was a request: no record */
+};
+
+struct session;
+
+/* A client protocol: its parser and its replies. */
+struct proto {
+	const char	*name;
+	void		(*read)(struct session *);
+	void		(*connected)(struct session *);
+	void		(*refuse)(struct session *, enum reason);
+	void		(*free)(struct session *);	/* pstate's insides */
+};
+
+struct session {
+	uint64_t		 id;
+	enum session_state	 state;
+	const struct proto	*proto;
+	const char		*proto_name;	/* in the flow log */
+	void			*pstate;	/* the parser's own */
+
+	struct bufferevent	*client;
+	struct bufferevent	*upstream;
+	struct addr		 client_addr;
+	uint16_t		 client_port;
+	struct sockaddr_storage	 local;		/* the address accepted on */
+	socklen_t		 local_len;
+	int			 over_limit;
+	int			 kept_alive;	/* between HTTP requests */
+	struct limit_slot	*limit;
+
+	/* the request */
+	char			 host[NAME_MAX_LEN + 2];
+	uint16_t		 port;
+	char			*user;
+	struct acl		*acl;		/* checked against this one */
+	struct acl_query	 query;
+	struct acl_verdict	 verdict;
+
+	/* resolving and connecting */
+	struct resolve_req	*dns;
+	struct addr		 addrs[RESOLVE_MAX_ADDRS];
+	size_t			 naddrs, next_addr;
+	struct addr		 addr;		/* connected, or refused */
+	int			 has_addr;
+	enum reason		 connect_error;
+
+	/* the relay */
+	uint64_t		 bytes_up, bytes_down;
+	int			 client_eof, upstream_eof;
+	struct timeval		 last_active;
+	char			*sni;
+	int			 sni_state;	/* enum sni_result */
+	unsigned char		*sni_buf;	/* the tunnel's first bytes */
+	size_t			 sni_len;
+
+	/* the end */
+	enum session_event	 event;
+	enum reason		 reason;
+	struct timeval		 started;
+	struct event		*timer;
+	TAILQ_ENTRY(session)	 entry;
+};
+
+TAILQ_HEAD(session_list, session);
+
+void	session_accept(int, const struct sockaddr *, int,
+	    const struct sockaddr *, socklen_t);
+void	session_set_state(struct session *, enum session_state);
+void	session_request(struct session *, const char *, uint16_t);
+void	session_refuse(struct session *, enum session_event, enum reason);
+void	session_reply(struct session *);
+void	session_next_request(struct session *);
+void	session_close(struct session *, enum session_event, enum reason);
+void	session_relay(struct session *);
+void	session_shutdown_all(void);
+void	session_revoke(void);
+
+#endif

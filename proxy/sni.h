@@ -1,0 +1,18 @@
+/* The server name of a TLS ClientHello, read from a tunnel's first bytes. */
+#ifndef PINHOLE_SNI_H
+#define PINHOLE_SNI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SNI_MAX_BYTES	16384	/* a ClientHello this long at most */
+
+enum sni_result {
+	SNI_MORE,	/* a ClientHello so far: give more bytes */
+	SNI_FOUND,
+	SNI_NONE	/* not a ClientHello, or one without a name */
+};
+
+enum sni_result	sni_parse(const uint8_t *, size_t, char *, size_t);
+
+#endif
