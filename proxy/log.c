@@ -3,15 +3,20 @@
  * records are not written here: they have their own file and format.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static enum log_level log_level = LOG_LEVEL_INFO;
+static int		 log_fd = STDERR_FILENO;
+static int		 log_syslog;
 
 static const char *const log_names[] = { "error", "warn", "info", "debug" };
 
@@ -33,26 +38,72 @@ log_parse_level(const char *s, enum log_level *out)
 	return -1;
 }
 
+/*
+ * Where event lines go ([log] events): "stderr", "syslog" or a file,
+ * opened for appending.  Returns -1 when the file cannot be opened; the
+ * lines then stay on stderr.
+ */
+int
+log_open(const char *target)
+{
+	int fd;
+
+	if (log_fd != STDERR_FILENO)
+		close(log_fd);
+	log_fd = STDERR_FILENO;
+	if (log_syslog)
+		closelog();
+	log_syslog = 0;
+	if (target == NULL || strcmp(target, "stderr") == 0)
+		return 0;
+	if (strcmp(target, "syslog") == 0) {
+		openlog("pinhole", LOG_NDELAY | LOG_PID, LOG_DAEMON);
+		log_syslog = 1;
+		return 0;
+	}
+	fd = open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd == -1)
+		return -1;
+	log_fd = fd;
+	return 0;
+}
+
 static void
 log_vwrite(enum log_level level, const char *fmt, va_list ap, int errnum)
 {
-	char		 stamp[32];
+	static const int priorities[] = {
+		LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG
+	};
+	char		 line[2048], stamp[32];
 	struct timespec	 ts;
 	struct tm	 tm;
+	int		 n = 0;
 
 	if (level > log_level)
 		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	flockfile(stderr);
-	fprintf(stderr, "%s.%03ldZ %s: ", stamp, ts.tv_nsec / 1000000,
-	    log_names[level]);
-	vfprintf(stderr, fmt, ap);
-	if (errnum != 0)
-		fprintf(stderr, ": %s", strerror(errnum));
-	fputc('\n', stderr);
-	funlockfile(stderr);
+	if (!log_syslog) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+		n = snprintf(line, sizeof(line), "%s.%03ldZ %s: ", stamp,
+		    ts.tv_nsec / 1000000, log_names[level]);
+	}
+	n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	if (n >= (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	if (errnum != 0 && n < (int)sizeof(line) - 2)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, ": %s",
+		    strerror(errnum));
+	if (n >= (int)sizeof(line) - 1)
+		n = (int)sizeof(line) - 2;
+	if (log_syslog) {
+		syslog(priorities[level], "%s", line);
+		return;
+	}
+	line[n++] = '\n';
+	/* One write per line: lines from several processes stay whole. */
+	if (write(log_fd, line, (size_t)n) == -1 && log_fd != STDERR_FILENO)
+		(void)!write(STDERR_FILENO, line, (size_t)n);
 }
 
 void

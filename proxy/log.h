@@ -12,6 +12,7 @@ enum log_level {
 };
 
 void	log_set_level(enum log_level);
+int	log_open(const char *);
 int	log_parse_level(const char *, enum log_level *);
 
 void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));

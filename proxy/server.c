@@ -113,6 +113,10 @@ reload(void)
 	    flowlog_open(conf->access) == -1)
 		log_error("reload: cannot open access log %s", conf->access);
 	log_set_level((enum log_level)conf->log_level);
+	if (strcmp(old->events, conf->events) != 0 &&
+	    log_open(conf->events) == -1)
+		log_error("reload: cannot open the events log %s, using stderr",
+		    conf->events);
 	config_free(old);
 	server.count.reloads++;
 	if (conf->revoke_on_reload)
@@ -166,8 +170,11 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		reload();
 		break;
 	case SIGUSR1:
-		log_info("reopening the access log");
+		log_info("reopening the log files");
 		flowlog_reopen();
+		if (log_open(server.conf->events) == -1)
+			log_error("cannot reopen the events log %s",
+			    server.conf->events);
 		break;
 	default:
 		shut_down();
@@ -207,6 +214,7 @@ server_free(void)
 	flowlog_close();
 	config_free(server.conf);
 	event_base_free(server.base);
+	log_open(NULL);
 }
 
 /* Runs the proxy on conf (taken over) until it is told to stop. */
@@ -219,6 +227,9 @@ server_run(struct config *conf)
 	TAILQ_INIT(&server.sessions);
 	server.conf = conf;
 	log_set_level((enum log_level)conf->log_level);
+	if (log_open(conf->events) == -1)
+		log_error("cannot open the events log %s, using stderr",
+		    conf->events);
 	if ((server.base = event_base_new()) == NULL)
 		fatalx("cannot start the event loop");
 	if (publish(conf, NULL) == -1)

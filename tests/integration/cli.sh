@@ -26,7 +26,7 @@ t_eq "$(echo "$out" | grep '^rule backup')" \
 t_eq "$(echo "$out" | grep '^list onsight-ips')" \
     "list onsight-ips: file conf/lists/onsight.txt, format text; 3 entries" \
     "-t counts a file list's entries"
-t_eq "$(echo "$out" | grep -c '^rule ')" 6 "-t lists the 6 rules"
+t_eq "$(echo "$out" | grep -c '^rule ')" 7 "-t lists the 7 rules"
 
 # ---- -t on broken configs: exit 1 and FILE:LINE: message
 check_bad() {	# check_bad WANT-MESSAGE CONFIG-TEXT

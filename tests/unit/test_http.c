@@ -1,0 +1,326 @@
+/* The HTTP head parser, the chunked framing scanner and the SNI reader. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chunked.h"
+#include "httphead.h"
+#include "sni.h"
+#include "t.h"
+
+static int
+parse_req(const char *text, struct http_head *h)
+{
+	long end = httphead_end(text, strlen(text));
+
+	if (end == -1)
+		return -2;
+	return httphead_parse_request(text, (size_t)end, h);
+}
+
+static void
+requests(void)
+{
+	static const struct {
+		const char	*text;
+		int		 ok;
+		const char	*what;
+	} cases[] = {
+		{ "GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n", 1,
+		    "absolute-form GET" },
+		{ "GET http://a.test/ HTTP/1.1\nHost: a.test\n\n", 1,
+		    "lines ending in LF alone" },
+		{ "\r\nGET / HTTP/1.1\r\n\r\n", 1, "an empty line first" },
+		{ "CONNECT a.test:443 HTTP/1.0\r\n\r\n", 1, "CONNECT, 1.0, "
+		    "no fields" },
+		{ "PURGE http://a.test/x HTTP/1.1\r\nX-A:\r\n\r\n", 1,
+		    "any method token, an empty value" },
+		{ "GET / HTTP/1.1\r\nX: caf\xc3\xa9\r\n\r\n", 1,
+		    "obs-text in a value" },
+		{ "GET / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5"
+		    "\r\n\r\n", 1, "two equal Content-Lengths" },
+		{ "GET  / HTTP/1.1\r\n\r\n", 0, "two spaces" },
+		{ "GET / HTTP/1.2\r\n\r\n", 0, "HTTP/1.2" },
+		{ "GET / HTTP/2.0\r\n\r\n", 0, "HTTP/2.0" },
+		{ "GET / http/1.1\r\n\r\n", 0, "lower-case version" },
+		{ "GET /\x01 HTTP/1.1\r\n\r\n", 0, "a control byte in the target" },
+		{ "GET / HTTP/1.1\rX\r\n\r\n", 0, "a bare CR" },
+		{ "GET / HTTP/1.1\r\nHost : a\r\n\r\n", 0,
+		    "a space before the colon" },
+		{ "GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n", 0, "obs-fold" },
+		{ "GET / HTTP/1.1\r\nX: a\r\n\tb\r\n\r\n", 0, "obs-fold, tab" },
+		{ "GET / HTTP/1.1\r\nX: a\x01b\r\n\r\n", 0, "a control byte" },
+		{ "GET / HTTP/1.1\r\nX: a\x7f\r\n\r\n", 0, "DEL in a value" },
+		{ "GET / HTTP/1.1\r\nX: a\0b\r\n\r\n", 0, "NUL in a value" },
+		{ "GET / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: "
+		    "chunked\r\n\r\n", 0, "Content-Length and Transfer-Encoding" },
+		{ "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+		    "Content-Length: 3\r\n\r\n", 0,
+		    "Transfer-Encoding and Content-Length" },
+		{ "GET / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4"
+		    "\r\n\r\n", 0, "two differing Content-Lengths" },
+		{ "GET / HTTP/1.1\r\nContent-Length: 3, 3\r\n\r\n", 0,
+		    "a list as Content-Length" },
+		{ "GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 0,
+		    "a negative Content-Length" },
+		{ "GET / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n", 0,
+		    "a Content-Length with a letter" },
+		{ "GET / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+		    0, "a coding besides chunked" },
+		{ "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+		    "Transfer-Encoding: chunked\r\n\r\n", 0,
+		    "Transfer-Encoding twice" },
+		{ "GET / HTTP/1.1\r\nNoColon\r\n\r\n", 0, "a field without colon" },
+		{ "GET / HTTP/1.1\r\n: x\r\n\r\n", 0, "an empty field name" },
+		{ "GET / HTTP/1.1\r\nX\"Y: x\r\n\r\n", 0, "a quote in a name" },
+		{ "G(T / HTTP/1.1\r\n\r\n", 0, "a separator in the method" },
+		{ "GET /\r\n\r\n", 0, "no version" },
+	};
+	struct http_head h;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t	 len = strlen(cases[i].text);
+		long	 end;
+
+		/* Texts with a NUL inside: take the length up to "\r\n\r\n". */
+		if (strstr(cases[i].what, "NUL") != NULL)
+			len = strlen(cases[i].text) + 1 +
+			    strlen(cases[i].text + strlen(cases[i].text) + 1);
+		end = httphead_end(cases[i].text, len);
+		t_int(end != -1 && httphead_parse_request(cases[i].text,
+		    (size_t)end, &h) == 0, cases[i].ok, "request: %s",
+		    cases[i].what);
+	}
+}
+
+static void
+request_fields(void)
+{
+	struct http_head	 h;
+	const struct http_field	*f;
+	char			 v[64];
+	int			 hop = 0, kept = 0;
+
+	t_int(parse_req("POST http://a.test:8080/x?y HTTP/1.1\r\n"
+	    "Host: a.test:8080\r\nConnection: keep-alive, X-Secret\r\n"
+	    "X-Secret: 1\r\nProxy-Authorization: Basic eA==\r\n"
+	    "TE: trailers\r\nUpgrade: h2c\r\nKeep-Alive: 5\r\n"
+	    "Proxy-Connection: close\r\nTrailer: X\r\n"
+	    "Transfer-Encoding: chunked\r\nX-Keep:   spaced value  \r\n\r\n",
+	    &h), 0, "a request with hop-by-hop fields parses");
+	t_int(h.minor, 1, "HTTP/1.1");
+	snprintf(v, sizeof(v), "%.*s", (int)h.tlen, h.target);
+	t_str(v, "http://a.test:8080/x?y", "the target");
+	t_int(h.chunked, 1, "chunked");
+	t_int(h.content_length, -1, "no Content-Length");
+	t_int(h.keep_alive, 1, "Connection: keep-alive seen");
+	t_int(h.close, 0, "no Connection: close");
+	f = httphead_field(&h, "x-keep");
+	snprintf(v, sizeof(v), "%.*s", f ? (int)f->vlen : 0, f ? f->value : "");
+	t_str(v, "spaced value", "values are trimmed, names found "
+	    "case-insensitively");
+	for (size_t i = 0; i < h.nfields; i++) {
+		if (httphead_is_hop(&h, &h.fields[i]))
+			hop++;
+		else
+			kept++;
+	}
+	t_int(hop, 8, "Connection, what it names, Proxy-Authorization, TE, "
+	    "Upgrade, Keep-Alive, Proxy-Connection, Trailer are hop-by-hop");
+	t_int(kept, 3, "Host, Transfer-Encoding and X-Keep are kept");
+}
+
+static void
+too_many_fields(void)
+{
+	char		 buf[HTTPHEAD_MAX_FIELDS * 8 + 64];
+	size_t		 n;
+	struct http_head h;
+
+	n = (size_t)snprintf(buf, sizeof(buf), "GET / HTTP/1.1\r\n");
+	for (int i = 0; i < HTTPHEAD_MAX_FIELDS; i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "X: %d\r\n",
+		    i % 10);
+	snprintf(buf + n, sizeof(buf) - n, "\r\n");
+	t_int(parse_req(buf, &h), 0, "%d fields are taken",
+	    HTTPHEAD_MAX_FIELDS);
+	snprintf(buf + n, sizeof(buf) - n, "Y: 1\r\n\r\n");
+	t_int(parse_req(buf, &h), -1, "one field more is refused");
+}
+
+static void
+responses(void)
+{
+	static const struct {
+		const char	*text;
+		int		 status;	/* -1: refused */
+	} cases[] = {
+		{ "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", 200 },
+		{ "HTTP/1.0 204\r\n\r\n", 204 },
+		{ "HTTP/1.1 404 Not Found\nX: y\n\n", 404 },
+		{ "HTTP/1.1 20 OK\r\n\r\n", -1 },
+		{ "HTTP/1.1 200OK\r\n\r\n", -1 },
+		{ "HTTP/1.1 2000 OK\r\n\r\n", -1 },
+		{ "HTTP/2 200 OK\r\n\r\n", -1 },
+		{ "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: "
+		    "chunked\r\n\r\n", -1 },
+		{ "HTTP/1.1 200 O\x01K\r\n\r\n", -1 },
+	};
+	struct http_head h;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long	 end = httphead_end(cases[i].text,
+			    strlen(cases[i].text));
+		int	 rc = end == -1 ? -1 : httphead_parse_response(
+			    cases[i].text, (size_t)end, &h);
+
+		t_int(rc == 0 ? h.status : -1, cases[i].status,
+		    "response %zu", i);
+	}
+	t_int(httphead_end("GET / HTTP/1.1\r\nX: y\r\n", 23), -1,
+	    "no end without the empty line");
+	t_int(httphead_end("A\n\r\nrest", 8), 4, "LF CRLF ends a head");
+}
+
+/* Feeds body in pieces of step bytes; returns the bytes taken or -1. */
+static long
+scan(const char *body, size_t len, size_t step, int *done)
+{
+	struct chunked	 c;
+	size_t		 off = 0;
+
+	chunked_init(&c);
+	*done = 0;
+	while (off < len && !*done) {
+		size_t	 n = len - off < step ? len - off : step;
+		long	 r = chunked_scan(&c, (const uint8_t *)body + off, n,
+			    done);
+
+		if (r == -1)
+			return -1;
+		off += (size_t)r;
+	}
+	return (long)off;
+}
+
+static void
+chunks(void)
+{
+	static const struct {
+		const char	*body;
+		long		 taken;		/* -1: broken framing */
+		int		 done;
+	} cases[] = {
+		{ "5\r\nhello\r\n0\r\n\r\n", 15, 1 },
+		{ "5\r\nhello\r\n0\r\n\r\nGET / HTTP/1.1", 15, 1 },
+		{ "5;ext=1\r\nhello\r\n0\r\n\r\n", 21, 1 },
+		{ "A\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\n", 28, 1 },
+		{ "5\nhello\n0\n\n", 11, 1 },
+		{ "5\r\nhello\r\n", 10, 0 },
+		{ "ff\r\n", 4, 0 },
+		{ "g\r\n", -1, 0 },
+		{ "\r\n", -1, 0 },
+		{ "5\r\nhelloX\r\n", -1, 0 },
+		{ "1234567890abcdef0\r\n", -1, 0 },
+		{ "5\r\nhello\r\n0\r\nX\x01\r\n\r\n", -1, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t	 len = strlen(cases[i].body);
+		int	 done;
+
+		for (size_t step = 1; step <= len; step += step < 4 ? 1 : len) {
+			long r = scan(cases[i].body, len, step, &done);
+
+			t_int(r, cases[i].taken, "chunked %zu in pieces of %zu: "
+			    "bytes taken", i, step);
+			if (r != -1)
+				t_int(done, cases[i].done, "chunked %zu in "
+				    "pieces of %zu: end found", i, step);
+		}
+	}
+}
+
+/* A ClientHello for name in one TLS record; returns its length. */
+static size_t
+client_hello(uint8_t *b, const char *name)
+{
+	size_t	 nlen = strlen(name), n = 0, hs, ext;
+
+	b[n++] = 22; b[n++] = 3; b[n++] = 1; n += 2;	/* record, length */
+	hs = n;
+	b[n++] = 1; n += 3;				/* client_hello */
+	b[n++] = 3; b[n++] = 3;
+	memset(b + n, 0xab, 32); n += 32;		/* random */
+	b[n++] = 0;					/* session id */
+	b[n++] = 0; b[n++] = 2; b[n++] = 0x13; b[n++] = 0x01;
+	b[n++] = 1; b[n++] = 0;				/* compression */
+	ext = n; n += 2;
+	b[n++] = 0; b[n++] = 10;			/* another extension */
+	b[n++] = 0; b[n++] = 2; b[n++] = 0; b[n++] = 0;
+	b[n++] = 0; b[n++] = 0;				/* server_name */
+	b[n++] = (uint8_t)((nlen + 5) >> 8); b[n++] = (uint8_t)(nlen + 5);
+	b[n++] = (uint8_t)((nlen + 3) >> 8); b[n++] = (uint8_t)(nlen + 3);
+	b[n++] = 0;
+	b[n++] = (uint8_t)(nlen >> 8); b[n++] = (uint8_t)nlen;
+	memcpy(b + n, name, nlen); n += nlen;
+	b[ext] = (uint8_t)((n - ext - 2) >> 8);
+	b[ext + 1] = (uint8_t)(n - ext - 2);
+	b[hs + 1] = 0;
+	b[hs + 2] = (uint8_t)((n - hs - 4) >> 8);
+	b[hs + 3] = (uint8_t)(n - hs - 4);
+	b[3] = (uint8_t)((n - 5) >> 8);
+	b[4] = (uint8_t)(n - 5);
+	return n;
+}
+
+static void
+sni(void)
+{
+	uint8_t		 hello[512], two[600];
+	char		 name[256];
+	size_t		 len = client_hello(hello, "sni.test"), half;
+	int		 more = 1;
+
+	t_int(sni_parse(hello, len, name, sizeof(name)), SNI_FOUND,
+	    "a ClientHello gives its name");
+	t_str(name, "sni.test", "the name");
+	for (size_t i = 1; i < len; i++)
+		more &= sni_parse(hello, i, name, sizeof(name)) == SNI_MORE;
+	t_ok(more, "every prefix of a ClientHello asks for more");
+	/* The same handshake message in two records. */
+	half = (len - 5) / 2;
+	memcpy(two, hello, 5 + half);
+	two[3] = (uint8_t)(half >> 8);
+	two[4] = (uint8_t)half;
+	two[5 + half] = 22; two[6 + half] = 3; two[7 + half] = 1;
+	two[8 + half] = (uint8_t)((len - 5 - half) >> 8);
+	two[9 + half] = (uint8_t)(len - 5 - half);
+	memcpy(two + 10 + half, hello + 5 + half, len - 5 - half);
+	name[0] = '\0';
+	t_int(sni_parse(two, len + 5, name, sizeof(name)), SNI_FOUND,
+	    "a ClientHello over two records");
+	t_str(name, "sni.test", "the name over two records");
+	t_int(sni_parse((const uint8_t *)"GET / HTTP/1.1\r\n", 16, name,
+	    sizeof(name)), SNI_NONE, "HTTP is no ClientHello");
+	t_int(sni_parse((const uint8_t *)"\x16\x03\x01\x00\x00", 5, name,
+	    sizeof(name)), SNI_NONE, "an empty record");
+	hello[5] = 2;
+	t_int(sni_parse(hello, len, name, sizeof(name)), SNI_NONE,
+	    "a ServerHello");
+	len = client_hello(hello, "bad name");
+	t_int(sni_parse(hello, len, name, sizeof(name)), SNI_NONE,
+	    "a name with a space is not taken");
+}
+
+int
+main(void)
+{
+	requests();
+	request_fields();
+	too_many_fields();
+	responses();
+	chunks();
+	sni();
+	return t_done();
+}
