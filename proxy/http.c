@@ -170,6 +170,10 @@ serve_local(struct session *s, const struct http_head *req)
 		session_refuse(s, EV_DENY, REASON_CLIENT_NOT_ALLOWED);
 		return;
 	}
+	if (s->over_limit) {
+		session_refuse(s, EV_DENY, REASON_LIMIT);
+		return;
+	}
 	if (!pac && !health) {
 		http_refuse_status(s, 404, EV_DENY, REASON_BAD_REQUEST);
 		return;

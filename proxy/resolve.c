@@ -127,6 +127,9 @@ resolve_new(struct event_base *base, const struct config *c, char *err,
 		    "using 127.0.0.1");
 	evdns_base_set_option(r->dns, "timeout:", "2");
 	evdns_base_set_option(r->dns, "attempts:", "2");
+	/* Vendor list fetches resolve through evdns's getaddrinfo. */
+	if (c->hosts_file != NULL)
+		evdns_base_load_hosts(r->dns, c->hosts_file);
 	if (c->hosts_file != NULL && hosts_load(r, c->hosts_file) == -1) {
 		snprintf(err, errlen, "out of memory");
 		resolve_free(r);
@@ -241,6 +244,12 @@ resolve_name(struct resolver *r, const char *name, resolve_cb cb, void *arg)
 		return NULL;
 	}
 	return q;
+}
+
+struct evdns_base *
+resolve_evdns(struct resolver *r)
+{
+	return r->dns;
 }
 
 /* Stops a lookup; its callback will not run. */

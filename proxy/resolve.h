@@ -14,6 +14,7 @@
 #define RESOLVE_MAX_ADDRS	16
 
 struct event_base;
+struct evdns_base;
 struct resolver;
 struct resolve_req;
 
@@ -26,6 +27,7 @@ struct resolver	*resolve_new(struct event_base *, const struct config *,
 struct resolve_req *resolve_name(struct resolver *, const char *,
 		    resolve_cb, void *);
 void		 resolve_cancel(struct resolve_req *);
+struct evdns_base *resolve_evdns(struct resolver *);
 void		 resolve_free(struct resolver *);
 
 #endif

@@ -15,7 +15,7 @@
 #include "dnscache.h"
 #include "flowlog.h"
 #include "listener.h"
-#include "listload.h"
+#include "lists.h"
 #include "log.h"
 #include "resolve.h"
 #include "server.h"
@@ -27,26 +27,29 @@ struct server server;
 static struct event	*sig_events[4];
 static struct event	*grace_timer;
 
-/*
- * Builds the allowlist of conf with its local lists and publishes it.
- * The lists it replaces belong to old (NULL at start).
- */
+/* Builds the allowlist of the config and lists in force, publishes it. */
 static int
-publish(struct config *conf, const struct config *old)
+publish(void)
 {
-	struct entries	**lists = listload_local(conf, stderr);
-	struct acl	 *acl;
+	struct acl *acl;
 
-	if (lists == NULL || (acl = acl_new(conf->policy, lists)) == NULL) {
-		listload_free(conf, lists);
+	if ((acl = acl_new(server.conf->policy, lists_current())) == NULL)
 		return -1;
-	}
 	acl_publish(acl);
 	acl_unref(acl);
-	if (old != NULL)
-		listload_free(old, server.lists);
-	server.lists = lists;
 	return 0;
+}
+
+/* A list has a new version: new connections see it from now on. */
+static void
+lists_changed(void)
+{
+	if (publish() == -1) {
+		log_error("out of memory: the allowlist stays as it was");
+		return;
+	}
+	if (server.conf->revoke_on_reload)
+		session_revoke();
 }
 
 static int
@@ -93,20 +96,22 @@ reload(void)
 		config_free(conf);
 		return;
 	}
-	server.conf = conf;
-	if (publish(conf, old) == -1) {
-		server.conf = old;
+	if (lists_reload(conf, r ? resolve_evdns(r) :
+	    resolve_evdns(server.resolver)) == -1) {
 		resolve_free(r);
 		config_free(conf);
 		server.count.reload_failures++;
 		log_error("reload failed: out of memory");
 		return;
 	}
+	server.conf = conf;
 	if (r != NULL) {
 		resolve_free(server.resolver);
 		server.resolver = r;
 		dnscache_clear(server.dns);
 	}
+	if (publish() == -1)
+		log_error("reload: out of memory, the allowlist stays as it was");
 	if (!same_listen(old, conf))
 		log_warn("reload: a change of [proxy] listen takes a restart");
 	if (strcmp(old->access, conf->access) != 0 &&
@@ -207,10 +212,10 @@ server_free(void)
 	if (grace_timer != NULL)
 		event_free(grace_timer);
 	listener_close();
+	lists_stop();
 	resolve_free(server.resolver);
 	dnscache_free(server.dns);
 	acl_publish(NULL);
-	listload_free(server.conf, server.lists);
 	flowlog_close();
 	config_free(server.conf);
 	event_base_free(server.base);
@@ -232,11 +237,12 @@ server_run(struct config *conf)
 		    conf->events);
 	if ((server.base = event_base_new()) == NULL)
 		fatalx("cannot start the event loop");
-	if (publish(conf, NULL) == -1)
-		log_error("out of memory");
-	else if ((server.resolver = resolve_new(server.base, conf, err,
+	if ((server.resolver = resolve_new(server.base, conf, err,
 	    sizeof(err))) == NULL)
 		log_error("%s", err);
+	else if (lists_start(server.base, resolve_evdns(server.resolver), conf,
+	    lists_changed) == -1 || publish() == -1)
+		log_error("out of memory");
 	else if ((server.dns = dnscache_new(DNSCACHE_SIZE)) == NULL)
 		log_error("out of memory");
 	else if (flowlog_open(conf->access) == -1)

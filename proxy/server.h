@@ -32,7 +32,6 @@ struct counters {
 struct server {
 	struct event_base	*base;
 	struct config		*conf;
-	struct entries		**lists;	/* by conf->lists index */
 	struct resolver		*resolver;
 	struct dnscache		*dns;
 	struct session_list	 sessions;

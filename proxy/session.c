@@ -18,7 +18,7 @@
 
 #include "dnscache.h"
 #include "flowlog.h"
-#include "limits.h"
+#include "connlimit.h"
 #include "log.h"
 #include "proto.h"
 #include "relay.h"
@@ -195,7 +195,7 @@ session_accept(int fd, const struct sockaddr *peer, int peerlen,
 	server.nsessions++;
 	server.count.accepted++;
 	/* Over a limit the request is still read, then refused. */
-	s->limit = limits_take(&s->client_addr, &open);
+	s->limit = connlimit_take(&s->client_addr, &open);
 	if (s->limit == NULL || open > c->max_connections_per_client ||
 	    server.nsessions > c->max_connections)
 		s->over_limit = 1;
@@ -471,7 +471,7 @@ session_close(struct session *s, enum session_event event,
 	bufferevent_free(s->client);
 	event_free(s->timer);
 	acl_unref(s->acl);
-	limits_give(s->limit);
+	connlimit_give(s->limit);
 	free(s->user);
 	free(s->sni);
 	free(s->sni_buf);
@@ -538,7 +538,7 @@ session_shutdown_all(void)
 		next = TAILQ_NEXT(s, entry);
 		if (server.draining > 1 || s->state != S_RELAY)
 			session_close(s, s->state == S_RELAY ? EV_FLOW :
-			    EV_NONE, REASON_SHUTDOWN);
+			    s->host[0] ? EV_ERROR : EV_NONE, REASON_SHUTDOWN);
 	}
 }
 

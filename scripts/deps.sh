@@ -4,8 +4,8 @@
 #   scripts/deps.sh test    the above, plus what the tests run
 set -eu
 
-build="gcc make pkg-config libevent-dev libssl-dev libpcap-dev libinih-dev"
-test="$build libjansson-dev dnsmasq-base curl openssl tshark clang"
+build="gcc make pkg-config libevent-dev libssl-dev libpcap-dev libinih-dev libjansson-dev"
+test="$build dnsmasq-base curl openssl tshark clang python3"
 
 case "${1:-build}" in
 build) want=$build ;;

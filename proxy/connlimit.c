@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "connlimit.h"
 
-#define LIMITS_BUCKETS	4096
+#define CONNLIMIT_BUCKETS	4096
 
 struct limit_slot {
 	struct addr		 addr;
@@ -17,10 +17,10 @@ struct limit_slot {
 	struct limit_slot	*next;
 };
 
-static struct limit_slot *buckets[LIMITS_BUCKETS];
+static struct limit_slot *buckets[CONNLIMIT_BUCKETS];
 
 static size_t
-limits_hash(const struct addr *a)
+connlimit_hash(const struct addr *a)
 {
 	uint32_t h = 2166136261u;
 
@@ -28,14 +28,14 @@ limits_hash(const struct addr *a)
 		h ^= a->b[i];
 		h *= 16777619u;
 	}
-	return h % LIMITS_BUCKETS;
+	return h % CONNLIMIT_BUCKETS;
 }
 
 /* Counts one more connection of a; *open is the count with it. */
 struct limit_slot *
-limits_take(const struct addr *a, size_t *open)
+connlimit_take(const struct addr *a, size_t *open)
 {
-	size_t			 b = limits_hash(a);
+	size_t			 b = connlimit_hash(a);
 	struct limit_slot	*s;
 
 	for (s = buckets[b]; s != NULL; s = s->next)
@@ -54,7 +54,7 @@ limits_take(const struct addr *a, size_t *open)
 }
 
 void
-limits_give(struct limit_slot *s)
+connlimit_give(struct limit_slot *s)
 {
 	struct limit_slot **pp;
 

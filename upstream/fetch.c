@@ -1,0 +1,447 @@
+/*
+ * One list fetch: a GET through libevent's evhttp over an OpenSSL
+ * bufferevent.  The certificate chain is verified against the system
+ * store or ca_file and must name the URL's host (or IP address); SNI is
+ * sent; TLS 1.2 at least.  Up to 3 redirects are followed, never from
+ * https to http.  The body may not pass max_bytes and the whole fetch,
+ * redirects included, may not pass timeout.  ETag and Last-Modified of
+ * the last good version make the request conditional.
+ */
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <limits.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "addr.h"
+#include "fetch.h"
+#include "log.h"
+
+#define MAX_REDIRECTS		3
+#define MAX_HEADERS_BYTES	(64 * 1024)
+
+struct fetch {
+	struct event_base		*base;
+	struct evdns_base		*dns;
+	const struct list_conf		*list;
+	fetch_cb			 cb;
+	void				*arg;
+	char				*url;
+	char				*etag, *last_modified;
+	int				 redirects;
+	int				 was_https;
+	SSL_CTX				*ctx;
+	SSL				*ssl;	/* owned by bev once made */
+	struct bufferevent		*bev;
+	struct evhttp_connection	*conn;
+	struct evhttp_request		*req;
+	struct event			*deadline;
+	enum evhttp_request_error	 error;
+	int				 failed;
+};
+
+static int	fetch_go(struct fetch *);
+
+void
+fetch_result_free(struct fetch_result *r)
+{
+	free(r->body);
+	free(r->etag);
+	free(r->last_modified);
+	memset(r, 0, sizeof(*r));
+}
+
+static void
+free_conn_later(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	evhttp_connection_free(arg);
+}
+
+/* evhttp may not free a connection from its own callback: defer it. */
+static void
+drop_conn(struct fetch *f)
+{
+	struct timeval now = { 0, 0 };
+
+	if (f->conn == NULL)
+		return;
+	if (event_base_once(f->base, -1, EV_TIMEOUT, free_conn_later,
+	    f->conn, &now) == -1)
+		evhttp_connection_free(f->conn);
+	f->conn = NULL;
+	f->bev = NULL;
+	f->req = NULL;
+}
+
+static void
+fetch_free(struct fetch *f)
+{
+	if (f->deadline != NULL)
+		event_free(f->deadline);
+	if (f->conn != NULL)
+		evhttp_connection_free(f->conn);
+	else if (f->bev != NULL)
+		bufferevent_free(f->bev);
+	SSL_CTX_free(f->ctx);
+	free(f->url);
+	free(f->etag);
+	free(f->last_modified);
+	free(f);
+}
+
+static void
+finish(struct fetch *f, struct fetch_result *r)
+{
+	fetch_cb	 cb = f->cb;
+	void		*arg = f->arg;
+
+	drop_conn(f);
+	fetch_free(f);
+	cb(r, arg);
+}
+
+static void
+fail(struct fetch *f, const char *fmt, const char *detail)
+{
+	struct fetch_result r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.error, sizeof(r.error), fmt, detail);
+	finish(f, &r);
+}
+
+static const char *
+error_text(enum evhttp_request_error e)
+{
+	switch (e) {
+	case EVREQ_HTTP_TIMEOUT:
+		return "timed out";
+	case EVREQ_HTTP_EOF:
+		return "connection closed early";
+	case EVREQ_HTTP_INVALID_HEADER:
+		return "invalid response head";
+	case EVREQ_HTTP_BUFFER_ERROR:
+		return "read or write error";
+	case EVREQ_HTTP_DATA_TOO_LONG:
+		return "body over max_bytes (or head too long)";
+	default:
+		return "failed";
+	}
+}
+
+/* Why TLS failed, as OpenSSL tells it. */
+static void
+tls_error(struct fetch *f, char *buf, size_t size)
+{
+	unsigned long	 e = f->bev ? bufferevent_get_openssl_error(f->bev) : 0;
+	long		 v = f->ssl ? SSL_get_verify_result(f->ssl) : X509_V_OK;
+
+	if (v != X509_V_OK)
+		snprintf(buf, size, "certificate: %s",
+		    X509_verify_cert_error_string(v));
+	else if (e != 0)
+		ERR_error_string_n(e, buf, size);
+	else
+		buf[0] = '\0';
+	ERR_clear_error();
+}
+
+static void
+on_error(enum evhttp_request_error e, void *arg)
+{
+	struct fetch *f = arg;
+
+	f->error = e;
+	f->failed = 1;
+}
+
+static char *
+header(struct evhttp_request *req, const char *name)
+{
+	const char *v = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    name);
+
+	return v != NULL ? strdup(v) : NULL;
+}
+
+/* A Location made absolute against the URL it came from. */
+static char *
+redirect_target(struct fetch *f, const char *loc)
+{
+	struct evhttp_uri	*u;
+	char			*out;
+	size_t			 n;
+
+	if (strncasecmp(loc, "https://", 8) == 0 ||
+	    strncasecmp(loc, "http://", 7) == 0)
+		return strdup(loc);
+	if (loc[0] != '/' || loc[1] == '/')
+		return NULL;
+	if ((u = evhttp_uri_parse(f->url)) == NULL)
+		return NULL;
+	n = strlen(f->url) + strlen(loc) + 16;
+	if ((out = malloc(n)) != NULL) {
+		int port = evhttp_uri_get_port(u);
+
+		if (port > 0)
+			snprintf(out, n, "%s://%s:%d%s", evhttp_uri_get_scheme(u),
+			    evhttp_uri_get_host(u), port, loc);
+		else
+			snprintf(out, n, "%s://%s%s", evhttp_uri_get_scheme(u),
+			    evhttp_uri_get_host(u), loc);
+	}
+	evhttp_uri_free(u);
+	return out;
+}
+
+static void
+on_done(struct evhttp_request *req, void *arg)
+{
+	struct fetch		*f = arg;
+	struct fetch_result	 r;
+	struct evbuffer		*in;
+	int			 code;
+	char			 tls[256];
+	const char		*loc;
+
+	if (req == NULL || f->failed || evhttp_request_get_response_code(req)
+	    == 0) {
+		tls_error(f, tls, sizeof(tls));
+		if (tls[0] != '\0')
+			fail(f, "TLS: %s", tls);
+		else
+			fail(f, "%s", error_text(f->error));
+		return;
+	}
+	code = evhttp_request_get_response_code(req);
+	if (code == 301 || code == 302 || code == 303 || code == 307 ||
+	    code == 308) {
+		char *next;
+
+		loc = evhttp_find_header(evhttp_request_get_input_headers(req),
+		    "Location");
+		if (loc == NULL || ++f->redirects > MAX_REDIRECTS ||
+		    (next = redirect_target(f, loc)) == NULL) {
+			fail(f, "%s", loc == NULL ? "redirect without Location" :
+			    f->redirects > MAX_REDIRECTS ? "more than 3 redirects" :
+			    "bad redirect Location");
+			return;
+		}
+		if (f->was_https && strncasecmp(next, "http://", 7) == 0) {
+			free(next);
+			fail(f, "%s", "redirect from https to http refused");
+			return;
+		}
+		free(f->url);
+		f->url = next;
+		drop_conn(f);
+		if (fetch_go(f) == -1)
+			fail(f, "%s", "cannot follow the redirect");
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	if (code == 304) {
+		r.ok = r.not_modified = 1;
+		finish(f, &r);
+		return;
+	}
+	if (code != 200) {
+		snprintf(tls, sizeof(tls), "HTTP status %d", code);
+		fail(f, "%s", tls);
+		return;
+	}
+	in = evhttp_request_get_input_buffer(req);
+	r.len = evbuffer_get_length(in);
+	if ((r.body = malloc(r.len + 1)) == NULL) {
+		fail(f, "%s", "out of memory");
+		return;
+	}
+	evbuffer_remove(in, r.body, r.len);
+	r.body[r.len] = '\0';
+	r.etag = header(req, "ETag");
+	r.last_modified = header(req, "Last-Modified");
+	r.ok = 1;
+	finish(f, &r);
+}
+
+static void
+on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct fetch *f = arg;
+
+	(void)fd;
+	(void)what;
+	/* Freeing the connection drops its request without callbacks. */
+	if (f->conn != NULL)
+		evhttp_connection_free(f->conn);
+	f->conn = NULL;
+	f->bev = NULL;
+	fail(f, "%s", "timed out (the list's timeout)");
+}
+
+static SSL *
+tls_new(struct fetch *f, const char *host)
+{
+	struct addr	 ip;
+	SSL		*ssl;
+
+	if (f->ctx == NULL) {
+		if ((f->ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+			return NULL;
+		SSL_CTX_set_min_proto_version(f->ctx, TLS1_2_VERSION);
+		SSL_CTX_set_verify(f->ctx, SSL_VERIFY_PEER, NULL);
+		if ((f->list->ca_file != NULL ? SSL_CTX_load_verify_locations(
+		    f->ctx, f->list->ca_file, NULL) :
+		    SSL_CTX_set_default_verify_paths(f->ctx)) != 1) {
+			log_warn("list %s: cannot load CA certificates %s",
+			    f->list->name, f->list->ca_file ? f->list->ca_file :
+			    "(system store)");
+			return NULL;
+		}
+	}
+	if ((ssl = SSL_new(f->ctx)) == NULL)
+		return NULL;
+	if (addr_parse(host, &ip) == 0) {
+		X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host);
+	} else {
+		SSL_set_tlsext_host_name(ssl, host);
+		SSL_set1_host(ssl, host);
+	}
+	return ssl;
+}
+
+/* Starts the request for f->url (again after a redirect). */
+static int
+fetch_go(struct fetch *f)
+{
+	struct evhttp_uri	*u = evhttp_uri_parse(f->url);
+	struct evkeyvalq	*h;
+	const char		*scheme, *host, *path, *query;
+	char			 target[4096], hostport[300];
+	int			 https, port;
+
+	if (u == NULL || (scheme = evhttp_uri_get_scheme(u)) == NULL ||
+	    (host = evhttp_uri_get_host(u)) == NULL || *host == '\0') {
+		if (u != NULL)
+			evhttp_uri_free(u);
+		return -1;
+	}
+	https = strcasecmp(scheme, "https") == 0;
+	if (!https && (strcasecmp(scheme, "http") != 0 ||
+	    !f->list->allow_http)) {
+		evhttp_uri_free(u);
+		return -1;
+	}
+	f->was_https |= https;
+	port = evhttp_uri_get_port(u) > 0 ? evhttp_uri_get_port(u) :
+	    https ? 443 : 80;
+	path = evhttp_uri_get_path(u);
+	query = evhttp_uri_get_query(u);
+	snprintf(target, sizeof(target), "%s%s%s", path && *path ? path : "/",
+	    query ? "?" : "", query ? query : "");
+	if (port == (https ? 443 : 80))
+		snprintf(hostport, sizeof(hostport), strchr(host, ':') ?
+		    "[%s]" : "%s", host);
+	else
+		snprintf(hostport, sizeof(hostport), strchr(host, ':') ?
+		    "[%s]:%d" : "%s:%d", host, port);
+	f->ssl = NULL;
+	if (https) {
+		if ((f->ssl = tls_new(f, host)) == NULL) {
+			evhttp_uri_free(u);
+			return -1;
+		}
+		f->bev = bufferevent_openssl_socket_new(f->base, -1, f->ssl,
+		    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE |
+		    BEV_OPT_DEFER_CALLBACKS);
+		if (f->bev == NULL) {
+			SSL_free(f->ssl);
+			f->ssl = NULL;
+			evhttp_uri_free(u);
+			return -1;
+		}
+	} else
+		f->bev = NULL;
+	f->conn = evhttp_connection_base_bufferevent_new(f->base, f->dns,
+	    f->bev, host, (unsigned short)port);
+	evhttp_uri_free(u);
+	if (f->conn == NULL)
+		return -1;
+	evhttp_connection_set_timeout(f->conn,
+	    (int)((f->list->timeout_ms + 999) / 1000));
+	evhttp_connection_set_retries(f->conn, 0);
+	evhttp_connection_set_max_body_size(f->conn,
+	    (ev_ssize_t)f->list->max_bytes);
+	evhttp_connection_set_max_headers_size(f->conn, MAX_HEADERS_BYTES);
+	if ((f->req = evhttp_request_new(on_done, f)) == NULL)
+		return -1;
+	evhttp_request_set_error_cb(f->req, on_error);
+	h = evhttp_request_get_output_headers(f->req);
+	evhttp_add_header(h, "Host", hostport);
+	evhttp_add_header(h, "User-Agent", "pinhole/" PINHOLE_VERSION);
+	evhttp_add_header(h, "Accept", "*/*");
+	evhttp_add_header(h, "Connection", "close");
+	if (f->etag != NULL)
+		evhttp_add_header(h, "If-None-Match", f->etag);
+	if (f->last_modified != NULL)
+		evhttp_add_header(h, "If-Modified-Since", f->last_modified);
+	if (evhttp_make_request(f->conn, f->req, EVHTTP_REQ_GET, target) == -1)
+		return -1;	/* evhttp has freed the request */
+	return 0;
+}
+
+/*
+ * Starts fetching list l; etag and last_modified (or NULL) come from the
+ * last good version.  cb runs once, later, from the event loop.
+ */
+struct fetch *
+fetch_start(struct event_base *base, struct evdns_base *dns,
+    const struct list_conf *l, const char *etag, const char *last_modified,
+    fetch_cb cb, void *arg)
+{
+	struct fetch	*f;
+	struct timeval	 tv = { (time_t)(l->timeout_ms / 1000),
+			    (suseconds_t)(l->timeout_ms % 1000) * 1000 };
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	f->base = base;
+	f->dns = dns;
+	f->list = l;
+	f->cb = cb;
+	f->arg = arg;
+	f->url = strdup(l->url);
+	f->etag = etag ? strdup(etag) : NULL;
+	f->last_modified = last_modified ? strdup(last_modified) : NULL;
+	f->deadline = evtimer_new(base, on_deadline, f);
+	if (f->url == NULL || f->deadline == NULL || evtimer_add(f->deadline,
+	    &tv) == -1 || fetch_go(f) == -1) {
+		fetch_free(f);
+		return NULL;
+	}
+	return f;
+}
+
+/* Stops a fetch; its callback will not run. */
+void
+fetch_cancel(struct fetch *f)
+{
+	if (f->conn != NULL)
+		evhttp_connection_free(f->conn);
+	f->conn = NULL;
+	f->bev = NULL;
+	fetch_free(f);
+}

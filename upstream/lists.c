@@ -1,0 +1,459 @@
+/*
+ * The vendor lists at run time.  Each list starts from its cached last
+ * good version (or its file), so pinhole serves at once; url lists are
+ * then fetched every refresh (with 10% jitter either way), failures
+ * retried with a backoff from one minute doubling up to refresh.  A new
+ * version is checked whole (listload_body, the sha256 pin, max_shrink)
+ * before it replaces the old one; a refused or failed version keeps the
+ * old one, is logged with its reason and counted.  Every accepted
+ * version is cached and announced through the changed callback, which
+ * builds and publishes a new allowlist.
+ */
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fetch.h"
+#include "listcache.h"
+#include "listload.h"
+#include "lists.h"
+#include "log.h"
+
+#define BACKOFF_START_MS	60000ULL
+
+struct list_state {
+	const struct list_conf	*conf;
+	struct entries		*entries;	/* the last good version */
+	int			 has_version;
+	char			*etag, *last_modified;
+	time_t			 fetched_at;
+	struct fetch		*fetch;
+	struct event		*timer;
+	uint64_t		 backoff_ms;
+	struct list_stats	 stats;
+};
+
+static struct event_base	*lists_base;
+static struct evdns_base	*lists_dns;
+static const struct config	*lists_conf;
+static struct list_state	*states;
+static size_t			 nstates;
+static struct entries		**current;
+static void			(*lists_changed)(void);
+
+static void	schedule(struct list_state *, uint64_t);
+
+static const char *
+source(const struct list_conf *l)
+{
+	return l->url != NULL ? l->url : l->file;
+}
+
+static uint64_t
+jittered(uint64_t ms)
+{
+	/* refresh +-10%, so many proxies do not fetch in step */
+	uint64_t span = ms / 5;
+
+	if (span == 0)
+		return ms;
+	return ms - ms / 10 + (uint64_t)random() % (span + 1);
+}
+
+static void
+note_failure(struct list_state *st, const char *why, int refused)
+{
+	snprintf(st->stats.last_error, sizeof(st->stats.last_error), "%s", why);
+	if (refused)
+		st->stats.refusals++;
+	else
+		st->stats.failures++;
+	log_warn("list %s: %s %s; keeping the last good version (%zu "
+	    "entries)", st->conf->name, refused ? "new version refused:" :
+	    "fetch failed:", why, st->entries ? entries_count(st->entries) : 0);
+}
+
+/*
+ * max_shrink: a version may lose at most that share of the entries of
+ * the last good one; exactly that share is still accepted.
+ */
+static int
+shrinks_too_much(const struct list_state *st, size_t n, char *err,
+    size_t errlen)
+{
+	size_t old = st->entries ? entries_count(st->entries) : 0;
+
+	if (!st->has_version || old == 0 || n >= old)
+		return 0;
+	if ((old - n) * 100 <= old * st->conf->max_shrink)
+		return 0;
+	snprintf(err, errlen, "it has %zu entries where the last good version "
+	    "has %zu, a loss over max_shrink %llu%%", n, old,
+	    (unsigned long long)st->conf->max_shrink);
+	return 1;
+}
+
+/* Checks a new body; on success it replaces the version in use. */
+static int
+accept_body(struct list_state *st, const char *body, size_t len,
+    const char *etag, const char *last_modified, char *err, size_t errlen)
+{
+	const struct list_conf	*l = st->conf;
+	struct listcache_meta	 m;
+	struct entries		*e;
+	uint8_t			 sha[32];
+	char			 cerr[512];
+
+	listcache_sha256(body, len, sha);
+	if (l->has_sha256 && memcmp(sha, l->sha256, 32) != 0) {
+		snprintf(err, errlen, "its SHA-256 does not match the sha256 pin");
+		return -1;
+	}
+	if ((e = listload_body(l, body, len, err, errlen)) == NULL)
+		return -1;
+	if (shrinks_too_much(st, entries_count(e), err, errlen)) {
+		entries_unref(e);
+		return -1;
+	}
+	log_info("list %s: %zu entries from %s (was %zu)", l->name,
+	    entries_count(e), source(l), st->entries ?
+	    entries_count(st->entries) : 0);
+	entries_unref(st->entries);
+	st->entries = e;
+	st->has_version = 1;
+	st->fetched_at = time(NULL);
+	free(st->etag);
+	free(st->last_modified);
+	st->etag = etag ? strdup(etag) : NULL;
+	st->last_modified = last_modified ? strdup(last_modified) : NULL;
+	st->stats.last_success = st->fetched_at;
+	st->stats.last_error[0] = '\0';
+	memset(&m, 0, sizeof(m));
+	m.url = (char *)source(l);
+	m.etag = st->etag;
+	m.last_modified = st->last_modified;
+	m.fetched_at = st->fetched_at;
+	memcpy(m.sha256, sha, 32);
+	m.entries = entries_count(e);
+	if (listcache_write(lists_conf->cache_dir, l->name, body, len, &m,
+	    cerr, sizeof(cerr)) == -1) {
+		st->stats.cache_errors++;
+		log_warn("list %s: cannot write the cache: %s", l->name, cerr);
+	}
+	return 0;
+}
+
+static void
+publish(void)
+{
+	for (size_t i = 0; i < nstates; i++)
+		current[i] = states[i].entries;
+	if (lists_changed != NULL)
+		lists_changed();
+}
+
+static void
+fetched(struct fetch_result *r, void *arg)
+{
+	struct list_state	*st = arg;
+	char			 err[512];
+
+	st->fetch = NULL;
+	if (!r->ok) {
+		note_failure(st, r->error, 0);
+		st->backoff_ms = st->backoff_ms ? st->backoff_ms * 2 :
+		    BACKOFF_START_MS;
+		if (st->backoff_ms > st->conf->refresh_ms)
+			st->backoff_ms = st->conf->refresh_ms;
+		schedule(st, st->backoff_ms);
+	} else if (r->not_modified) {
+		log_info("list %s: not modified", st->conf->name);
+		st->fetched_at = time(NULL);
+		st->stats.last_success = st->fetched_at;
+		st->backoff_ms = 0;
+		schedule(st, jittered(st->conf->refresh_ms));
+	} else if (accept_body(st, r->body, r->len, r->etag,
+	    r->last_modified, err, sizeof(err)) == -1) {
+		note_failure(st, err, 1);
+		st->backoff_ms = 0;
+		schedule(st, jittered(st->conf->refresh_ms));
+	} else {
+		st->backoff_ms = 0;
+		schedule(st, jittered(st->conf->refresh_ms));
+		publish();
+	}
+	fetch_result_free(r);
+}
+
+/* Reads a file = list again; a failure keeps the last good version. */
+static void
+reread(struct list_state *st)
+{
+	FILE	*fp;
+	char	*body = NULL, err[512];
+	size_t	 len = 0, cap = 0;
+
+	if ((fp = fopen(st->conf->file, "rb")) == NULL) {
+		snprintf(err, sizeof(err), "%s: cannot read it", st->conf->file);
+		note_failure(st, err, 0);
+		return;
+	}
+	while (!feof(fp) && !ferror(fp) && len <= st->conf->max_bytes) {
+		char *p;
+
+		if (len == cap) {
+			cap = cap ? cap * 2 : 65536;
+			if ((p = realloc(body, cap + 1)) == NULL)
+				break;
+			body = p;
+		}
+		len += fread(body + len, 1, cap - len, fp);
+	}
+	if (ferror(fp) || body == NULL || len > st->conf->max_bytes) {
+		snprintf(err, sizeof(err), "%s: %s", st->conf->file,
+		    len > st->conf->max_bytes ? "larger than max_bytes" :
+		    "read error");
+		note_failure(st, err, 0);
+	} else if (accept_body(st, body, len, NULL, NULL, err,
+	    sizeof(err)) == -1)
+		note_failure(st, err, 1);
+	else
+		publish();
+	fclose(fp);
+	free(body);
+}
+
+static void
+refresh(struct list_state *st)
+{
+	if (st->fetch != NULL)
+		return;
+	if (st->conf->file != NULL) {
+		reread(st);
+		schedule(st, jittered(st->conf->refresh_ms));
+		return;
+	}
+	st->stats.fetches++;
+	st->fetch = fetch_start(lists_base, lists_dns, st->conf, st->etag,
+	    st->last_modified, fetched, st);
+	if (st->fetch == NULL) {
+		note_failure(st, "cannot start the fetch", 0);
+		schedule(st, BACKOFF_START_MS);
+	}
+}
+
+static void
+timer_fired(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	refresh(arg);
+}
+
+static void
+schedule(struct list_state *st, uint64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) *
+	    1000 };
+
+	evtimer_add(st->timer, &tv);
+}
+
+/* The cached version of a url list, checked like a fetched one. */
+static void
+load_cache(struct list_state *st)
+{
+	struct listcache_meta	 m;
+	char			*body, err[512];
+	size_t			 len;
+	struct entries		*e;
+
+	if (listcache_read(lists_conf->cache_dir, st->conf->name, &body, &len,
+	    &m, err, sizeof(err)) == -1) {
+		log_info("list %s: no usable cache (%s)", st->conf->name, err);
+		return;
+	}
+	if (strcmp(m.url, source(st->conf)) != 0)
+		log_warn("list %s: the cache is of %s, not %s: ignored",
+		    st->conf->name, m.url, source(st->conf));
+	else if ((e = listload_body(st->conf, body, len, err, sizeof(err))) ==
+	    NULL)
+		log_warn("list %s: cache refused: %s", st->conf->name, err);
+	else {
+		st->entries = e;
+		st->has_version = 1;
+		st->fetched_at = m.fetched_at;
+		st->etag = m.etag;
+		st->last_modified = m.last_modified;
+		m.etag = m.last_modified = NULL;
+		log_info("list %s: %zu entries from the cache, fetched %lld s "
+		    "ago", st->conf->name, entries_count(e),
+		    (long long)(time(NULL) - m.fetched_at));
+	}
+	free(body);
+	listcache_meta_free(&m);
+}
+
+static struct list_state *
+find_state(struct list_state *old, size_t nold, const struct list_conf *l)
+{
+	for (size_t i = 0; i < nold; i++) {
+		const struct list_conf *o = old[i].conf;
+
+		if (strcmp(o->name, l->name) == 0 &&
+		    strcmp(source(o), source(l)) == 0 && o->format == l->format &&
+		    (o->json_path == NULL) == (l->json_path == NULL) &&
+		    (o->json_path == NULL || strcmp(o->json_path,
+		    l->json_path) == 0))
+			return &old[i];
+	}
+	return NULL;
+}
+
+static void
+state_stop(struct list_state *st)
+{
+	if (st->fetch != NULL)
+		fetch_cancel(st->fetch);
+	st->fetch = NULL;
+	if (st->timer != NULL)
+		event_free(st->timer);
+	st->timer = NULL;
+}
+
+static void
+state_free(struct list_state *st)
+{
+	state_stop(st);
+	entries_unref(st->entries);
+	free(st->etag);
+	free(st->last_modified);
+}
+
+/*
+ * Takes the lists of conf: versions of lists whose source did not change
+ * are kept, the others start from their cache.  The first fetch of a url
+ * list is due refresh after its cached version was fetched.
+ */
+static int
+lists_take(const struct config *conf, int fetch_now)
+{
+	struct list_state	*old = states, *st;
+	size_t			 nold = nstates;
+	struct entries		**cur;
+
+	if ((st = calloc(conf->nlists ? conf->nlists : 1, sizeof(*st))) == NULL ||
+	    (cur = calloc(conf->nlists ? conf->nlists : 1, sizeof(*cur))) ==
+	    NULL) {
+		free(st);
+		return -1;
+	}
+	for (size_t i = 0; i < conf->nlists; i++) {
+		struct list_state *prev = find_state(old, nold, &conf->lists[i]);
+
+		if (prev != NULL) {
+			state_stop(prev);
+			st[i] = *prev;
+			memset(prev, 0, sizeof(*prev));
+		}
+		st[i].conf = &conf->lists[i];
+		st[i].timer = evtimer_new(lists_base, timer_fired, &st[i]);
+	}
+	for (size_t i = 0; i < nold; i++)
+		state_free(&old[i]);
+	free(old);
+	free(current);
+	states = st;
+	nstates = conf->nlists;
+	current = cur;
+	lists_conf = conf;
+	for (size_t i = 0; i < nstates; i++) {
+		uint64_t due = 0;
+
+		if (!states[i].has_version)
+			load_cache(&states[i]);
+		if (!fetch_now && states[i].conf->url != NULL &&
+		    states[i].has_version) {
+			uint64_t age = (uint64_t)(time(NULL) -
+			    states[i].fetched_at) * 1000;
+
+			if (age < states[i].conf->refresh_ms)
+				due = states[i].conf->refresh_ms - age;
+		}
+		if (states[i].conf->file != NULL && !fetch_now) {
+			refresh(&states[i]);	/* files are read at once */
+			continue;
+		}
+		schedule(&states[i], due);
+	}
+	for (size_t i = 0; i < nstates; i++)
+		current[i] = states[i].entries;
+	return 0;
+}
+
+int
+lists_start(struct event_base *base, struct evdns_base *dns,
+    const struct config *conf, void (*changed)(void))
+{
+	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
+	lists_base = base;
+	lists_dns = dns;
+	lists_changed = NULL;
+	if (lists_take(conf, 0) == -1)
+		return -1;
+	lists_changed = changed;
+	return 0;
+}
+
+/* A new config (SIGHUP): every list is fetched or read again at once. */
+int
+lists_reload(const struct config *conf, struct evdns_base *dns)
+{
+	void (*changed)(void) = lists_changed;
+	int rc;
+
+	lists_dns = dns;
+	lists_changed = NULL;
+	rc = lists_take(conf, 1);
+	lists_changed = changed;
+	return rc;
+}
+
+/* The entries of each list of the current config (NULL: none yet). */
+struct entries **
+lists_current(void)
+{
+	return current;
+}
+
+const struct list_stats *
+lists_stats(size_t i)
+{
+	return i < nstates ? &states[i].stats : NULL;
+}
+
+/* Fetches (or reads) list i now; -1 when there is no such list. */
+int
+lists_refresh(size_t i)
+{
+	if (i >= nstates)
+		return -1;
+	evtimer_del(states[i].timer);
+	refresh(&states[i]);
+	return 0;
+}
+
+void
+lists_stop(void)
+{
+	for (size_t i = 0; i < nstates; i++)
+		state_free(&states[i]);
+	free(states);
+	free(current);
+	states = NULL;
+	current = NULL;
+	nstates = 0;
+}
