@@ -3,10 +3,11 @@
  * space, each labelled with the prefix length of the innermost CIDR that
  * covers it (0 for none).  The matching CIDR is then the looked-up
  * address masked to that length, so no per-entry record is kept: an
- * interval costs 5 bytes for IPv4 and 17 for IPv6.  A direct index on
+ * interval costs 8 bytes for IPv4 and 24 for IPv6.  A direct index on
  * the address bits just after the set's common prefix narrows the
- * binary search to a bucket of about one interval, which keeps a lookup
- * among a million CIDRs close to a lookup among ten.
+ * binary search to a bucket of about two intervals, which keeps a
+ * lookup among a million CIDRs close to a lookup among ten: an index
+ * entry and one cache line of intervals.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +24,22 @@ struct span {
 	uint8_t		v4;
 };
 
+/* An interval: where it starts, and its prefix length + 1 (0 = none). */
+struct iv4 {
+	uint32_t	start;
+	uint8_t		val;
+};
+
+struct iv6 {
+	struct u128	start;
+	uint8_t		val;
+};
+
 struct table {
-	int		 v4;		/* starts in s32, else in s128 */
+	int		 v4;		/* intervals in i4, else in i6 */
 	size_t		 n;
-	uint32_t	*s32;
-	struct u128	*s128;
-	uint8_t		*val;		/* prefix length + 1; 0 = none */
+	struct iv4	*i4;		/* a start next to its value: */
+	struct iv6	*i6;		/* one cache line per probe */
 	int		 cp;		/* bits common to every start */
 	int		 bits;		/* index width */
 	uint32_t	*index;		/* 2^bits + 1 bucket offsets */
@@ -39,6 +50,7 @@ struct cidrset {
 	struct span	*in;		/* before build */
 	size_t		 nin, capin;
 	size_t		 count;		/* distinct CIDRs */
+	int		 built;		/* no adding after the build */
 	struct table	 t4, t6;
 };
 
@@ -123,6 +135,8 @@ cidrset_add(struct cidrset *set, const struct cidr *c)
 {
 	struct span	*s;
 
+	if (set->built)
+		return -1;
 	if (set->nin == set->capin) {
 		size_t cap = set->capin ? set->capin * 2 : 16;
 
@@ -158,17 +172,14 @@ table_grow(struct table *t)
 	void	*p;
 
 	if (t->v4) {
-		if ((p = realloc(t->s32, cap * sizeof(*t->s32))) == NULL)
+		if ((p = realloc(t->i4, cap * sizeof(*t->i4))) == NULL)
 			return -1;
-		t->s32 = p;
+		t->i4 = p;
 	} else {
-		if ((p = realloc(t->s128, cap * sizeof(*t->s128))) == NULL)
+		if ((p = realloc(t->i6, cap * sizeof(*t->i6))) == NULL)
 			return -1;
-		t->s128 = p;
+		t->i6 = p;
 	}
-	if ((p = realloc(t->val, cap)) == NULL)
-		return -1;
-	t->val = p;
 	t->cap = cap;
 	return 0;
 }
@@ -177,8 +188,14 @@ static struct u128
 table_start(const struct table *t, size_t i)
 {
 	if (t->v4)
-		return (struct u128){ 0, t->s32[i] };
-	return t->s128[i];
+		return (struct u128){ 0, t->i4[i].start };
+	return t->i6[i].start;
+}
+
+static uint8_t
+table_val(const struct table *t, size_t i)
+{
+	return t->v4 ? t->i4[i].val : t->i6[i].val;
 }
 
 /* Appends the interval [pos, next start) with value val, merging. */
@@ -187,19 +204,21 @@ table_emit(struct table *t, struct u128 pos, uint8_t val)
 {
 	if (t->n > 0 && u128_cmp(table_start(t, t->n - 1), pos) == 0) {
 		t->n--;		/* an empty interval: the new value wins */
-		if (t->n > 0 && t->val[t->n - 1] == val)
+		if (t->n > 0 && table_val(t, t->n - 1) == val)
 			return 0;
-	} else if (t->n > 0 && t->val[t->n - 1] == val)
+	} else if (t->n > 0 && table_val(t, t->n - 1) == val)
 		return 0;
 	if (t->n == 0 && val == 0)
 		return 0;
 	if (t->n == t->cap && table_grow(t) == -1)
 		return -1;
-	if (t->v4)
-		t->s32[t->n] = (uint32_t)pos.lo;
-	else
-		t->s128[t->n] = pos;
-	t->val[t->n] = val;
+	if (t->v4) {
+		t->i4[t->n].start = (uint32_t)pos.lo;
+		t->i4[t->n].val = val;
+	} else {
+		t->i6[t->n].start = pos;
+		t->i6[t->n].val = val;
+	}
 	t->n++;
 	return 0;
 }
@@ -283,7 +302,8 @@ table_index(struct table *t)
 
 	if (t->n < 8)
 		return 0;
-	while (bits < 20 && ((size_t)1 << (bits + 1)) <= t->n)
+	/* About two intervals a bucket: the index stays small. */
+	while (bits < 20 && ((size_t)1 << (bits + 2)) <= t->n)
 		bits++;
 	t->cp = common_prefix(table_start(t, 0), table_start(t, t->n - 1));
 	if (t->cp + bits > 128)
@@ -312,12 +332,11 @@ table_build(struct table *t, const struct span *s, size_t n, size_t *count)
 		return -1;
 	/* Give back the slack of the doubling growth. */
 	if (t->n > 0 && t->n < t->cap) {
-		if (t->v4 && (p = realloc(t->s32, t->n * 4)) != NULL)
-			t->s32 = p;
-		if (!t->v4 && (p = realloc(t->s128, t->n * 16)) != NULL)
-			t->s128 = p;
-		if ((p = realloc(t->val, t->n)) != NULL)
-			t->val = p;
+		if (t->v4 && (p = realloc(t->i4, t->n * sizeof(*t->i4))) != NULL)
+			t->i4 = p;
+		if (!t->v4 && (p = realloc(t->i6, t->n * sizeof(*t->i6))) !=
+		    NULL)
+			t->i6 = p;
 		t->cap = t->n;
 	}
 	return table_index(t);
@@ -329,6 +348,9 @@ cidrset_build(struct cidrset *set)
 	size_t	 n4 = 0;
 	int	 rc;
 
+	if (set->built)
+		return 0;
+	set->built = 1;
 	if (set->nin > 0)
 		qsort(set->in, set->nin, sizeof(*set->in), span_cmp);
 	while (n4 < set->nin && set->in[n4].v4)
@@ -389,15 +411,19 @@ cidrset_lookup(const struct cidrset *set, const struct addr *a,
 {
 	const struct table	*t = a->family == ADDR_V4 ? &set->t4 : &set->t6;
 	long			 i = table_find(t, addr_key(a));
+	uint8_t			 val;
 
-	if (i < 0 || t->val[i] == 0)
+	if (i < 0 || (val = table_val(t, (size_t)i)) == 0)
 		return 0;
 	if (match != NULL) {
 		/* The CIDR is the address with its host bits cleared. */
+		int len = val - 1, full = len / 8;
+
 		match->net = *a;
-		match->len = (uint8_t)(t->val[i] - 1);
-		for (int b = match->len; b < addr_bits(a); b++)
-			match->net.b[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+		match->len = (uint8_t)len;
+		if (len % 8 != 0)
+			match->net.b[full++] &= (uint8_t)(0xff00 >> (len % 8));
+		memset(match->net.b + full, 0, 16 - (size_t)full);
 	}
 	return 1;
 }
@@ -466,7 +492,7 @@ table_foreach(const struct table *t, void (*fn)(const struct cidr *, void *),
 		struct u128	 k = table_start(t, i), end = { ~0ULL, ~0ULL };
 		int		 last = i + 1 == t->n, wrapped = 0;
 
-		if (t->val[i] == 0)
+		if (table_val(t, i) == 0)
 			continue;
 		if (t->v4)
 			end.hi = 0, end.lo = 0xffffffffULL;
@@ -477,7 +503,7 @@ table_foreach(const struct table *t, void (*fn)(const struct cidr *, void *),
 			struct cidr c;
 
 			c.net = key_addr(k, t->v4);
-			c.len = (uint8_t)(t->val[i] - 1);
+			c.len = (uint8_t)(table_val(t, i) - 1);
 			for (int b = c.len; b < bits; b++)
 				c.net.b[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
 			while (depth > 0 && !cidr_contains(&stack[depth - 1],
@@ -509,7 +535,7 @@ cidrset_memory(const struct cidrset *set)
 {
 	size_t	 m = sizeof(*set);
 
-	m += set->t4.n * 5 + set->t6.n * 17;
+	m += set->t4.n * sizeof(struct iv4) + set->t6.n * sizeof(struct iv6);
 	if (set->t4.index != NULL)
 		m += (((size_t)1 << set->t4.bits) + 1) * 4;
 	if (set->t6.index != NULL)
@@ -520,9 +546,8 @@ cidrset_memory(const struct cidrset *set)
 static void
 table_free(struct table *t)
 {
-	free(t->s32);
-	free(t->s128);
-	free(t->val);
+	free(t->i4);
+	free(t->i6);
 	free(t->index);
 }
 

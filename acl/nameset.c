@@ -189,7 +189,7 @@ nameset_lookup(const struct nameset *set, const char *s, size_t len,
 	int		 n = 0;
 	uint32_t	 h = FNV_OFFSET;
 
-	if (set->n == 0)
+	if (set->n == 0 || len == 0 || len > NAME_MAX_LEN)
 		return 0;
 	for (size_t i = len; i-- > 0;) {
 		h ^= (uint8_t)s[i];

@@ -21,7 +21,7 @@
 #define SEED		0x70696e686f6c65ULL	/* "pinhole" */
 #define NLOOK		100000		/* lookups per timed batch */
 #define NBATCH		15		/* batches; the median is reported */
-#define HOT		1024		/* distinct inputs of a cache-warm run */
+#define HOT		1024		/* inputs of the cache-warm runs */
 #define STR_ROOM	96		/* arena bytes per generated string */
 #define PORT		443
 
@@ -49,6 +49,7 @@ struct result {
 	size_t	 name_added, name_distinct, name_mem;
 	double	 acl_build_ms;
 	double	 cidr_ns, cidr_hot_ns, cidr_hit_ns, cidr_miss_ns;
+	double	 cidr_null_ns;
 	double	 name_ns, name_hot_ns;
 	double	 vip_ns, vip_hot_ns, vname_ns, vname_hot_ns;
 	double	 cidr_matched, rand_matched, name_matched;
@@ -71,6 +72,7 @@ struct cidr_ctx {
 	const struct addr	*in;
 	const uint32_t		*pick;		/* NULL: i & mask */
 	size_t			 mask;
+	int			 no_match;	/* pass NULL for the match */
 };
 
 struct name_ctx {
@@ -101,6 +103,7 @@ struct name_ref {
 
 static volatile uint64_t sink;
 static uint64_t rng_state;
+static double timed_wall, timed_cpu;	/* over every timed batch */
 
 static const char *const tlds[] = {
 	"com", "net", "org", "io", "de", "dev", "cloud", "co"
@@ -110,7 +113,7 @@ static const uint8_t pattern_how[] = {
 	NAME_EXACT, NAME_WILD, NAME_EXACT | NAME_WILD | NAME_DOT
 };
 
-static void
+static _Noreturn void
 die(const char *what)
 {
 	fprintf(stderr, "acl_bench: %s\n", what);
@@ -468,9 +471,14 @@ median_ns(batch_fn fn, const void *ctx)
 	sink += fn(ctx);		/* warm up */
 	for (int b = 0; b < NBATCH; b++) {
 		double t0 = now_ns(CLOCK_MONOTONIC);
+		double c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+		double wall;
 
 		sink += fn(ctx);
-		t[b] = (now_ns(CLOCK_MONOTONIC) - t0) / NLOOK;
+		wall = now_ns(CLOCK_MONOTONIC) - t0;
+		timed_cpu += now_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+		timed_wall += wall;
+		t[b] = wall / NLOOK;
 	}
 	qsort(t, NBATCH, sizeof(t[0]), double_cmp);
 	return t[NBATCH / 2];
@@ -486,7 +494,10 @@ cidr_batch(const void *p)
 	for (size_t i = 0; i < NLOOK; i++) {
 		size_t k = c->pick != NULL ? c->pick[i] : (i & c->mask);
 
-		if (cidrset_lookup(c->set, &c->in[k], &m))
+		if (c->no_match)
+			acc += (uint64_t)cidrset_lookup(c->set, &c->in[k],
+			    NULL);
+		else if (cidrset_lookup(c->set, &c->in[k], &m))
 			acc += (uint64_t)m.len + 1;
 	}
 	return acc;
@@ -807,10 +818,11 @@ run_size(size_t si, struct result *r)
 	check_names(nset, &nref, &names, r);
 
 	{
-		struct cidr_ctx	 all = { cset, in, NULL, SIZE_MAX };
-		struct cidr_ctx	 hot = { cset, in, NULL, HOT - 1 };
-		struct cidr_ctx	 hit = { cset, in, pick_hit, 0 };
-		struct cidr_ctx	 rnd_ctx = { cset, in, pick_rand, 0 };
+		struct cidr_ctx	 all = { cset, in, NULL, SIZE_MAX, 0 };
+		struct cidr_ctx	 hot = { cset, in, NULL, HOT - 1, 0 };
+		struct cidr_ctx	 hit = { cset, in, pick_hit, 0, 0 };
+		struct cidr_ctx	 rnd_ctx = { cset, in, pick_rand, 0, 0 };
+		struct cidr_ctx	 null = { cset, in, NULL, SIZE_MAX, 1 };
 		struct name_ctx	 nall = { nset, &names, SIZE_MAX };
 		struct name_ctx	 nhot = { nset, &names, HOT - 1 };
 
@@ -818,6 +830,7 @@ run_size(size_t si, struct result *r)
 		r->cidr_hot_ns = median_ns(cidr_batch, &hot);
 		r->cidr_hit_ns = median_ns(cidr_batch, &hit);
 		r->cidr_miss_ns = median_ns(cidr_batch, &rnd_ctx);
+		r->cidr_null_ns = median_ns(cidr_batch, &null);
 		r->name_ns = median_ns(name_batch, &nall);
 		r->name_hot_ns = median_ns(name_batch, &nhot);
 	}
@@ -855,6 +868,20 @@ run_size(size_t si, struct result *r)
 
 /* --- Report ------------------------------------------------------------ */
 
+/* Runnable processes other than this one, from /proc/loadavg; -1: unknown. */
+static int
+others_running(void)
+{
+	FILE	*f = fopen("/proc/loadavg", "r");
+	int	 running = 0, n;
+
+	if (f == NULL)
+		return -1;
+	n = fscanf(f, "%*s %*s %*s %d/", &running);
+	fclose(f);
+	return n == 1 ? running - 1 : -1;
+}
+
 static void
 print_size(size_t si, const struct result *r)
 {
@@ -878,6 +905,8 @@ print_size(size_t si, const struct result *r)
 	    r->cidr_miss_ns, r->rand_matched);
 	printf("    cache-warm     %10.1f ns  (the first %d inputs, cycled)\n",
 	    r->cidr_hot_ns, HOT);
+	printf("    match NULL     %10.1f ns  (all inputs, no matching CIDR "
+	    "asked for)\n", r->cidr_null_ns);
 	printf("  check            %zu hit inputs without a containing "
 	    "match, %zu of %d lookups differing from the reference\n",
 	    r->bad_hits, r->bad_cidr, NLOOK);
@@ -922,7 +951,7 @@ main(void)
 	struct rusage	 ru;
 	double		 t0 = now_ns(CLOCK_MONOTONIC);
 	size_t		 bad;
-	int		 ok = 1;
+	int		 ok = 1, busy = others_running();
 
 	printf("pinhole allowlist engine benchmark\n");
 	printf("seed %#llx; lookups: median of %d batches of %d, per "
@@ -963,5 +992,17 @@ main(void)
 	printf("\n%s; %.1f s in all, peak RSS %ld MiB\n",
 	    ok ? "every target met" : "SOME TARGETS MISSED",
 	    (now_ns(CLOCK_MONOTONIC) - t0) / 1e9, ru.ru_maxrss / 1024);
+	printf("timed loops ran on the CPU %.1f%% of their wall clock time",
+	    100.0 * timed_cpu / timed_wall);
+	if (timed_cpu < 0.95 * timed_wall)
+		printf(": WARNING, other processes took the CPU, the figures "
+		    "are inflated");
+	printf("\n");
+	if (busy < others_running())
+		busy = others_running();
+	if (busy > 0)
+		printf("WARNING: %d other process%s running: they share the "
+		    "L3 cache the 1M-entry sets live in, so those figures are "
+		    "inflated\n", busy, busy == 1 ? " was" : "es were");
 	return 0;
 }
