@@ -358,7 +358,7 @@ cidrset_build(struct cidrset *set)
 	set->t4.v4 = 1;
 	set->count = 0;
 	rc = table_build(&set->t4, set->in, n4, &set->count);
-	if (rc == 0)
+	if (rc == 0 && set->nin > n4)
 		rc = table_build(&set->t6, set->in + n4, set->nin - n4,
 		    &set->count);
 	free(set->in);

@@ -102,27 +102,38 @@ strip_comment(char *s)
 }
 
 /*
- * "key   =   value" becomes "key = value", so that the first piece of an
- * over-long line always holds the '='.  inih would also take "key: value";
- * the config language has only '='.
+ * "key   =   value  " becomes "key = value" (a new string), so that the
+ * first piece of an over-long line always holds the '=' and the start of
+ * the value.  NULL for "key: value", which inih would take but the config
+ * language has not (or when memory runs out).
  */
-static int
+static char *
 tidy_key_line(char *line)
 {
-	char	*eq = strpbrk(line, "=:"), *key_end, *value;
+	char	*eq = strpbrk(line, "=:"), *key_end, *value, *out, *end;
+	size_t	 klen, vlen;
 
 	if (eq == NULL)
-		return 0;		/* inih reports the syntax error */
+		return line;		/* inih reports the syntax error */
 	if (*eq == ':')
-		return -1;
+		return NULL;
 	for (key_end = eq; key_end > line &&
 	    isspace((unsigned char)key_end[-1]); key_end--)
 		;
 	for (value = eq + 1; isspace((unsigned char)*value); value++)
 		;
-	memcpy(key_end, " = ", 3);
-	memmove(key_end + 3, value, strlen(value) + 1);
-	return 0;
+	for (end = value + strlen(value); end > value &&
+	    isspace((unsigned char)end[-1]); end--)
+		;
+	klen = (size_t)(key_end - line);
+	vlen = (size_t)(end - value);
+	if ((out = malloc(klen + 3 + vlen + 1)) == NULL)
+		return NULL;
+	memcpy(out, line, klen);
+	memcpy(out + klen, " = ", 3);
+	memcpy(out + klen + 3, value, vlen);
+	out[klen + 3 + vlen] = '\0';
+	return out;
 }
 
 /*
@@ -193,10 +204,15 @@ lexer_read(char *buf, int size, void *arg)
 		return lexer_map(lx) == -1 ? NULL : buf;
 	}
 	strip_comment(line);
-	if (!lx->cont && tidy_key_line(line) == -1) {
-		free(line);
-		lexer_fail(lx, "syntax error: expected key = value");
-		return NULL;
+	if (!lx->cont) {
+		char *tidy = tidy_key_line(line);
+
+		if (tidy != line)
+			free(line);
+		if ((line = tidy) == NULL) {
+			lexer_fail(lx, "syntax error: expected key = value");
+			return NULL;
+		}
 	}
 	lx->chunk_base = lx->chunks = line;
 chunk:

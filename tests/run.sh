@@ -38,6 +38,9 @@ run() {
 for t in build/asan/tests/test_*; do
 	[ -x "$t" ] && run "$t" "$t"
 done
+# Every fuzz target once over its corpus (seeds and inputs of past bugs).
+run fuzz-regress sh tests/fuzz/regress.sh
+
 for t in tests/integration/*.sh; do
 	[ "$t" = tests/integration/lib.sh ] && continue
 	run "$t" sh "$t"

@@ -1,6 +1,7 @@
 # libFuzzer targets, one per parser (included by the top-level Makefile).
 #   make fuzz [FUZZ_SECONDS=60]  fuzz every target that long, one by one
-#                                (make -jN fuzz runs them side by side)
+#                                (-k: go on after a failing target; -jN:
+#                                run them side by side)
 #   make fuzz-regress            run each target once over its checked-in
 #                                corpus: fast, for make test
 # Everything is written under build/fuzz/; tests/fuzz/corpus only seeds.
@@ -20,16 +21,21 @@ FUZZ_OPTS_config    = -dict=tests/fuzz/config.dict -max_len=16384
 FUZZ_OPTS_host      = -dict=tests/fuzz/host.dict -max_len=512
 FUZZ_OPTS_list_text = -dict=tests/fuzz/host.dict
 FUZZ_OPTS_list_auto = -dict=tests/fuzz/host.dict
+FUZZ_OPTS_jsonpath  = -dict=tests/fuzz/jsonpath.dict -max_len=16384
 FUZZ_OPTS_value     = -max_len=256
 
-# Leaks count as failures; a slow input is a hang, not a pass.
-FUZZ_ENV = ASAN_OPTIONS=detect_leaks=1 \
-           UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+# Leaks count as failures (-timeout makes a slow input one too).
+FUZZ_UBSAN   = halt_on_error=1:print_stacktrace=1
+FUZZ_ENV     = ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=$(FUZZ_UBSAN)
+FUZZ_RUN_ENV = $(FUZZ_ENV)
 
 .PHONY: fuzz fuzz-build fuzz-regress $(FUZZ_TARGETS:%=fuzz-run-%) \
         $(FUZZ_TARGETS:%=fuzz-regress-%)
 
 fuzz-build: $(FUZZ_BINS)
+
+# Only pattern rules name the objects: keep make from deleting them.
+.SECONDARY: $(FUZZ_LIB)
 
 # The library with coverage; libFuzzer's main() comes with the target.
 build/fuzz/obj/%.o: %.c build/pkg.mk
@@ -44,13 +50,14 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB) build/pkg.mk
 	@$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) \
 	    -MMD -MP -o $@ $< $(FUZZ_LIB) $(PKG_LIBS)
 
-# Grows build/fuzz/corpus-NAME, first topped up with the checked-in seeds;
-# the log is kept and its final stats shown.
+# Grows build/fuzz/corpus-NAME, first topped up with the checked-in seeds
+# (crash-* files are inputs of fixed bugs, kept as regression tests).
+# The log is kept and its final stats shown.
 $(FUZZ_TARGETS:%=fuzz-run-%): fuzz-run-%: build/fuzz/fuzz_%
 	@mkdir -p build/fuzz/corpus-$* build/fuzz/artifacts/$*
 	@cp tests/fuzz/corpus/$*/* build/fuzz/corpus-$*/
 	@echo "  RUN     fuzz_$* for $(FUZZ_SECONDS)s"
-	@if $(FUZZ_ENV) ./build/fuzz/fuzz_$* -max_total_time=$(FUZZ_SECONDS) \
+	@if $(FUZZ_RUN_ENV) ./build/fuzz/fuzz_$* -max_total_time=$(FUZZ_SECONDS) \
 	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	    -artifact_prefix=build/fuzz/artifacts/$*/ $(FUZZ_OPTS_$*) \
 	    build/fuzz/corpus-$* >build/fuzz/fuzz_$*.log 2>&1; then \
