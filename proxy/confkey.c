@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "confparse.h"
+#include "jsonpath.h"
 #include "log.h"
 #include "name.h"
 #include "value.h"
@@ -405,6 +406,18 @@ k_format(struct parse *p, const char *v)
 }
 
 static int
+k_json_path(struct parse *p, const char *v)
+{
+	char	 err[256];
+
+	if (*v != '\0' && jsonpath_compile(v, NULL, err, sizeof(err)) == -1) {
+		config_error(p, p->line, "json_path: %s", err);
+		return -1;
+	}
+	return set_string(p, v, &p->list->json_path);
+}
+
+static int
 k_sha256(struct parse *p, const char *v)
 {
 	p->list->has_sha256 = 0;
@@ -586,7 +599,7 @@ static const struct key keys[] = {
 	{ SEC_LIST, "url", K_FUNC, 0, 0, 0, k_url },
 	{ SEC_LIST, "file", K_FUNC, 0, 0, 0, k_file },
 	{ SEC_LIST, "format", K_FUNC, 0, 0, 0, k_format },
-	{ SEC_LIST, "json_path", K_STRING, L(json_path), 0, 0, NULL },
+	{ SEC_LIST, "json_path", K_FUNC, 0, 0, 0, k_json_path },
 	{ SEC_LIST, "refresh", K_DURATION, L(refresh_ms), MS_S, 30 * MS_D,
 	    NULL },
 	{ SEC_LIST, "timeout", K_DURATION, L(timeout_ms), MS_S, MS_H, NULL },

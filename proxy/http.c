@@ -192,15 +192,20 @@ serve_local(struct session *s, const struct http_head *req)
 	session_reply(s);
 }
 
+/* CONNECT host:port: the head is parsed, the tunnel is asked for. */
 static void
-start_connect(struct session *s, const struct http_head *req)
+start_connect(struct session *s, const struct http_head *req, size_t end)
 {
 	char		 host[NAME_MAX_LEN + 2];
 	uint16_t	 port;
+	int		 ok;
 
 	s->proto_name = "connect";
-	if (split_authority(req->target, req->tlen, host, sizeof(host),
-	    &port) == -1) {
+	/* req points into the input buffer: read it before draining. */
+	ok = split_authority(req->target, req->tlen, host, sizeof(host),
+	    &port) == 0;
+	evbuffer_drain(bufferevent_get_input(s->client), end);
+	if (!ok) {
 		session_refuse(s, EV_DENY, REASON_BAD_REQUEST);
 		return;
 	}
@@ -243,9 +248,8 @@ http_read(struct session *s)
 	h->minor = req.minor;
 	s->bytes_up = (uint64_t)end;
 	if (req.mlen == 7 && memcmp(req.method, "CONNECT", 7) == 0) {
-		evbuffer_drain(in, (size_t)end);
 		s->bytes_up = 0;	/* a tunnel counts its payload only */
-		start_connect(s, &req);
+		start_connect(s, &req, (size_t)end);
 	} else if (req.tlen > 0 && req.target[0] == '/') {
 		serve_local(s, &req);
 	} else if (req.tlen > 7 && strncasecmp(req.target, "http://", 7) == 0) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonpath.h"
 #include "listload.h"
 #include "log.h"
 #include "parse.h"
@@ -34,8 +35,17 @@ listload_body(const struct list_conf *l, const char *body, size_t len,
 	case LIST_AUTO:
 		rc = parse_auto(body, len, &lim, e, &st);
 		break;
+	case LIST_JSON:
+		/* Its own messages: a bad path or body, not only memory. */
+		if (jsonpath_parse(body, len, l->json_path, &lim, e, &st, err,
+		    errlen) == -1) {
+			entries_unref(e);
+			return NULL;
+		}
+		rc = 0;
+		break;
 	default:
-		snprintf(err, errlen, "format json is not supported yet");
+		snprintf(err, errlen, "unknown format");
 		entries_unref(e);
 		return NULL;
 	}
@@ -53,7 +63,11 @@ listload_body(const struct list_conf *l, const char *body, size_t len,
 		snprintf(err, errlen, "%zu entries, over max_entries %llu",
 		    entries_count(e), (unsigned long long)l->max_entries);
 	} else {
-		if (st.bad > 0)
+		if (st.bad > 0 && l->format == LIST_JSON)
+			log_warn("list %s: %zu values are no entry, skipped; "
+			    "the first: \"%s\"", l->name, st.bad,
+			    st.first_bad);
+		else if (st.bad > 0)
 			log_warn("list %s: %zu lines are no entry, skipped; "
 			    "the first, line %d: \"%s\"", l->name, st.bad,
 			    st.first_bad_line, st.first_bad);

@@ -303,6 +303,8 @@ find_state(struct list_state *old, size_t nold, const struct list_conf *l)
 	for (size_t i = 0; i < nold; i++) {
 		const struct list_conf *o = old[i].conf;
 
+		if (o == NULL)		/* taken over already */
+			continue;
 		if (strcmp(o->name, l->name) == 0 &&
 		    strcmp(source(o), source(l)) == 0 && o->format == l->format &&
 		    (o->json_path == NULL) == (l->json_path == NULL) &&

@@ -29,8 +29,8 @@ too_broad(const struct cidr *c, const struct parse_limits *lim)
 }
 
 /* Adds one token; -1 only when memory runs out. */
-static int
-add_token(const char *tok, size_t len, int line,
+int
+parse_add_token(const char *tok, size_t len, int line,
     const struct parse_limits *lim, struct entries *e, struct parse_stats *st)
 {
 	char		 buf[NAME_MAX_LEN + 8];
@@ -95,7 +95,8 @@ parse_text(const char *body, size_t len, const struct parse_limits *lim,
 				a = b;
 				break;
 			}
-		if (a < b && add_token(s + a, b - a, line, lim, e, st) == -1)
+		if (a < b &&
+		    parse_add_token(s + a, b - a, line, lim, e, st) == -1)
 			return -1;
 	}
 	return 0;
@@ -170,7 +171,8 @@ parse_auto(const char *body, size_t len, const struct parse_limits *lim,
 			buf[end - start] = '\0';
 			if (cidr_parse(buf, &c, &host_bits) == -1)
 				continue;
-			if (add_token(buf, end - start, line, lim, e, st) == -1)
+			if (parse_add_token(buf, end - start, line, lim, e,
+			    st) == -1)
 				return -1;
 		}
 	}

@@ -25,5 +25,8 @@ int	parse_text(const char *, size_t, const struct parse_limits *,
 	    struct entries *, struct parse_stats *);
 int	parse_auto(const char *, size_t, const struct parse_limits *,
 	    struct entries *, struct parse_stats *);
+int	parse_add_token(const char *, size_t, int,
+	    const struct parse_limits *, struct entries *,
+	    struct parse_stats *);
 
 #endif
