@@ -31,9 +31,10 @@ print_rule(const struct config *c, const struct acl_rule *r, FILE *fp)
 }
 
 static void
-print_list(const struct list_conf *l, const struct entries *e, FILE *fp)
+print_list(const struct list_conf *l, const struct entries *e,
+    time_t fetched, FILE *fp)
 {
-	char refresh[32];
+	char refresh[32], age[32];
 
 	value_format_duration(l->refresh_ms, refresh, sizeof(refresh));
 	if (l->url != NULL)
@@ -42,16 +43,25 @@ print_list(const struct list_conf *l, const struct entries *e, FILE *fp)
 	else
 		fprintf(fp, "list %s: file %s, format %s; ", l->name, l->file,
 		    format_names[l->format]);
+	if (fetched != 0) {
+		time_t now = time(NULL);
+
+		value_format_duration(now > fetched ?
+		    (uint64_t)(now - fetched) * 1000 : 0, age, sizeof(age));
+		fprintf(fp, "cache %s old, ", age);
+	} else if (l->url != NULL)
+		fprintf(fp, "not cached yet, ");
 	if (e != NULL)
 		fprintf(fp, "%zu entries\n", entries_count(e));
 	else if (l->url != NULL)
-		fprintf(fp, "not cached yet, 0 entries\n");
+		fprintf(fp, "0 entries\n");
 	else
 		fprintf(fp, "unreadable, 0 entries\n");
 }
 
 void
-check_summary(const struct config *c, struct entries **lists, FILE *fp)
+check_summary(const struct config *c, struct entries **lists,
+    const time_t *fetched, FILE *fp)
 {
 	char	 a[32], b[32];
 
@@ -65,7 +75,8 @@ check_summary(const struct config *c, struct entries **lists, FILE *fp)
 	for (size_t i = 0; i < c->policy->nrules; i++)
 		print_rule(c, &c->policy->rules[i], fp);
 	for (size_t i = 0; i < c->nlists; i++)
-		print_list(&c->lists[i], lists ? lists[i] : NULL, fp);
+		print_list(&c->lists[i], lists ? lists[i] : NULL,
+		    fetched ? fetched[i] : 0, fp);
 	value_format_duration(c->min_ttl_ms, a, sizeof(a));
 	value_format_duration(c->max_ttl_ms, b, sizeof(b));
 	fprintf(fp, "dns: ");

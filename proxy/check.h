@@ -3,10 +3,12 @@
 #define PINHOLE_CHECK_H
 
 #include <stdio.h>
+#include <time.h>
 
 #include "config.h"
 #include "entries.h"
 
-void	check_summary(const struct config *, struct entries **, FILE *);
+void	check_summary(const struct config *, struct entries **,
+	    const time_t *, FILE *);
 
 #endif

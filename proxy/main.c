@@ -57,10 +57,14 @@ static int
 run_check(const char *path)
 {
 	struct config	 *c = load_or_exit(path, 1);
-	struct entries	**lists = listload_local(c, stderr);
+	time_t		 *fetched = calloc(c->nlists + 1, sizeof(*fetched));
+	struct entries	**lists = listload_local(c, stderr, fetched);
 
-	check_summary(c, lists, stdout);
+	if (lists == NULL || fetched == NULL)
+		fatalx("out of memory");
+	check_summary(c, lists, fetched, stdout);
 	listload_free(c, lists);
+	free(fetched);
 	config_free(c);
 	return 0;
 }
@@ -69,11 +73,11 @@ static int
 run_explain(const char *path, const struct explain_args *args)
 {
 	struct config	 *c = load_or_exit(path, EXPLAIN_ERROR);
-	struct entries	**lists = listload_local(c, stderr);
+	struct entries	**lists = listload_local(c, stderr, NULL);
 	struct acl	 *acl;
 	int		  rc;
 
-	if ((acl = acl_new(c->policy, lists)) == NULL) {
+	if (lists == NULL || (acl = acl_new(c->policy, lists)) == NULL) {
 		fprintf(stderr, "pinhole: out of memory\n");
 		return EXPLAIN_ERROR;
 	}

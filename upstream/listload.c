@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "jsonpath.h"
+#include "listcache.h"
 #include "listload.h"
 #include "log.h"
 #include "parse.h"
@@ -114,26 +115,68 @@ listload_file(const struct list_conf *l, char *err, size_t errlen)
 }
 
 /*
- * The entries every list has without fetching anything: file = lists
- * read now.  A list that cannot be loaded stays empty, with a
+ * A list's cached version, if there is a good one for its source; its
+ * fetch time goes to *fetched.  What is wrong with it goes to err.
+ */
+static struct entries *
+load_cached(const struct config *c, const struct list_conf *l,
+    time_t *fetched, char *err, size_t errlen)
+{
+	struct listcache_meta	 m;
+	struct entries		*e = NULL;
+	const char		*source = l->url ? l->url : l->file;
+	char			*body;
+	size_t			 len;
+
+	if (listcache_read(c->cache_dir, l->name, &body, &len, &m, err,
+	    errlen) == -1)
+		return NULL;
+	if (strcmp(m.url, source) != 0)
+		snprintf(err, errlen, "the cache is of %.200s, not of %.200s",
+		    m.url, source);
+	else if ((e = listload_body(l, body, len, err, errlen)) != NULL &&
+	    fetched != NULL)
+		*fetched = m.fetched_at;
+	free(body);
+	listcache_meta_free(&m);
+	return e;
+}
+
+/*
+ * The entries every list has without fetching anything: a file = list
+ * read now (or, when it cannot be, its cached version), a url list's
+ * cached version.  A list that cannot be loaded stays empty, with a
  * "FILE: warning: ..." line on warn, as SPEC "Command line" asks of -t.
+ * fetched (or NULL) gets each cached version's fetch time, 0 for none.
  */
 struct entries **
-listload_local(const struct config *c, FILE *warn)
+listload_local(const struct config *c, FILE *warn, time_t *fetched)
 {
 	struct entries	**lists;
-	char		  err[512];
+	char		  err[512], cerr[512], meta[4096];
 
 	if ((lists = calloc(c->nlists ? c->nlists : 1, sizeof(*lists))) == NULL)
 		return NULL;
 	for (size_t i = 0; i < c->nlists; i++) {
 		const struct list_conf *l = &c->lists[i];
 
-		if (l->file == NULL)
+		if (fetched != NULL)
+			fetched[i] = 0;
+		if (l->file != NULL &&
+		    (lists[i] = listload_file(l, err, sizeof(err))) != NULL)
 			continue;
-		if ((lists[i] = listload_file(l, err, sizeof(err))) == NULL)
+		if (l->file != NULL)
 			fprintf(warn, "%s: warning: list %s: %s\n", l->file,
 			    l->name, err);
+		lists[i] = load_cached(c, l, fetched ? &fetched[i] : NULL,
+		    cerr, sizeof(cerr));
+		snprintf(meta, sizeof(meta), "%s/%s.meta", c->cache_dir,
+		    l->name);
+		/* No cache yet is no news for a url list: it will be fetched. */
+		if (lists[i] == NULL && (l->file != NULL ||
+		    strstr(cerr, "No such file") == NULL))
+			fprintf(warn, "%s: warning: list %s: cache not used: %s\n",
+			    meta, l->name, cerr);
 	}
 	return lists;
 }

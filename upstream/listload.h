@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "config.h"
 #include "entries.h"
@@ -11,7 +12,7 @@
 struct entries	*listload_body(const struct list_conf *, const char *, size_t,
 		    char *, size_t);
 struct entries	*listload_file(const struct list_conf *, char *, size_t);
-struct entries	**listload_local(const struct config *, FILE *);
+struct entries	**listload_local(const struct config *, FILE *, time_t *);
 void		 listload_free(const struct config *, struct entries **);
 
 #endif
