@@ -172,9 +172,8 @@ listload_local(const struct config *c, FILE *warn, time_t *fetched)
 		    cerr, sizeof(cerr));
 		snprintf(meta, sizeof(meta), "%s/%s.meta", c->cache_dir,
 		    l->name);
-		/* No cache yet is no news for a url list: it will be fetched. */
-		if (lists[i] == NULL && (l->file != NULL ||
-		    strstr(cerr, "No such file") == NULL))
+		/* No cache at all is no news; a bad one is. */
+		if (lists[i] == NULL && strstr(cerr, "No such file") == NULL)
 			fprintf(warn, "%s: warning: list %s: cache not used: %s\n",
 			    meta, l->name, cerr);
 	}
