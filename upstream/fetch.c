@@ -8,6 +8,7 @@
  * the last good version make the request conditional.
  */
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -48,7 +49,9 @@ struct fetch {
 	struct evhttp_request		*req;
 	struct event			*deadline;
 	enum evhttp_request_error	 error;
+	int				 sys_error;	/* errno then */
 	int				 failed;
+	struct timeval			 started;	/* of this hop */
 };
 
 static int	fetch_go(struct fetch *);
@@ -152,11 +155,31 @@ tls_error(struct fetch *f, char *buf, size_t size)
 	if (v != X509_V_OK)
 		snprintf(buf, size, "certificate: %s",
 		    X509_verify_cert_error_string(v));
-	else if (e != 0)
+	else if (e != 0 && ERR_GET_LIB(e) != 0)
 		ERR_error_string_n(e, buf, size);
 	else
-		buf[0] = '\0';
+		buf[0] = '\0';	/* a system error, told by errno */
 	ERR_clear_error();
+}
+
+/*
+ * evhttp reports a refused or failed connect as a timeout; one that
+ * came well before the timeout was a connection failure, told by errno.
+ */
+static int
+real_failure(const struct fetch *f)
+{
+	struct timeval	 now, d;
+	uint64_t	 ms;
+
+	if (f->error == EVREQ_HTTP_DATA_TOO_LONG)
+		return 0;
+	if (f->error != EVREQ_HTTP_TIMEOUT)
+		return 1;
+	gettimeofday(&now, NULL);
+	timersub(&now, &f->started, &d);
+	ms = (uint64_t)d.tv_sec * 1000 + (uint64_t)d.tv_usec / 1000;
+	return ms * 10 < f->list->timeout_ms * 9;
 }
 
 static void
@@ -165,6 +188,7 @@ on_error(enum evhttp_request_error e, void *arg)
 	struct fetch *f = arg;
 
 	f->error = e;
+	f->sys_error = EVUTIL_SOCKET_ERROR();
 	f->failed = 1;
 }
 
@@ -222,6 +246,12 @@ on_done(struct evhttp_request *req, void *arg)
 		tls_error(f, tls, sizeof(tls));
 		if (tls[0] != '\0')
 			fail(f, "TLS: %s", tls);
+		else if (!f->failed)	/* evhttp tells no more than that */
+			fail(f, "cannot connect to %s (refused, unreachable or "
+			    "closed at once)", f->url);
+		else if (f->sys_error != 0 && real_failure(f))
+			fail(f, "%s", evutil_socket_error_to_string(
+			    f->sys_error));
 		else
 			fail(f, "%s", error_text(f->error));
 		return;
@@ -398,6 +428,8 @@ fetch_go(struct fetch *f)
 		evhttp_add_header(h, "If-None-Match", f->etag);
 	if (f->last_modified != NULL)
 		evhttp_add_header(h, "If-Modified-Since", f->last_modified);
+	gettimeofday(&f->started, NULL);
+	f->sys_error = 0;
 	if (evhttp_make_request(f->conn, f->req, EVHTTP_REQ_GET, target) == -1)
 		return -1;	/* evhttp has freed the request */
 	return 0;
