@@ -24,6 +24,8 @@ ASAN_LIB   = $(LIB_SRCS:%.c=build/asan/%.o)
 UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 
 .PHONY: all test unit bench-acl run clean fuzz
+# Keep every object, the unit tests' included.
+.SECONDARY:
 all: pinhole
 
 # The package list is read once the packages are there: make includes
