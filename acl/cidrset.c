@@ -51,6 +51,7 @@ struct cidrset {
 	size_t		 nin, capin;
 	size_t		 count;		/* distinct CIDRs */
 	int		 built;		/* no adding after the build */
+	int		 merge;		/* drop CIDRs inside others */
 	struct table	 t4, t6;
 };
 
@@ -245,7 +246,8 @@ u128_inc(struct u128 a)
  * nested CIDR splits its parent and the parent resumes after it.
  */
 static int
-table_fill(struct table *t, const struct span *s, size_t n, size_t *count)
+table_fill(struct table *t, const struct span *s, size_t n, size_t *count,
+    int merge)
 {
 	struct span	 stack[129];
 	int		 depth = 0;
@@ -254,7 +256,6 @@ table_fill(struct table *t, const struct span *s, size_t n, size_t *count)
 		if (i > 0 && u128_cmp(s[i].start, s[i - 1].start) == 0 &&
 		    s[i].len == s[i - 1].len)
 			continue;	/* duplicate */
-		(*count)++;
 		while (depth > 0 && u128_cmp(stack[depth - 1].end,
 		    s[i].start) < 0) {
 			struct span top = stack[--depth];
@@ -265,6 +266,9 @@ table_fill(struct table *t, const struct span *s, size_t n, size_t *count)
 			    (uint8_t)(stack[depth - 1].len + 1) : 0) == -1)
 				return -1;
 		}
+		if (merge && depth > 0)
+			continue;	/* inside a broader CIDR of the set */
+		(*count)++;
 		if (table_emit(t, s[i].start, (uint8_t)(s[i].len + 1))
 		    == -1)
 			return -1;
@@ -324,11 +328,12 @@ table_index(struct table *t)
 }
 
 static int
-table_build(struct table *t, const struct span *s, size_t n, size_t *count)
+table_build(struct table *t, const struct span *s, size_t n, size_t *count,
+    int merge)
 {
 	void	*p;
 
-	if (table_fill(t, s, n, count) == -1)
+	if (table_fill(t, s, n, count, merge) == -1)
 		return -1;
 	/* Give back the slack of the doubling growth. */
 	if (t->n > 0 && t->n < t->cap) {
@@ -357,10 +362,10 @@ cidrset_build(struct cidrset *set)
 		n4++;
 	set->t4.v4 = 1;
 	set->count = 0;
-	rc = table_build(&set->t4, set->in, n4, &set->count);
+	rc = table_build(&set->t4, set->in, n4, &set->count, set->merge);
 	if (rc == 0 && set->nin > n4)
 		rc = table_build(&set->t6, set->in + n4, set->nin - n4,
-		    &set->count);
+		    &set->count, set->merge);
 	free(set->in);
 	set->in = NULL;
 	set->nin = set->capin = 0;
@@ -426,6 +431,17 @@ cidrset_lookup(const struct cidrset *set, const struct addr *a,
 		memset(match->net.b + full, 0, 16 - (size_t)full);
 	}
 	return 1;
+}
+
+/*
+ * At the build, CIDRs inside a broader CIDR of the set are dropped: for
+ * vendor lists, where they add nothing.  (Rules keep them, so a verdict
+ * can name the most specific net an admin wrote.)
+ */
+void
+cidrset_merge_covered(struct cidrset *set)
+{
+	set->merge = 1;
 }
 
 /* Distinct CIDRs once built; before, the CIDRs added so far. */

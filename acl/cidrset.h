@@ -12,6 +12,7 @@ struct cidrset;
 struct cidrset	*cidrset_new(void);
 int		 cidrset_add(struct cidrset *, const struct cidr *);
 int		 cidrset_build(struct cidrset *);
+void		 cidrset_merge_covered(struct cidrset *);
 int		 cidrset_lookup(const struct cidrset *, const struct addr *,
 		    struct cidr *);
 size_t		 cidrset_count(const struct cidrset *);

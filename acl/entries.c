@@ -69,6 +69,15 @@ entries_build(struct entries *e)
 	return cidrset_build(e->nets);
 }
 
+/* Builds a vendor list's entries, dropping those others cover. */
+int
+entries_build_merged(struct entries *e)
+{
+	cidrset_merge_covered(e->nets);
+	nameset_merge_covered(e->names);
+	return cidrset_build(e->nets);
+}
+
 size_t
 entries_count(const struct entries *e)
 {

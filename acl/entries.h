@@ -31,6 +31,7 @@ int			 entries_add_cidr(struct entries *,
 int			 entries_add_pattern(struct entries *, const char *,
 			    size_t, uint8_t);
 int			 entries_build(struct entries *);
+int			 entries_build_merged(struct entries *);
 size_t			 entries_count(const struct entries *);
 void			 entries_ref(struct entries *);
 void			 entries_unref(struct entries *);

@@ -31,6 +31,7 @@ struct nameset {
 	struct ns_slot	*slots;
 	size_t		 nslots;	/* a power of two */
 	size_t		 patterns;	/* as written, before merging */
+	size_t		 covered;	/* entries merged into a wildcard */
 };
 
 #define FNV_OFFSET	2166136261u
@@ -208,20 +209,51 @@ nameset_lookup(const struct nameset *set, const char *s, size_t len,
 	return 0;
 }
 
-/* Calls fn for every name with its NAME_* flags, in the order added. */
+/* Calls fn for every name with its NAME_* flags, in the order added
+ * (but for names merged into a wildcard). */
 void
 nameset_foreach(const struct nameset *set,
     void (*fn)(const char *, uint8_t, void *), void *arg)
 {
 	for (size_t i = 0; i < set->n; i++)
-		fn(set->arena + set->entries[i].off, set->entries[i].flags,
-		    arg);
+		if (set->entries[i].flags != 0)
+			fn(set->arena + set->entries[i].off,
+			    set->entries[i].flags, arg);
 }
 
 size_t
 nameset_count(const struct nameset *set)
 {
-	return set->n;
+	return set->n - set->covered;
+}
+
+/*
+ * Drops the names that a wildcard of the set already covers: with
+ * ".a.com" or "*.a.com" there, "b.a.com" and "*.b.a.com" add nothing.
+ */
+void
+nameset_merge_covered(struct nameset *set)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		struct ns_entry	*e = &set->entries[i];
+		const char	*s = set->arena + e->off;
+
+		if (e->flags == 0)
+			continue;
+		for (size_t k = 0; k < e->len; k++) {
+			size_t	 len = e->len - k - 1;
+			uint32_t h;
+
+			if (s[k] != '.')
+				continue;
+			h = ns_hash(s + k + 1, len);
+			if (ns_match(set, s + k + 1, len, h, NAME_WILD, NULL)) {
+				e->flags = 0;
+				set->covered++;
+				break;
+			}
+		}
+	}
 }
 
 /* Patterns added, counting "a.com" and "*.a.com" as two. */

@@ -20,6 +20,7 @@ int		 nameset_add(struct nameset *, const char *, size_t, uint8_t);
 int		 nameset_lookup(const struct nameset *, const char *, size_t,
 		    struct name_match *);
 size_t		 nameset_count(const struct nameset *);
+void		 nameset_merge_covered(struct nameset *);
 void		 nameset_foreach(const struct nameset *,
 		    void (*)(const char *, uint8_t, void *), void *);
 size_t		 nameset_patterns(const struct nameset *);

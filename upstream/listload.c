@@ -50,7 +50,7 @@ listload_body(const struct list_conf *l, const char *body, size_t len,
 		entries_unref(e);
 		return NULL;
 	}
-	if (rc == -1 || entries_build(e) == -1) {
+	if (rc == -1 || entries_build_merged(e) == -1) {
 		snprintf(err, errlen, "out of memory");
 		entries_unref(e);
 		return NULL;

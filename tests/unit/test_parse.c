@@ -153,9 +153,48 @@ validation(void)
 	entries_unref(e);
 }
 
+/* A list's covered entries add nothing and are dropped. */
+static void
+merged(void)
+{
+	struct list_conf	 l;
+	struct entries		*e;
+	char			 err[256];
+	const char		*body = "10.0.0.0/8\n10.1.0.0/16\n10.1.2.3\n"
+				    "11.0.0.0/24\n2001:db8::/32\n2001:db8:1::/48\n"
+				    ".a.test\nb.a.test\n*.c.b.a.test\nx.test\n"
+				    "*.y.test\nz.y.test\ny.test\n";
+	struct cidr		 c;
+	struct addr		 a;
+	char			 buf[CIDR_STRLEN];
+
+	memset(&l, 0, sizeof(l));
+	l.name = "m";
+	l.format = LIST_TEXT;
+	l.max_entries = 100;
+	l.min_prefix_v4 = 8;
+	l.min_prefix_v6 = 32;
+	e = listload_body(&l, body, strlen(body), err, sizeof(err));
+	if (!t_ok(e != NULL, "the list loads"))
+		return;
+	/* 10/8, 11.0.0/24, 2001:db8::/32, .a.test, x.test, and y.test with
+	 * *.y.test (one name matched two ways) */
+	t_int((long long)entries_count(e), 6, "covered CIDRs and names merged");
+	addr_parse("10.1.2.3", &a);
+	cidrset_lookup(e->nets, &a, &c);
+	cidr_format(&c, buf, sizeof(buf));
+	t_str(buf, "10.0.0.0/8", "a covered address matches the broad CIDR");
+	t_ok(has_name(e, "q.c.b.a.test") && has_name(e, "b.a.test") &&
+	    has_name(e, "a.test"), "names below .a.test still match");
+	t_ok(has_name(e, "z.y.test") && has_name(e, "y.test"),
+	    "z.y.test (covered) and y.test (not) match");
+	entries_unref(e);
+}
+
 int
 main(void)
 {
+	merged();
 	text_format();
 	auto_format();
 	validation();
