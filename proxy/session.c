@@ -106,8 +106,14 @@ client_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct session *s = arg;
 
-	(void)bev;
 	if (s->state == S_REPLY) {
+		/* A client that half-closed still gets its reply. */
+		if ((what & BEV_EVENT_EOF) &&
+		    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+			s->client_eof = 1;
+			bufferevent_disable(bev, EV_READ);
+			return;
+		}
 		session_close(s, s->event, s->reason);
 		return;
 	}
@@ -383,6 +389,10 @@ reply_flushed(struct bufferevent *bev, void *arg)
 {
 	struct session *s = arg;
 
+	if (s->client_eof) {
+		session_close(s, s->event, s->reason);
+		return;
+	}
 	/* Half-close, then read until the client closes (or the timer). */
 	shutdown(bufferevent_getfd(bev), SHUT_WR);
 	bufferevent_setcb(bev, client_read, NULL, client_event, s);

@@ -1,0 +1,122 @@
+"""Reads pinhole's JSON flow log.
+
+    flowlog.py LOG get --client IP:PORT [--wait S] FIELD...
+        Prints the FIELDs of the record of that client connection (the
+        last one, if several), space separated; null as "null".  Waits up
+        to --wait seconds (default 5) for it to be written; prints
+        "missing" and exits 1 if it never is.
+    flowlog.py LOG all --client IP:PORT [--wait S] FIELD...
+        The same for every record of that client, one line each.
+    flowlog.py LOG check
+        Checks every line: a JSON object with exactly the documented
+        keys and sane values.  Prints "ok N" or the first problem.
+    flowlog.py LOG count KEY=VALUE...
+        How many records have all these values.
+"""
+import json
+import re
+import sys
+import time
+
+KEYS = ["ts", "id", "event", "client", "user", "proto", "host", "port",
+        "addr", "rule", "list", "entry", "reason", "bytes_up", "bytes_down",
+        "duration_ms", "sni"]
+EVENTS = {"flow", "deny", "error"}
+PROTOS = {"connect", "http", "socks5", "socks4", None}
+REASONS = {
+    "flow": {None, "revoked", "idle_timeout", "shutdown"},
+    "deny": {"not_allowed", "private_address", "denied_address",
+             "client_not_allowed", "bad_request", "auth", "limit"},
+    "error": {"dns_error", "connect_failed", "timeout"},
+}
+TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+def records(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        return []
+    out = []
+    for line in lines:
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            out.append({"_bad": line})
+    return out
+
+
+def show(v):
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def check(path):
+    n = 0
+    for n, r in enumerate(records(path), 1):
+        if "_bad" in r:
+            return "line %d is not JSON: %r" % (n, r["_bad"][:200])
+        if not isinstance(r, dict) or list(r.keys()) != KEYS:
+            return "line %d has keys %s" % (n, list(r.keys()))
+        if not TS.match(str(r["ts"])):
+            return "line %d ts %r" % (n, r["ts"])
+        if r["event"] not in EVENTS:
+            return "line %d event %r" % (n, r["event"])
+        if r["proto"] not in PROTOS:
+            return "line %d proto %r" % (n, r["proto"])
+        if r["reason"] not in REASONS[r["event"]]:
+            return "line %d: event %s with reason %r" % (n, r["event"],
+                                                         r["reason"])
+        for k in ("id", "bytes_up", "bytes_down", "duration_ms"):
+            if not isinstance(r[k], int) or r[k] < 0:
+                return "line %d %s %r" % (n, k, r[k])
+        if r["port"] is not None and not isinstance(r["port"], int):
+            return "line %d port %r" % (n, r["port"])
+        if not re.match(r"^(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:.]+\]):\d+$",
+                        str(r["client"])):
+            return "line %d client %r" % (n, r["client"])
+    return "ok %d" % n
+
+
+def main():
+    path, verb = sys.argv[1], sys.argv[2]
+    args = sys.argv[3:]
+    if verb == "check":
+        print(check(path))
+        return
+    if verb == "count":
+        want = dict(a.split("=", 1) for a in args)
+        print(sum(1 for r in records(path)
+                  if all(show(r.get(k)) == v for k, v in want.items())))
+        return
+    client, wait, fields = None, 5.0, []
+    i = 0
+    while i < len(args):
+        if args[i] == "--client":
+            client = args[i + 1]
+            i += 2
+        elif args[i] == "--wait":
+            wait = float(args[i + 1])
+            i += 2
+        else:
+            fields.append(args[i])
+            i += 1
+    deadline = time.monotonic() + wait
+    while True:
+        found = [r for r in records(path) if r.get("client") == client]
+        if found or time.monotonic() >= deadline:
+            break
+        time.sleep(0.05)
+    if not found:
+        print("missing")
+        sys.exit(1)
+    for r in (found if verb == "all" else found[-1:]):
+        print(" ".join(show(r.get(f)) for f in fields))
+
+
+if __name__ == "__main__":
+    main()
