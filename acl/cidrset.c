@@ -241,6 +241,18 @@ u128_inc(struct u128 a)
 	return a;
 }
 
+/* The CIDR on top of the stack ends: what encloses it resumes. */
+static int
+close_top(struct table *t, const struct span *stack, int *depth)
+{
+	const struct span *top = &stack[--*depth];
+
+	if (span_is_last(top->end, t->v4))
+		return 0;
+	return table_emit(t, u128_inc(top->end), *depth > 0 ?
+	    (uint8_t)(stack[*depth - 1].len + 1) : 0);
+}
+
 /*
  * Sweeps the sorted spans with a stack of the CIDRs still open, so a
  * nested CIDR splits its parent and the parent resumes after it.
@@ -257,15 +269,9 @@ table_fill(struct table *t, const struct span *s, size_t n, size_t *count,
 		    s[i].len == s[i - 1].len)
 			continue;	/* duplicate */
 		while (depth > 0 && u128_cmp(stack[depth - 1].end,
-		    s[i].start) < 0) {
-			struct span top = stack[--depth];
-
-			if (span_is_last(top.end, t->v4))
-				continue;
-			if (table_emit(t, u128_inc(top.end), depth > 0 ?
-			    (uint8_t)(stack[depth - 1].len + 1) : 0) == -1)
+		    s[i].start) < 0)
+			if (close_top(t, stack, &depth) == -1)
 				return -1;
-		}
 		if (merge && depth > 0)
 			continue;	/* inside a broader CIDR of the set */
 		(*count)++;
@@ -274,15 +280,9 @@ table_fill(struct table *t, const struct span *s, size_t n, size_t *count,
 			return -1;
 		stack[depth++] = s[i];
 	}
-	while (depth > 0) {
-		struct span top = stack[--depth];
-
-		if (span_is_last(top.end, t->v4))
-			continue;
-		if (table_emit(t, u128_inc(top.end), depth > 0 ?
-		    (uint8_t)(stack[depth - 1].len + 1) : 0) == -1)
+	while (depth > 0)
+		if (close_top(t, stack, &depth) == -1)
 			return -1;
-	}
 	return 0;
 }
 
