@@ -11,6 +11,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -139,10 +140,15 @@ forward_request(struct session *s, const struct http_head *req,
 		session_refuse(s, EV_DENY, REASON_BAD_REQUEST);
 		return;
 	}
-	if (build_head(h, req, auth_end) == -1) {
+	free(h->head);
+	h->headlen = 0;
+	if (build_head(h, req, auth_end) == -1 ||
+	    (h->head = malloc(headlen)) == NULL) {
 		session_close(s, EV_ERROR, REASON_NONE);
 		return;
 	}
+	evbuffer_copyout(bufferevent_get_input(s->client), h->head, headlen);
+	h->headlen = headlen;
 	evbuffer_drain(bufferevent_get_input(s->client), headlen);
 	bufferevent_disable(s->client, EV_READ);
 	session_request(s, host, port);
@@ -156,7 +162,8 @@ forward_request(struct session *s, const struct http_head *req,
  */
 static long
 move_body(struct evbuffer *in, struct evbuffer *out, int chunked,
-    struct chunked *ch, int64_t *left, int until_close, int *done)
+    struct chunked *ch, int64_t *left, int until_close, int *done,
+    struct capture_flow *cap, int dir)
 {
 	size_t	 len = evbuffer_get_length(in), n = 0;
 
@@ -181,6 +188,7 @@ move_body(struct evbuffer *in, struct evbuffer *out, int chunked,
 		*left -= (int64_t)n;
 		*done = *left == 0;
 	}
+	capture_flow_data(cap, dir, in, n);
 	evbuffer_remove_buffer(in, out, n);
 	return (long)n;
 }
@@ -199,7 +207,7 @@ client_body(struct bufferevent *bev, void *arg)
 		return;
 	}
 	n = move_body(bufferevent_get_input(bev), out, h->req_chunked,
-	    &h->req_chunks, &h->req_left, 0, &done);
+	    &h->req_chunks, &h->req_left, 0, &done, &s->capture, CAPTURE_UP);
 	if (n == -1) {
 		session_close(s, EV_DENY, REASON_BAD_REQUEST);
 		return;
@@ -242,12 +250,15 @@ static int
 response_head(struct session *s, const struct http_head *resp)
 {
 	struct http	*h = s->pstate;
-	struct evbuffer	*out = bufferevent_get_output(s->client);
-	size_t		 before = evbuffer_get_length(out);
+	struct evbuffer	*out = evbuffer_new();
 	int		 interim = resp->status >= 100 && resp->status < 200;
 
-	if (resp->status == 101)
+	if (out == NULL)
+		return -1;
+	if (resp->status == 101) {
+		evbuffer_free(out);
 		return -1;	/* Upgrade is never forwarded, so never 101 */
+	}
 	evbuffer_add_printf(out, "HTTP/1.1 %d %.*s\r\n", resp->status,
 	    (int)resp->rlen, resp->reason);
 	for (size_t i = 0; i < resp->nfields; i++) {
@@ -273,7 +284,11 @@ response_head(struct session *s, const struct http_head *resp)
 		h->resp_head_done = 1;
 	}
 	evbuffer_add(out, "\r\n", 2);
-	s->bytes_down += evbuffer_get_length(out) - before;
+	s->bytes_down += evbuffer_get_length(out);
+	capture_flow_data(&s->capture, CAPTURE_DOWN, out,
+	    evbuffer_get_length(out));
+	evbuffer_add_buffer(bufferevent_get_output(s->client), out);
+	evbuffer_free(out);
 	return 0;
 }
 
@@ -333,7 +348,8 @@ upstream_read(struct bufferevent *bev, void *arg)
 		}
 	}
 	n = move_body(in, out, h->resp_chunked, &h->resp_chunks,
-	    &h->resp_left, h->resp_until_close, &done);
+	    &h->resp_left, h->resp_until_close, &done, &s->capture,
+	    CAPTURE_DOWN);
 	if (n == -1) {
 		session_close(s, EV_FLOW, REASON_NONE);
 		return;
@@ -391,6 +407,7 @@ forward_connected(struct session *s)
 	struct http *h = s->pstate;
 
 	evbuffer_add_buffer(bufferevent_get_output(s->upstream), h->out);
+	capture_flow_bytes(&s->capture, CAPTURE_UP, h->head, h->headlen);
 	session_set_state(s, S_RELAY);
 	touch(s);
 	bufferevent_setwatermark(s->client, EV_READ, 0, 0);
@@ -430,4 +447,6 @@ forward_free(struct session *s)
 
 	if (h != NULL && h->out != NULL)
 		evbuffer_free(h->out);
+	if (h != NULL)
+		free(h->head);
 }

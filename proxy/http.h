@@ -16,6 +16,8 @@ struct http {
 
 	/* forwarding one request */
 	struct evbuffer	*out;		/* the head to send upstream */
+	char		*head;		/* as the client sent it, for the pcap */
+	size_t		 headlen;
 	int		 head_request;
 	int		 client_close;	/* close after this response */
 	int64_t		 req_left;	/* body bytes to come */

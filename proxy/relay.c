@@ -94,6 +94,8 @@ move(struct session *s, struct bufferevent *from)
 		s->bytes_up += n;
 	} else
 		s->bytes_down += n;
+	capture_flow_data(&s->capture, from == s->client ? CAPTURE_UP :
+	    CAPTURE_DOWN, in, n);
 	evbuffer_add_buffer(bufferevent_get_output(to), in);
 	touch(s);
 	if (evbuffer_get_length(bufferevent_get_output(to)) >= RELAY_MAX) {
@@ -138,6 +140,8 @@ relay_event(struct bufferevent *bev, short what, void *arg)
 			s->client_eof = 1;
 		else
 			s->upstream_eof = 1;
+		capture_flow_fin(&s->capture, bev == s->client ? CAPTURE_UP :
+		    CAPTURE_DOWN);
 		/* The low mark 0 calls relay_drained() once it is empty. */
 		bufferevent_setwatermark(to, EV_WRITE, 0, 0);
 		pass_eof(s, to);

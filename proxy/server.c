@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "dnscache.h"
 #include "flowlog.h"
 #include "listener.h"
@@ -76,6 +77,16 @@ same_listen(const struct config *a, const struct config *b)
 	return 1;
 }
 
+static int
+same_capture(const struct config *a, const struct config *b)
+{
+	return (a->pcap == NULL) == (b->pcap == NULL) &&
+	    (a->pcap == NULL || strcmp(a->pcap, b->pcap) == 0) &&
+	    a->pcap_snaplen == b->pcap_snaplen &&
+	    a->pcap_rotate_mb == b->pcap_rotate_mb &&
+	    a->pcap_keep == b->pcap_keep;
+}
+
 static void
 reload(void)
 {
@@ -117,6 +128,8 @@ reload(void)
 	if (strcmp(old->access, conf->access) != 0 &&
 	    flowlog_open(conf->access) == -1)
 		log_error("reload: cannot open access log %s", conf->access);
+	if (!same_capture(old, conf) && capture_open(conf) == -1)
+		log_error("reload: cannot open the pcap %s", conf->pcap);
 	log_set_level((enum log_level)conf->log_level);
 	if (strcmp(old->events, conf->events) != 0 &&
 	    log_open(conf->events) == -1)
@@ -177,6 +190,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	case SIGUSR1:
 		log_info("reopening the log files");
 		flowlog_reopen();
+		capture_reopen();
 		if (log_open(server.conf->events) == -1)
 			log_error("cannot reopen the events log %s",
 			    server.conf->events);
@@ -217,6 +231,7 @@ server_free(void)
 	dnscache_free(server.dns);
 	acl_publish(NULL);
 	flowlog_close();
+	capture_close();
 	config_free(server.conf);
 	event_base_free(server.base);
 	log_open(NULL);
@@ -247,6 +262,8 @@ server_run(struct config *conf)
 		log_error("out of memory");
 	else if (flowlog_open(conf->access) == -1)
 		log_error("cannot open access log %s", conf->access);
+	else if (capture_open(conf) == -1)
+		log_error("cannot open the pcap %s", conf->pcap);
 	else if (watch_signals() == -1)
 		log_error("cannot watch signals");
 	else if (listener_open(conf) == 0) {

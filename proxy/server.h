@@ -26,6 +26,7 @@ struct counters {
 	uint64_t	bytes_up, bytes_down;
 	uint64_t	dns_hits, dns_misses;
 	uint64_t	log_write_errors;
+	uint64_t	pcap_write_errors;
 	uint64_t	reloads, reload_failures;
 };
 

@@ -339,6 +339,8 @@ upstream_event(struct bufferevent *bev, short what, void *arg)
 			acl_check_addr(s->acl, &s->query, &s->addr,
 			    &s->verdict);
 		evtimer_del(s->timer);
+		capture_flow_start(&s->capture, &s->client_addr,
+		    s->client_port, &s->addr, s->port);
 		s->proto->connected(s);
 		return;
 	}
@@ -465,6 +467,21 @@ count_end(const struct session *s)
 	c->bytes_down += s->bytes_down;
 }
 
+/* A refused or failed attempt in the pcap: a SYN answered by an RST. */
+static void
+capture_attempt(const struct session *s)
+{
+	struct addr	 none;
+
+	memset(&none, 0, sizeof(none));
+	none.family = ADDR_V4;
+	if (s->event != EV_DENY && s->event != EV_ERROR)
+		return;
+	capture_refused(&s->client_addr, s->client_port, s->has_addr ?
+	    &s->addr : s->query.dest.is_addr ? &s->query.dest.addr : &none,
+	    s->port);
+}
+
 /* The one teardown: the flow record, then every resource. */
 void
 session_close(struct session *s, enum session_event event,
@@ -473,6 +490,11 @@ session_close(struct session *s, enum session_event event,
 	s->event = event;
 	s->reason = reason;
 	flowlog_write(s);
+	if (s->capture.started)
+		capture_flow_end(&s->capture, event != EV_FLOW ||
+		    reason != REASON_NONE);
+	else
+		capture_attempt(s);
 	count_end(s);
 	if (s->dns != NULL)
 		resolve_cancel(s->dns);
@@ -510,6 +532,10 @@ session_next_request(struct session *s)
 	s->reason = REASON_NONE;
 	flowlog_write(s);
 	count_end(s);
+	/* The request's conversation in the pcap ends as a close would. */
+	capture_flow_fin(&s->capture, CAPTURE_UP);
+	capture_flow_fin(&s->capture, CAPTURE_DOWN);
+	capture_flow_end(&s->capture, 0);
 	if (s->upstream != NULL)
 		bufferevent_free(s->upstream);
 	s->upstream = NULL;

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "acl.h"
+#include "capture.h"
 #include "resolve.h"
 
 enum session_state {
@@ -80,6 +81,7 @@ struct session {
 	enum reason		 connect_error;
 
 	/* the relay */
+	struct capture_flow	 capture;	/* its packets in the pcap */
 	uint64_t		 bytes_up, bytes_down;
 	int			 client_eof, upstream_eof;
 	struct timeval		 last_active;

@@ -1,0 +1,457 @@
+/*
+ * The packets are made up, not captured: IPv4 or IPv6 and TCP headers
+ * around the bytes as they were relayed, with real checksums and
+ * sequence numbers that follow the byte counts of the flow log.  Up to
+ * pcap_snaplen payload bytes per direction are kept whole (in segments
+ * of MSS bytes); past that a record keeps the headers only and says how
+ * long the packet was, one record per 64000 bytes, the way a capture
+ * with a snap length records them.  A conversation with one IPv6 end
+ * writes its IPv4 end as ::ffff:a.b.c.d.
+ *
+ * A write error (a full disk) is logged once per episode and counted;
+ * relaying never waits for the pcap.
+ */
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "capture.h"
+#include "server.h"
+
+#define MSS		1460
+#define BIG_SEGMENT	64000
+#define MAX_HEADERS	60		/* IPv6 40 + TCP 20 */
+
+#define TH_FIN		0x01
+#define TH_SYN		0x02
+#define TH_RST		0x04
+#define TH_PSH		0x08
+#define TH_ACK		0x10
+
+static pcap_t		*pcap_dead;
+static pcap_dumper_t	*pcap_out;
+static char		*pcap_path;
+static uint64_t		 pcap_snaplen;
+static uint64_t		 pcap_rotate_bytes;
+static uint64_t		 pcap_keep;
+static uint64_t		 pcap_written;
+static int		 pcap_failing;
+
+/* Ones' complement sum over bytes that may come in odd-sized pieces. */
+struct csum {
+	uint64_t	sum;
+	int		odd;
+};
+
+static void
+csum_add(struct csum *c, const uint8_t *p, size_t len)
+{
+	size_t i = 0;
+
+	if (c->odd && len > 0) {
+		c->sum += p[0];
+		i = 1;
+		c->odd = 0;
+	}
+	for (; i + 1 < len; i += 2)
+		c->sum += (uint64_t)p[i] << 8 | p[i + 1];
+	if (i < len) {
+		c->sum += (uint64_t)p[i] << 8;
+		c->odd = 1;
+	}
+}
+
+static uint16_t
+csum_done(struct csum *c)
+{
+	uint64_t s = c->sum;
+
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+static int
+flow_v6(const struct capture_flow *f)
+{
+	return f->end[0].family == ADDR_V6 || f->end[1].family == ADDR_V6;
+}
+
+/* An address as it goes in the packet: 4 bytes, or 16 in an IPv6 flow. */
+static void
+addr_bytes(const struct addr *a, int v6, uint8_t *out)
+{
+	if (!v6) {
+		memcpy(out, a->b, 4);
+		return;
+	}
+	if (a->family == ADDR_V6) {
+		memcpy(out, a->b, 16);
+		return;
+	}
+	memset(out, 0, 10);
+	out[10] = out[11] = 0xff;
+	memcpy(out + 12, a->b, 4);
+}
+
+static void
+put16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v);
+}
+
+static void
+capture_rotate(void)
+{
+	char	 from[4096], to[4096];
+
+	pcap_dump_close(pcap_out);
+	pcap_out = NULL;
+	for (uint64_t k = pcap_keep; k > 1; k--) {
+		snprintf(from, sizeof(from), "%s.%llu", pcap_path,
+		    (unsigned long long)(k - 1));
+		snprintf(to, sizeof(to), "%s.%llu", pcap_path,
+		    (unsigned long long)k);
+		rename(from, to);
+	}
+	if (pcap_keep > 0) {
+		snprintf(to, sizeof(to), "%s.1", pcap_path);
+		rename(pcap_path, to);
+	} else
+		unlink(pcap_path);
+	if ((pcap_out = pcap_dump_open(pcap_dead, pcap_path)) == NULL)
+		log_error("pcap %s: %s", pcap_path, pcap_geterr(pcap_dead));
+	pcap_written = 24;
+}
+
+static void
+capture_write(const struct pcap_pkthdr *h, const uint8_t *pkt)
+{
+	FILE *fp;
+
+	if (pcap_out == NULL)
+		return;
+	pcap_dump((u_char *)pcap_out, h, pkt);
+	pcap_written += 16 + h->caplen;
+	fp = pcap_dump_file(pcap_out);
+	if (ferror(fp)) {
+		clearerr(fp);
+		server.count.pcap_write_errors++;
+		if (!pcap_failing++)
+			log_error("pcap %s: cannot write (%s); packets are lost "
+			    "until it can, relaying goes on", pcap_path,
+			    strerror(errno));
+	} else if (pcap_failing && pcap_written % 65536 < 16 + h->caplen) {
+		/* Now and then, not on every packet: has it recovered? */
+		if (pcap_dump_flush(pcap_out) == 0) {
+			log_info("pcap %s: writing again", pcap_path);
+			pcap_failing = 0;
+		}
+	}
+	if (pcap_rotate_bytes > 0 && pcap_written >= pcap_rotate_bytes)
+		capture_rotate();
+}
+
+/*
+ * One segment from end `from` of flow f: flags, payload len bytes taken
+ * from the iovecs at *src (whose first `keep` bytes are captured).
+ */
+struct source {
+	const struct evbuffer_iovec	*v;
+	int				 n, i;
+	size_t				 off;
+	const uint8_t			*flat;	/* or one flat buffer */
+};
+
+static void
+source_take(struct source *s, size_t len, uint8_t *copy, struct csum *c)
+{
+	if (s->flat != NULL) {
+		if (copy != NULL)
+			memcpy(copy, s->flat, len);
+		csum_add(c, s->flat, len);
+		s->flat += len;
+		return;
+	}
+	while (len > 0 && s->i < s->n) {
+		size_t		 avail = s->v[s->i].iov_len - s->off;
+		size_t		 n = avail < len ? avail : len;
+		const uint8_t	*p = (const uint8_t *)s->v[s->i].iov_base +
+				    s->off;
+
+		if (copy != NULL) {
+			memcpy(copy, p, n);
+			copy += n;
+		}
+		csum_add(c, p, n);
+		len -= n;
+		s->off += n;
+		if (s->off == s->v[s->i].iov_len) {
+			s->i++;
+			s->off = 0;
+		}
+	}
+}
+
+static void
+segment(struct capture_flow *f, int from, uint8_t flags, struct source *src,
+    size_t len, int captured)
+{
+	static uint8_t		 pkt[MAX_HEADERS + MSS];
+	int			 v6 = flow_v6(f), to = !from;
+	size_t			 ip = v6 ? 40 : 20, hl = ip + 20;
+	uint8_t			*tcp = pkt + ip, a[16], b[16], pseudo[40];
+	struct csum		 c = { 0, 0 };
+	struct pcap_pkthdr	 h;
+
+	memset(pkt, 0, hl);
+	addr_bytes(&f->end[from], v6, a);
+	addr_bytes(&f->end[to], v6, b);
+	if (v6) {
+		pkt[0] = 0x60;
+		put16(pkt + 4, (uint32_t)(20 + len));
+		pkt[6] = 6;
+		pkt[7] = 64;
+		memcpy(pkt + 8, a, 16);
+		memcpy(pkt + 24, b, 16);
+	} else {
+		struct csum ic = { 0, 0 };
+
+		pkt[0] = 0x45;
+		put16(pkt + 2, (uint32_t)(hl + len));
+		pkt[6] = 0x40;		/* don't fragment */
+		pkt[8] = 64;
+		pkt[9] = 6;
+		memcpy(pkt + 12, a, 4);
+		memcpy(pkt + 16, b, 4);
+		csum_add(&ic, pkt, 20);
+		put16(pkt + 10, csum_done(&ic));
+	}
+	put16(tcp, f->port[from]);
+	put16(tcp + 2, f->port[to]);
+	put32(tcp + 4, f->seq[from]);
+	if (flags & TH_ACK)
+		put32(tcp + 8, f->seq[to]);
+	tcp[12] = 5 << 4;
+	tcp[13] = flags;
+	put16(tcp + 14, 65535);
+	/* The pseudo-header, the TCP header, then the payload. */
+	memset(pseudo, 0, sizeof(pseudo));
+	if (v6) {
+		memcpy(pseudo, a, 16);
+		memcpy(pseudo + 16, b, 16);
+		put32(pseudo + 32, (uint32_t)(20 + len));
+		pseudo[39] = 6;
+		csum_add(&c, pseudo, 40);
+	} else {
+		memcpy(pseudo, a, 4);
+		memcpy(pseudo + 4, b, 4);
+		pseudo[9] = 6;
+		put16(pseudo + 10, (uint32_t)(20 + len));
+		csum_add(&c, pseudo, 12);
+	}
+	csum_add(&c, tcp, 20);
+	if (len > 0)
+		source_take(src, len, captured ? pkt + hl : NULL, &c);
+	put16(tcp + 16, csum_done(&c));
+	gettimeofday(&h.ts, NULL);
+	h.len = (bpf_u_int32)(hl + len);
+	h.caplen = (bpf_u_int32)(hl + (captured ? len : 0));
+	capture_write(&h, pkt);
+	f->seq[from] += (uint32_t)len;
+	if (flags & (TH_SYN | TH_FIN))
+		f->seq[from]++;
+}
+
+/* Relayed bytes: the captured part in MSS segments, the rest compactly. */
+static void
+payload(struct capture_flow *f, int dir, struct source *src, size_t len)
+{
+	while (len > 0) {
+		uint64_t	 room = pcap_snaplen > f->kept[dir] ?
+				    pcap_snaplen - f->kept[dir] : 0;
+		size_t		 n;
+
+		if (room > 0) {
+			n = len < MSS ? len : MSS;
+			if (n > room)
+				n = (size_t)room;
+			f->kept[dir] += n;
+			segment(f, dir, TH_ACK | TH_PSH, src, n, 1);
+		} else {
+			n = len < BIG_SEGMENT ? len : BIG_SEGMENT;
+			segment(f, dir, TH_ACK | TH_PSH, src, n, 0);
+		}
+		len -= n;
+	}
+}
+
+int
+capture_open(const struct config *c)
+{
+	capture_close();
+	if (c->pcap == NULL)
+		return 0;
+	pcap_snaplen = c->pcap_snaplen;
+	pcap_rotate_bytes = c->pcap_rotate_mb * 1024 * 1024;
+	pcap_keep = c->pcap_keep;
+	if ((pcap_path = strdup(c->pcap)) == NULL ||
+	    (pcap_dead = pcap_open_dead(DLT_RAW, 65535)) == NULL)
+		return -1;
+	return capture_reopen();
+}
+
+/* Opens the file again under its name (SIGUSR1, after a rename). */
+int
+capture_reopen(void)
+{
+	struct stat st;
+
+	if (pcap_dead == NULL)
+		return 0;
+	if (pcap_out != NULL)
+		pcap_dump_close(pcap_out);
+	/* A file still there is written on, one renamed away started anew. */
+	pcap_out = pcap_dump_open_append(pcap_dead, pcap_path);
+	if (pcap_out == NULL) {
+		log_error("pcap %s: %s", pcap_path, pcap_geterr(pcap_dead));
+		return -1;
+	}
+	pcap_written = stat(pcap_path, &st) == 0 ? (uint64_t)st.st_size : 24;
+	pcap_failing = 0;
+	return 0;
+}
+
+void
+capture_close(void)
+{
+	if (pcap_out != NULL)
+		pcap_dump_close(pcap_out);
+	if (pcap_dead != NULL)
+		pcap_close(pcap_dead);
+	pcap_out = NULL;
+	pcap_dead = NULL;
+	free(pcap_path);
+	pcap_path = NULL;
+}
+
+/* SYN, SYN-ACK and ACK, at connect. */
+void
+capture_flow_start(struct capture_flow *f, const struct addr *client,
+    uint16_t cport, const struct addr *dest, uint16_t dport)
+{
+	memset(f, 0, sizeof(*f));
+	if (pcap_out == NULL)
+		return;
+	f->end[0] = *client;
+	f->end[1] = *dest;
+	f->port[0] = cport;
+	f->port[1] = dport;
+	f->seq[0] = (uint32_t)random();
+	f->seq[1] = (uint32_t)random();
+	f->started = 1;
+	segment(f, CAPTURE_UP, TH_SYN, NULL, 0, 0);
+	segment(f, CAPTURE_DOWN, TH_SYN | TH_ACK, NULL, 0, 0);
+	segment(f, CAPTURE_UP, TH_ACK, NULL, 0, 0);
+}
+
+/* The first len bytes of buf are about to be relayed in direction dir. */
+void
+capture_flow_data(struct capture_flow *f, int dir, struct evbuffer *buf,
+    size_t len)
+{
+	struct evbuffer_iovec	 small[16], *v = small;
+	struct source		 src;
+	int			 n;
+
+	if (!f->started || pcap_out == NULL || len == 0)
+		return;
+	n = evbuffer_peek(buf, (ev_ssize_t)len, NULL, NULL, 0);
+	if (n > 16 && (v = calloc((size_t)n, sizeof(*v))) == NULL)
+		return;
+	n = evbuffer_peek(buf, (ev_ssize_t)len, NULL, v, n);
+	memset(&src, 0, sizeof(src));
+	src.v = v;
+	src.n = n;
+	payload(f, dir, &src, len);
+	if (v != small)
+		free(v);
+}
+
+void
+capture_flow_bytes(struct capture_flow *f, int dir, const void *data, size_t len)
+{
+	struct source src;
+
+	if (!f->started || pcap_out == NULL || len == 0)
+		return;
+	memset(&src, 0, sizeof(src));
+	src.flat = data;
+	payload(f, dir, &src, len);
+}
+
+/* One side closed its sending half. */
+void
+capture_flow_fin(struct capture_flow *f, int dir)
+{
+	if (!f->started || pcap_out == NULL || f->fin[dir])
+		return;
+	f->fin[dir] = 1;
+	f->last_fin = dir;
+	segment(f, dir, TH_FIN | TH_ACK, NULL, 0, 0);
+}
+
+/* The flow ends: its last ACK, or an RST when it was cut. */
+void
+capture_flow_end(struct capture_flow *f, int reset)
+{
+	if (!f->started || pcap_out == NULL)
+		return;
+	if (reset || !f->fin[0] || !f->fin[1])
+		segment(f, f->fin[1] ? CAPTURE_UP : CAPTURE_DOWN, TH_RST | TH_ACK,
+		    NULL, 0, 0);
+	else	/* the other side acknowledges the last FIN */
+		segment(f, !f->last_fin, TH_ACK, NULL, 0, 0);
+	f->started = 0;
+}
+
+/*
+ * A refused or failed attempt: a SYN answered by an RST, to dest (the
+ * resolved address, the requested IP literal, or 0.0.0.0).
+ */
+void
+capture_refused(const struct addr *client, uint16_t cport,
+    const struct addr *dest, uint16_t dport)
+{
+	struct capture_flow f;
+
+	if (pcap_out == NULL)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.end[0] = *client;
+	f.end[1] = *dest;
+	f.port[0] = cport;
+	f.port[1] = dport;
+	f.seq[0] = (uint32_t)random();
+	f.started = 1;
+	segment(&f, CAPTURE_UP, TH_SYN, NULL, 0, 0);
+	f.seq[1] = 0;
+	segment(&f, CAPTURE_DOWN, TH_RST | TH_ACK, NULL, 0, 0);
+}
