@@ -77,6 +77,44 @@ same_listen(const struct config *a, const struct config *b)
 	return 1;
 }
 
+/*
+ * Keys this build parses but cannot honour yet.  Where running anyway
+ * would be less safe than the admin asked for (no authentication, no
+ * privilege drop, PROXY headers taken for requests) pinhole refuses to
+ * start; the rest is said once.
+ */
+static int
+unsupported(const struct config *c)
+{
+	int rc = 0;
+
+	if (c->users_file != NULL) {
+		log_error("[auth] users_file: authentication is not in this "
+		    "build yet; remove it to run without");
+		rc = -1;
+	}
+	if (c->user != NULL) {
+		log_error("[proxy] user: dropping privileges is not in this "
+		    "build yet; remove it to run as the current user");
+		rc = -1;
+	}
+	if (c->proxy_protocol) {
+		log_error("[proxy] proxy_protocol: PROXY headers are not in "
+		    "this build yet");
+		rc = -1;
+	}
+	if (c->workers > 1)
+		log_warn("[proxy] workers = %llu: one process serves in this "
+		    "build", (unsigned long long)c->workers);
+	if (c->admin_listen != NULL)
+		log_info("[admin] listen: the admin endpoint is not in this "
+		    "build yet");
+	if (c->sandbox)
+		log_info("[proxy] sandbox: seccomp and Landlock are not in "
+		    "this build yet");
+	return rc;
+}
+
 static int
 same_capture(const struct config *a, const struct config *b)
 {
@@ -98,6 +136,12 @@ reload(void)
 	if ((conf = config_load(old->path, err, sizeof(err))) == NULL) {
 		server.count.reload_failures++;
 		log_error("reload failed, the running config stays: %s", err);
+		return;
+	}
+	if (unsupported(conf) == -1) {
+		server.count.reload_failures++;
+		log_error("reload failed, the running config stays");
+		config_free(conf);
 		return;
 	}
 	if (!same_dns(old, conf) &&
@@ -250,6 +294,10 @@ server_run(struct config *conf)
 	if (log_open(conf->events) == -1)
 		log_error("cannot open the events log %s, using stderr",
 		    conf->events);
+	if (unsupported(conf) == -1) {
+		config_free(conf);
+		return 1;
+	}
 	if ((server.base = event_base_new()) == NULL)
 		fatalx("cannot start the event loop");
 	if ((server.resolver = resolve_new(server.base, conf, err,
