@@ -4,8 +4,9 @@
  * sequence numbers that follow the byte counts of the flow log.  Up to
  * pcap_snaplen payload bytes per direction are kept whole (in segments
  * of MSS bytes); past that a record keeps the headers only and says how
- * long the packet was, one record per 64000 bytes, the way a capture
- * with a snap length records them.  A conversation with one IPv6 end
+ * long the packet was, one record per 64000 bytes (gathered over reads
+ * until the other side speaks or the flow ends), the way a capture with a
+ * snap length records them.  A conversation with one IPv6 end
  * writes its IPv4 end as ::ffff:a.b.c.d.
  *
  * A write error (a full disk) is logged once per episode and counted;
@@ -45,12 +46,6 @@ static uint64_t		 pcap_rotate_bytes;
 static uint64_t		 pcap_keep;
 static uint64_t		 pcap_written;
 static int		 pcap_failing;
-
-/* Ones' complement sum over bytes that may come in odd-sized pieces. */
-struct csum {
-	uint64_t	sum;
-	int		odd;
-};
 
 static void
 csum_add(struct csum *c, const uint8_t *p, size_t len)
@@ -212,7 +207,7 @@ source_take(struct source *s, size_t len, uint8_t *copy, struct csum *c)
 
 static void
 segment(struct capture_flow *f, int from, uint8_t flags, struct source *src,
-    size_t len, int captured)
+    size_t len, int captured, const struct csum *payload_sum)
 {
 	static uint8_t		 pkt[MAX_HEADERS + MSS];
 	int			 v6 = flow_v6(f), to = !from;
@@ -268,8 +263,10 @@ segment(struct capture_flow *f, int from, uint8_t flags, struct source *src,
 		csum_add(&c, pseudo, 12);
 	}
 	csum_add(&c, tcp, 20);
-	if (len > 0)
+	if (len > 0 && src != NULL)
 		source_take(src, len, captured ? pkt + hl : NULL, &c);
+	else if (len > 0 && payload_sum != NULL)
+		c.sum += payload_sum->sum;	/* the payload starts even */
 	put16(tcp + 16, csum_done(&c));
 	gettimeofday(&h.ts, NULL);
 	h.len = (bpf_u_int32)(hl + len);
@@ -280,10 +277,23 @@ segment(struct capture_flow *f, int from, uint8_t flags, struct source *src,
 		f->seq[from]++;
 }
 
+/* Writes the header-only record of what gathered past snaplen. */
+static void
+flush(struct capture_flow *f, int dir)
+{
+	if (f->pending[dir] == 0)
+		return;
+	segment(f, dir, TH_ACK | TH_PSH, NULL, f->pending[dir], 0,
+	    &f->pending_sum[dir]);
+	f->pending[dir] = 0;
+	memset(&f->pending_sum[dir], 0, sizeof(f->pending_sum[dir]));
+}
+
 /* Relayed bytes: the captured part in MSS segments, the rest compactly. */
 static void
 payload(struct capture_flow *f, int dir, struct source *src, size_t len)
 {
+	flush(f, !dir);		/* its ACK numbers must come first */
 	while (len > 0) {
 		uint64_t	 room = pcap_snaplen > f->kept[dir] ?
 				    pcap_snaplen - f->kept[dir] : 0;
@@ -294,10 +304,15 @@ payload(struct capture_flow *f, int dir, struct source *src, size_t len)
 			if (n > room)
 				n = (size_t)room;
 			f->kept[dir] += n;
-			segment(f, dir, TH_ACK | TH_PSH, src, n, 1);
+			segment(f, dir, TH_ACK | TH_PSH, src, n, 1, NULL);
 		} else {
-			n = len < BIG_SEGMENT ? len : BIG_SEGMENT;
-			segment(f, dir, TH_ACK | TH_PSH, src, n, 0);
+			n = BIG_SEGMENT - f->pending[dir];
+			if (n > len)
+				n = len;
+			source_take(src, n, NULL, &f->pending_sum[dir]);
+			f->pending[dir] += (uint32_t)n;
+			if (f->pending[dir] == BIG_SEGMENT)
+				flush(f, dir);
 		}
 		len -= n;
 	}
@@ -367,9 +382,9 @@ capture_flow_start(struct capture_flow *f, const struct addr *client,
 	f->seq[0] = (uint32_t)random();
 	f->seq[1] = (uint32_t)random();
 	f->started = 1;
-	segment(f, CAPTURE_UP, TH_SYN, NULL, 0, 0);
-	segment(f, CAPTURE_DOWN, TH_SYN | TH_ACK, NULL, 0, 0);
-	segment(f, CAPTURE_UP, TH_ACK, NULL, 0, 0);
+	segment(f, CAPTURE_UP, TH_SYN, NULL, 0, 0, NULL);
+	segment(f, CAPTURE_DOWN, TH_SYN | TH_ACK, NULL, 0, 0, NULL);
+	segment(f, CAPTURE_UP, TH_ACK, NULL, 0, 0, NULL);
 }
 
 /* The first len bytes of buf are about to be relayed in direction dir. */
@@ -413,9 +428,11 @@ capture_flow_fin(struct capture_flow *f, int dir)
 {
 	if (!f->started || pcap_out == NULL || f->fin[dir])
 		return;
+	flush(f, !dir);
+	flush(f, dir);
 	f->fin[dir] = 1;
 	f->last_fin = dir;
-	segment(f, dir, TH_FIN | TH_ACK, NULL, 0, 0);
+	segment(f, dir, TH_FIN | TH_ACK, NULL, 0, 0, NULL);
 }
 
 /* The flow ends: its last ACK, or an RST when it was cut. */
@@ -424,11 +441,13 @@ capture_flow_end(struct capture_flow *f, int reset)
 {
 	if (!f->started || pcap_out == NULL)
 		return;
+	flush(f, CAPTURE_UP);
+	flush(f, CAPTURE_DOWN);
 	if (reset || !f->fin[0] || !f->fin[1])
 		segment(f, f->fin[1] ? CAPTURE_UP : CAPTURE_DOWN, TH_RST | TH_ACK,
-		    NULL, 0, 0);
+		    NULL, 0, 0, NULL);
 	else	/* the other side acknowledges the last FIN */
-		segment(f, !f->last_fin, TH_ACK, NULL, 0, 0);
+		segment(f, !f->last_fin, TH_ACK, NULL, 0, 0, NULL);
 	f->started = 0;
 }
 
@@ -451,7 +470,7 @@ capture_refused(const struct addr *client, uint16_t cport,
 	f.port[1] = dport;
 	f.seq[0] = (uint32_t)random();
 	f.started = 1;
-	segment(&f, CAPTURE_UP, TH_SYN, NULL, 0, 0);
+	segment(&f, CAPTURE_UP, TH_SYN, NULL, 0, 0, NULL);
 	f.seq[1] = 0;
-	segment(&f, CAPTURE_DOWN, TH_RST | TH_ACK, NULL, 0, 0);
+	segment(&f, CAPTURE_DOWN, TH_RST | TH_ACK, NULL, 0, 0, NULL);
 }

@@ -17,6 +17,12 @@ struct evbuffer;
 #define CAPTURE_UP		0	/* client to destination */
 #define CAPTURE_DOWN	1
 
+/* A ones' complement sum over bytes that may come in odd-sized pieces. */
+struct csum {
+	uint64_t	sum;
+	int		odd;
+};
+
 /* One synthetic TCP conversation. */
 struct capture_flow {
 	struct addr	end[2];		/* client, destination */
@@ -26,6 +32,8 @@ struct capture_flow {
 	int		started;
 	int		fin[2];
 	int		last_fin;	/* the side that sent the last FIN */
+	uint32_t	pending[2];	/* past snaplen, not yet written */
+	struct csum	pending_sum[2];
 };
 
 int	capture_open(const struct config *);

@@ -432,6 +432,8 @@ response_done(struct session *s)
 	if (h->client_close || !h->req_done) {
 		s->event = EV_FLOW;
 		s->reason = REASON_NONE;
+		/* The origin was asked to close; the client closes next. */
+		capture_flow_fin(&s->capture, CAPTURE_DOWN);
 		bufferevent_free(s->upstream);
 		s->upstream = NULL;
 		session_reply(s);

@@ -108,6 +108,8 @@ client_event(struct bufferevent *bev, short what, void *arg)
 
 	if (s->state == S_REPLY) {
 		/* A client that half-closed still gets its reply. */
+		if (what & BEV_EVENT_EOF)
+			capture_flow_fin(&s->capture, CAPTURE_UP);
 		if ((what & BEV_EVENT_EOF) &&
 		    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
 			s->client_eof = 1;
