@@ -103,6 +103,29 @@ clean(const char *s)
 	return s != NULL && strpbrk(s, "\r\n") == NULL ? s : "";
 }
 
+/* Makes dir and the folders above it that are missing, like mkdir -p. */
+static int
+make_dirs(const char *dir)
+{
+	char	 path[4096];
+	size_t	 len = strlen(dir);
+
+	if (len == 0 || len >= sizeof(path))
+		return -1;
+	memcpy(path, dir, len + 1);
+	for (char *p = path + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0750) == -1 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(path, 0750) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
 int
 listcache_write(const char *dir, const char *name, const char *body,
     size_t len, const struct listcache_meta *m, char *err, size_t errlen)
@@ -110,7 +133,7 @@ listcache_write(const char *dir, const char *name, const char *body,
 	char	 path[4096], meta[META_MAX_BYTES], hex[65];
 	int	 n;
 
-	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
+	if (make_dirs(dir) == -1) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
