@@ -18,7 +18,7 @@ t_cleanup() {
 	rm -rf "$T_DIR"
 }
 trap t_cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' INT TERM HUP PIPE
 
 t_ok() {	# t_ok STATUS DESCRIPTION
 	T_N=$((T_N + 1))
