@@ -101,92 +101,128 @@ lookup(const struct config *c, const char *name, struct answer *a)
 }
 
 static void
-print_verdict(const char *verdict, const char *host, int port,
-    const char *client, const struct acl_verdict *v, const char *reason,
-    const struct answer *a, const struct acl_verdict *per)
+format_verdict(struct jbuf *j, const struct explain *e, const char *verdict,
+    const struct acl_verdict *v, const char *reason, const struct addr *addrs,
+    size_t n, const struct acl_verdict *per)
 {
 	char addr[ADDR_STRLEN];
 
-	printf("{\"verdict\":\"%s\",\"host\":", verdict);
-	json_string(stdout, host);
-	printf(",\"port\":%d,\"client\":", port);
-	json_string(stdout, client);
-	printf(",\"rule\":");
-	json_string(stdout, v != NULL && v->rule ? v->rule->name : NULL);
-	printf(",\"list\":");
-	json_string(stdout, v != NULL && v->rule ? v->list : NULL);
-	printf(",\"entry\":");
-	json_string(stdout, v != NULL && v->rule ? v->entry : NULL);
-	printf(",\"reason\":");
-	json_string(stdout, reason);
-	printf(",\"addresses\":[");
-	for (size_t i = 0; a != NULL && i < a->n; i++) {
-		addr_format(&a->addrs[i], addr, sizeof(addr));
-		printf("%s{\"addr\":", i ? "," : "");
-		json_string(stdout, addr);
-		printf(",\"allowed\":%s,\"reason\":",
+	json_add(j, "{\"verdict\":\"%s\",\"host\":", verdict);
+	json_add_string(j, e->host);
+	json_add(j, ",\"port\":%d,\"client\":", e->port);
+	json_add_string(j, e->has_client ? e->client_text : NULL);
+	json_add(j, ",\"rule\":");
+	json_add_string(j, v != NULL && v->rule ? v->rule->name : NULL);
+	json_add(j, ",\"list\":");
+	json_add_string(j, v != NULL && v->rule ? v->list : NULL);
+	json_add(j, ",\"entry\":");
+	json_add_string(j, v != NULL && v->rule ? v->entry : NULL);
+	json_add(j, ",\"reason\":");
+	json_add_string(j, reason);
+	json_add(j, ",\"addresses\":[");
+	for (size_t i = 0; i < n; i++) {
+		addr_format(&addrs[i], addr, sizeof(addr));
+		json_add(j, "%s{\"addr\":", i ? "," : "");
+		json_add_string(j, addr);
+		json_add(j, ",\"allowed\":%s,\"reason\":",
 		    per[i].result == ACL_ALLOW ? "true" : "false");
-		json_string(stdout, reason_name(per[i].reason));
-		printf("}");
+		json_add_string(j, reason_name(per[i].reason));
+		json_add(j, "}");
 	}
-	printf("]}\n");
+	json_add(j, "]}\n");
 }
 
+/*
+ * The first step: the target and client read, the request checked.
+ * -1 with a message in err for arguments that make no request.  When
+ * e->need_lookup, the caller resolves e->query.dest.name and goes on
+ * with explain_finish(); else explain_finish() with no addresses.
+ */
 int
-explain_run(const struct config *c, struct acl *acl,
-    const struct explain_args *args)
+explain_start(struct explain *e, struct acl *acl,
+    const struct explain_args *args, char *err, size_t errlen)
 {
-	char			 host[NAME_MAX_LEN + 2], cbuf[ADDR_STRLEN];
-	int			 port;
-	struct addr		 client;
-	struct acl_query	 q;
-	struct acl_verdict	 v, per[RESOLVE_MAX_ADDRS];
-	const struct acl_verdict *allowed = NULL;
-	struct answer		 a;
-
-	port = args->proto != NULL && strcmp(args->proto, "http") == 0 ?
+	memset(e, 0, sizeof(*e));
+	e->port = args->proto != NULL && strcmp(args->proto, "http") == 0 ?
 	    80 : 443;
-	if (split_target(args->target, host, sizeof(host), &port) == -1) {
-		fprintf(stderr, "pinhole: --explain: \"%s\" is not "
-		    "HOST[:PORT]\n", args->target);
-		return EXPLAIN_ERROR;
+	if (split_target(args->target, e->host, sizeof(e->host),
+	    &e->port) == -1) {
+		snprintf(err, errlen, "\"%.300s\" is not HOST[:PORT]",
+		    args->target);
+		return -1;
 	}
 	if (args->client != NULL) {
-		if (addr_parse(args->client, &client) == -1) {
-			fprintf(stderr, "pinhole: --client: \"%s\" is not an "
-			    "IP address\n", args->client);
-			return EXPLAIN_ERROR;
+		if (addr_parse(args->client, &e->client) == -1) {
+			snprintf(err, errlen, "\"%.300s\" is not an IP address",
+			    args->client);
+			return -1;
 		}
-		addr_format(&client, cbuf, sizeof(cbuf));
+		addr_format(&e->client, e->client_text, sizeof(e->client_text));
+		e->has_client = 1;
 	}
-	acl_query_init(&q, args->client ? &client : NULL, args->user, host,
-	    strlen(host), (uint16_t)port);
-	acl_check(acl, &q, &v);
-	if (v.result != ACL_RESOLVE) {
-		print_verdict(v.result == ACL_ALLOW ? "allow" : "deny", host,
-		    port, args->client ? cbuf : NULL, &v,
-		    reason_name(v.reason), NULL, NULL);
-		return v.result == ACL_ALLOW ? EXPLAIN_ALLOW : EXPLAIN_DENY;
+	e->acl = acl;
+	acl_query_init(&e->query, e->has_client ? &e->client : NULL,
+	    args->user, e->host, strlen(e->host), (uint16_t)e->port);
+	acl_check(acl, &e->query, &e->verdict);
+	e->need_lookup = e->verdict.result == ACL_RESOLVE;
+	return 0;
+}
+
+/* The verdict as JSON into j; returns the exit code of --explain. */
+int
+explain_finish(struct explain *e, int dns_error, const struct addr *addrs,
+    size_t n, struct jbuf *j)
+{
+	struct acl_verdict	 per[RESOLVE_MAX_ADDRS];
+	const struct acl_verdict *allowed = NULL;
+
+	if (!e->need_lookup) {
+		format_verdict(j, e, e->verdict.result == ACL_ALLOW ? "allow" :
+		    "deny", &e->verdict, reason_name(e->verdict.reason), NULL,
+		    0, NULL);
+		return e->verdict.result == ACL_ALLOW ? EXPLAIN_ALLOW :
+		    EXPLAIN_DENY;
 	}
-	if (lookup(c, q.dest.name, &a) == -1)
+	if (dns_error || n == 0) {
+		format_verdict(j, e, "error", NULL,
+		    reason_name(REASON_DNS_ERROR), NULL, 0, NULL);
 		return EXPLAIN_ERROR;
-	if (a.error) {
-		a.n = 0;
-		print_verdict("error", host, port, args->client ? cbuf : NULL,
-		    NULL, reason_name(REASON_DNS_ERROR), &a, per);
-		return EXPLAIN_ERROR;
 	}
-	for (size_t i = 0; i < a.n; i++) {
-		acl_check_addr(acl, &q, &a.addrs[i], &per[i]);
+	if (n > RESOLVE_MAX_ADDRS)
+		n = RESOLVE_MAX_ADDRS;
+	for (size_t i = 0; i < n; i++) {
+		acl_check_addr(e->acl, &e->query, &addrs[i], &per[i]);
 		if (allowed == NULL && per[i].result == ACL_ALLOW)
 			allowed = &per[i];
 	}
 	if (allowed != NULL) {
-		print_verdict("allow", host, port, args->client ? cbuf : NULL,
-		    allowed, NULL, &a, per);
+		format_verdict(j, e, "allow", allowed, NULL, addrs, n, per);
 		return EXPLAIN_ALLOW;
 	}
-	print_verdict("deny", host, port, args->client ? cbuf : NULL, NULL,
-	    reason_name(per[0].reason), &a, per);
+	format_verdict(j, e, "deny", NULL, reason_name(per[0].reason), addrs,
+	    n, per);
 	return EXPLAIN_DENY;
+}
+
+/* pinhole --explain: the whole of it, the lookup included. */
+int
+explain_run(const struct config *c, struct acl *acl,
+    const struct explain_args *args)
+{
+	struct explain	 e;
+	struct answer	 a;
+	char		 out[8192], err[512];
+	struct jbuf	 j = { out, sizeof(out), 0 };
+	int		 rc;
+
+	if (explain_start(&e, acl, args, err, sizeof(err)) == -1) {
+		fprintf(stderr, "pinhole: --explain: %s\n", err);
+		return EXPLAIN_ERROR;
+	}
+	memset(&a, 0, sizeof(a));
+	if (e.need_lookup && lookup(c, e.query.dest.name, &a) == -1)
+		return EXPLAIN_ERROR;
+	rc = explain_finish(&e, a.error, a.addrs, a.n, &j);
+	fwrite(out, 1, j.len, stdout);
+	return rc;
 }

@@ -16,6 +16,25 @@ struct explain_args {
 	const char	*proto;		/* connect, socks5 or http */
 };
 
+/* One verdict being explained. */
+struct explain {
+	char			 host[NAME_MAX_LEN + 2];
+	int			 port;
+	int			 has_client;
+	struct addr		 client;
+	char			 client_text[ADDR_STRLEN];
+	struct acl		*acl;
+	struct acl_query	 query;
+	struct acl_verdict	 verdict;
+	int			 need_lookup;
+};
+
+struct jbuf;
+
+int	explain_start(struct explain *, struct acl *,
+	    const struct explain_args *, char *, size_t);
+int	explain_finish(struct explain *, int, const struct addr *, size_t,
+	    struct jbuf *);
 int	explain_run(const struct config *, struct acl *,
 	    const struct explain_args *);
 

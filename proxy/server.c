@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
 #include "capture.h"
 #include "dnscache.h"
 #include "flowlog.h"
@@ -107,8 +108,6 @@ unsupported(const struct config *c)
 		log_warn("[proxy] workers = %llu: one process serves in this "
 		    "build", (unsigned long long)c->workers);
 	if (c->admin_listen != NULL)
-		log_info("[admin] listen: the admin endpoint is not in this "
-		    "build yet");
 	if (c->sandbox)
 		log_info("[proxy] sandbox: seccomp and Landlock are not in "
 		    "this build yet");
@@ -160,6 +159,7 @@ reload(void)
 		return;
 	}
 	server.conf = conf;
+	server.loaded_at = time(NULL);
 	if (r != NULL) {
 		resolve_free(server.resolver);
 		server.resolver = r;
@@ -270,6 +270,7 @@ server_free(void)
 	if (grace_timer != NULL)
 		event_free(grace_timer);
 	listener_close();
+	admin_close();
 	lists_stop();
 	resolve_free(server.resolver);
 	dnscache_free(server.dns);
@@ -290,6 +291,7 @@ server_run(struct config *conf)
 
 	TAILQ_INIT(&server.sessions);
 	server.conf = conf;
+	server.loaded_at = time(NULL);
 	log_set_level((enum log_level)conf->log_level);
 	if (log_open(conf->events) == -1)
 		log_error("cannot open the events log %s, using stderr",
@@ -314,12 +316,17 @@ server_run(struct config *conf)
 		log_error("cannot open the pcap %s", conf->pcap);
 	else if (watch_signals() == -1)
 		log_error("cannot watch signals");
-	else if (listener_open(conf) == 0) {
-		log_info("pinhole %s started: %zu rules, %zu lists",
-		    PINHOLE_VERSION, conf->policy->nrules, conf->nlists);
-		event_base_dispatch(server.base);
-		log_info("pinhole stopped");
-		rc = 0;
+	else {
+		if (admin_open(conf) == -1)
+			log_warn("the admin endpoint is off; the proxy runs on");
+		if (listener_open(conf) == 0) {
+			log_info("pinhole %s started: %zu rules, %zu lists",
+			    PINHOLE_VERSION, conf->policy->nrules,
+			    conf->nlists);
+			event_base_dispatch(server.base);
+			log_info("pinhole stopped");
+			rc = 0;
+		}
 	}
 	server_free();
 	return rc;

@@ -7,6 +7,7 @@
 #define PINHOLE_SERVER_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "config.h"
 #include "entries.h"
@@ -19,6 +20,7 @@ struct resolver;
 /* Counters of what happened, for the log now and the metrics later. */
 struct counters {
 	uint64_t	accepted;
+	uint64_t	by_proto[4];	/* connect, http, socks5, socks4 */
 	uint64_t	accept_paused;
 	uint64_t	flows;
 	uint64_t	denied[REASON_SHUTDOWN + 1];
@@ -39,6 +41,7 @@ struct server {
 	size_t			 nsessions;
 	uint64_t		 next_id;
 	int			 draining;
+	time_t			 loaded_at;	/* of the config in force */
 	struct counters		 count;
 };
 

@@ -467,6 +467,9 @@ count_end(const struct session *s)
 	}
 	c->bytes_up += s->bytes_up;
 	c->bytes_down += s->bytes_down;
+	if (s->event != EV_NONE && s->proto_name != NULL)
+		c->by_proto[s->proto_name[0] == 'c' ? 0 : s->proto_name[0] ==
+		    'h' ? 1 : s->proto_name[5] == '5' ? 2 : 3]++;
 }
 
 /* A refused or failed attempt in the pcap: a SYN answered by an RST. */

@@ -1,0 +1,468 @@
+/*
+ * The admin endpoint on [admin] listen, served by libevent's evhttp:
+ * health, Prometheus metrics, status, the entries of a list, a refresh
+ * of a list, and verdicts as --explain gives them.  Clients outside
+ * [admin] allow get 403.  Nothing here is on a connection's path: the
+ * figures are counted where things happen and only read here.
+ */
+#include <sys/time.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "admin.h"
+#include "explain.h"
+#include "json.h"
+#include "lists.h"
+#include "log.h"
+#include "resolve.h"
+#include "server.h"
+
+static void	reply_text(struct evhttp_request *, int, const char *);
+
+static struct evhttp	*admin_http;
+static time_t		 admin_started;
+
+static const char *const protos[] = { "connect", "http", "socks5", "socks4" };
+
+static void
+reply(struct evhttp_request *req, int code, const char *type,
+    struct evbuffer *body)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(h, "Content-Type", type);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_send_reply(req, code, code == 200 ? "OK" : code == 202 ?
+	    "Accepted" : code == 403 ? "Forbidden" : code == 404 ? "Not Found" :
+	    code == 405 ? "Method Not Allowed" : code == 400 ? "Bad Request" :
+	    "Error", body);
+}
+
+static void
+reply_text(struct evhttp_request *req, int code, const char *text)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	if (b == NULL)
+		return;
+	evbuffer_add_printf(b, "%s\n", text);
+	reply(req, code, "text/plain; charset=utf-8", b);
+	evbuffer_free(b);
+}
+
+static void
+count_open(uint64_t *open)
+{
+	struct session *s;
+
+	TAILQ_FOREACH(s, &server.sessions, entry)
+		for (size_t i = 0; i < 4; i++)
+			if (s->proto_name != NULL &&
+			    strcmp(s->proto_name, protos[i]) == 0)
+				open[i]++;
+}
+
+static void
+metrics(struct evhttp_request *req, struct evbuffer *b)
+{
+	const struct counters	*c = &server.count;
+	const struct config	*conf = server.conf;
+	struct entries		**cur = lists_current();
+	uint64_t		 open[4] = { 0 };
+	time_t			 now = time(NULL);
+
+	count_open(open);
+	evbuffer_add_printf(b, "# HELP pinhole_connections_open Client "
+	    "connections open, by protocol.\n# TYPE pinhole_connections_open "
+	    "gauge\n");
+	for (size_t i = 0; i < 4; i++)
+		evbuffer_add_printf(b, "pinhole_connections_open{proto=\"%s\"} "
+		    "%llu\n", protos[i], (unsigned long long)open[i]);
+	evbuffer_add_printf(b, "# HELP pinhole_connections_total Requests "
+	    "ended, by protocol.\n# TYPE pinhole_connections_total counter\n");
+	for (size_t i = 0; i < 4; i++)
+		evbuffer_add_printf(b, "pinhole_connections_total{proto=\"%s\"} "
+		    "%llu\n", protos[i], (unsigned long long)c->by_proto[i]);
+	evbuffer_add_printf(b, "# HELP pinhole_accepted_total Connections "
+	    "accepted.\n# TYPE pinhole_accepted_total counter\n"
+	    "pinhole_accepted_total %llu\n", (unsigned long long)c->accepted);
+	evbuffer_add_printf(b, "# HELP pinhole_flows_total Relayed flows.\n"
+	    "# TYPE pinhole_flows_total counter\npinhole_flows_total %llu\n",
+	    (unsigned long long)c->flows);
+	evbuffer_add_printf(b, "# HELP pinhole_denied_total Requests refused "
+	    "by policy, by reason.\n# TYPE pinhole_denied_total counter\n");
+	for (int r = REASON_NOT_ALLOWED; r <= REASON_SHUTDOWN; r++)
+		if (r == REASON_NOT_ALLOWED || r == REASON_PRIVATE_ADDRESS ||
+		    r == REASON_DENIED_ADDRESS || r == REASON_CLIENT_NOT_ALLOWED ||
+		    r == REASON_BAD_REQUEST || r == REASON_AUTH ||
+		    r == REASON_LIMIT)
+			evbuffer_add_printf(b, "pinhole_denied_total{reason="
+			    "\"%s\"} %llu\n", reason_name((enum reason)r),
+			    (unsigned long long)c->denied[r]);
+	evbuffer_add_printf(b, "# HELP pinhole_errors_total Allowed requests "
+	    "that failed, by reason.\n# TYPE pinhole_errors_total counter\n");
+	for (int r = REASON_DNS_ERROR; r <= REASON_TIMEOUT; r++)
+		evbuffer_add_printf(b, "pinhole_errors_total{reason=\"%s\"} "
+		    "%llu\n", reason_name((enum reason)r),
+		    (unsigned long long)c->errors[r]);
+	evbuffer_add_printf(b, "# HELP pinhole_bytes_total Payload bytes "
+	    "relayed.\n# TYPE pinhole_bytes_total counter\n"
+	    "pinhole_bytes_total{direction=\"up\"} %llu\n"
+	    "pinhole_bytes_total{direction=\"down\"} %llu\n",
+	    (unsigned long long)c->bytes_up, (unsigned long long)c->bytes_down);
+	evbuffer_add_printf(b, "# HELP pinhole_dns_cache_total DNS answer cache "
+	    "lookups.\n# TYPE pinhole_dns_cache_total counter\n"
+	    "pinhole_dns_cache_total{result=\"hit\"} %llu\n"
+	    "pinhole_dns_cache_total{result=\"miss\"} %llu\n",
+	    (unsigned long long)c->dns_hits, (unsigned long long)c->dns_misses);
+	evbuffer_add_printf(b, "# HELP pinhole_write_errors_total Writes that "
+	    "failed.\n# TYPE pinhole_write_errors_total counter\n"
+	    "pinhole_write_errors_total{file=\"access\"} %llu\n"
+	    "pinhole_write_errors_total{file=\"pcap\"} %llu\n",
+	    (unsigned long long)c->log_write_errors,
+	    (unsigned long long)c->pcap_write_errors);
+	evbuffer_add_printf(b, "# HELP pinhole_list_entries Entries of each "
+	    "list in force.\n# TYPE pinhole_list_entries gauge\n");
+	for (size_t i = 0; i < conf->nlists; i++)
+		evbuffer_add_printf(b, "pinhole_list_entries{list=\"%s\"} %zu\n",
+		    conf->lists[i].name, cur && cur[i] ? entries_count(cur[i]) :
+		    0);
+	evbuffer_add_printf(b, "# HELP pinhole_list_seconds_since_success "
+	    "Seconds since the list was last fetched or read (-1: never).\n"
+	    "# TYPE pinhole_list_seconds_since_success gauge\n");
+	for (size_t i = 0; i < conf->nlists; i++) {
+		const struct list_stats *st = lists_stats(i);
+
+		evbuffer_add_printf(b, "pinhole_list_seconds_since_success"
+		    "{list=\"%s\"} %lld\n", conf->lists[i].name,
+		    st && st->last_success ? (long long)(now - st->last_success) :
+		    -1LL);
+	}
+	evbuffer_add_printf(b, "# HELP pinhole_list_failures_total Fetches or "
+	    "reads that failed, and versions refused.\n"
+	    "# TYPE pinhole_list_failures_total counter\n");
+	for (size_t i = 0; i < conf->nlists; i++) {
+		const struct list_stats *st = lists_stats(i);
+
+		evbuffer_add_printf(b, "pinhole_list_failures_total{list=\"%s\","
+		    "kind=\"failed\"} %llu\n"
+		    "pinhole_list_failures_total{list=\"%s\",kind=\"refused\"} "
+		    "%llu\n", conf->lists[i].name,
+		    st ? (unsigned long long)st->failures : 0ULL,
+		    conf->lists[i].name,
+		    st ? (unsigned long long)st->refusals : 0ULL);
+	}
+	reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", b);
+}
+
+static void
+status(struct evhttp_request *req, struct evbuffer *b)
+{
+	const struct config	*conf = server.conf;
+	struct entries		**cur = lists_current();
+	char			 buf[16384];
+	struct jbuf		 j = { buf, sizeof(buf), 0 };
+	time_t			 now = time(NULL);
+
+	json_add(&j, "{\"version\":\"%s\",\"uptime_s\":%lld,\"listen\":[",
+	    PINHOLE_VERSION, (long long)(now - admin_started));
+	for (size_t i = 0; i < conf->nlisten; i++) {
+		json_add(&j, i ? "," : "");
+		json_add_string(&j, conf->listen[i].text);
+	}
+	json_add(&j, "],\"config\":");
+	json_add_string(&j, conf->path);
+	json_add(&j, ",\"config_loaded_s_ago\":%lld,\"connections_open\":%zu,"
+	    "\"lists\":[", (long long)(now - server.loaded_at),
+	    server.nsessions);
+	for (size_t i = 0; i < conf->nlists; i++) {
+		const struct list_conf	*l = &conf->lists[i];
+		const struct list_stats	*st = lists_stats(i);
+
+		json_add(&j, "%s{\"name\":", i ? "," : "");
+		json_add_string(&j, l->name);
+		json_add(&j, ",\"source\":");
+		json_add_string(&j, l->url ? l->url : l->file);
+		json_add(&j, ",\"entries\":%zu,\"age_s\":", cur && cur[i] ?
+		    entries_count(cur[i]) : 0);
+		if (st && st->last_success)
+			json_add(&j, "%lld", (long long)(now - st->last_success));
+		else
+			json_add(&j, "null");
+		json_add(&j, ",\"last_error\":");
+		json_add_string(&j, st && st->last_error[0] ? st->last_error :
+		    NULL);
+		json_add(&j, "}");
+	}
+	json_add(&j, "]}\n");
+	evbuffer_add(b, buf, j.len);
+	reply(req, 200, "application/json", b);
+}
+
+static long
+list_index(const char *name)
+{
+	for (size_t i = 0; i < server.conf->nlists; i++)
+		if (strcmp(server.conf->lists[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+static void
+add_name(const char *base, uint8_t how, void *arg)
+{
+	char buf[NAME_MAX_LEN + 4];
+
+	if ((how & NAME_EXACT) && (how & NAME_WILD))
+		how |= NAME_DOT;
+	name_format_pattern(base, how, buf, sizeof(buf));
+	evbuffer_add_printf(arg, "%s\n", buf);
+	if ((how & NAME_WILD) && (how & NAME_EXACT) && !(how & NAME_DOT))
+		evbuffer_add_printf(arg, "%s\n", base);
+}
+
+static void
+add_net(const struct cidr *c, void *arg)
+{
+	char buf[CIDR_STRLEN];
+
+	cidr_format(c, buf, sizeof(buf));
+	evbuffer_add_printf(arg, "%s\n", buf);
+}
+
+static void
+list_entries(struct evhttp_request *req, struct evbuffer *b,
+    const char *name)
+{
+	struct entries	**cur = lists_current();
+	long		  i = list_index(name);
+
+	if (i == -1) {
+		reply_text(req, 404, "no such list");
+		return;
+	}
+	if (cur != NULL && cur[i] != NULL) {
+		nameset_foreach(cur[i]->names, add_name, b);
+		cidrset_foreach(cur[i]->nets, add_net, b);
+	}
+	reply(req, 200, "text/plain; charset=utf-8", b);
+}
+
+static int
+client_allowed(struct evhttp_request *req)
+{
+	struct evhttp_connection	*conn = evhttp_request_get_connection(req);
+	char				*host = NULL;
+	ev_uint16_t			 port;
+	struct addr			 a;
+
+	evhttp_connection_get_peer(conn, &host, &port);
+	if (host == NULL || addr_parse(host, &a) == -1)
+		return 0;
+	return server.conf->admin_allow != NULL &&
+	    cidrset_lookup(server.conf->admin_allow, &a, NULL);
+}
+
+static void
+handle(struct evhttp_request *req, void *arg)
+{
+	const char		*path = evhttp_uri_get_path(
+				    evhttp_request_get_evhttp_uri(req));
+	enum evhttp_cmd_type	 method = evhttp_request_get_command(req);
+	struct evbuffer		*b;
+
+	(void)arg;
+	if (!client_allowed(req)) {
+		reply_text(req, 403, "pinhole: 403 Forbidden (client_not_allowed)");
+		return;
+	}
+	if (path == NULL)
+		path = "/";
+	if (strncmp(path, "/refresh/", 9) == 0) {
+		long i = list_index(path + 9);
+
+		if (method != EVHTTP_REQ_POST)
+			reply_text(req, 405, "use POST");
+		else if (i == -1)
+			reply_text(req, 404, "no such list");
+		else {
+			lists_refresh((size_t)i);
+			reply_text(req, 202, "refreshing");
+		}
+		return;
+	}
+	if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
+		reply_text(req, 405, "use GET");
+		return;
+	}
+	if ((b = evbuffer_new()) == NULL) {
+		reply_text(req, 500, "out of memory");
+		return;
+	}
+	if (strcmp(path, "/healthz") == 0) {
+		evbuffer_add_printf(b, "ok\n");
+		reply(req, 200, "text/plain; charset=utf-8", b);
+	} else if (strcmp(path, "/metrics") == 0)
+		metrics(req, b);
+	else if (strcmp(path, "/status") == 0)
+		status(req, b);
+	else if (strncmp(path, "/lists/", 7) == 0)
+		list_entries(req, b, path + 7);
+	else if (strcmp(path, "/explain") == 0)
+		admin_explain(req);
+	else
+		reply_text(req, 404, "not found");
+	evbuffer_free(b);
+}
+
+int
+admin_open(const struct config *c)
+{
+	char ip[ADDR_STRLEN];
+
+	admin_started = time(NULL);
+	if (c->admin_listen == NULL)
+		return 0;
+	if ((admin_http = evhttp_new(server.base)) == NULL)
+		return -1;
+	addr_format(&c->admin_listen->addr, ip, sizeof(ip));
+	if (evhttp_bind_socket(admin_http, ip, c->admin_listen->port) != 0) {
+		log_error("admin: cannot listen on %s", c->admin_listen->text);
+		evhttp_free(admin_http);
+		admin_http = NULL;
+		return -1;
+	}
+	evhttp_set_allowed_methods(admin_http, EVHTTP_REQ_GET |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_DELETE);
+	evhttp_set_max_headers_size(admin_http, 16384);
+	evhttp_set_max_body_size(admin_http, 4096);
+	evhttp_set_timeout(admin_http, 10);
+	evhttp_set_gencb(admin_http, handle, NULL);
+	log_info("admin endpoint on %s", c->admin_listen->text);
+	return 0;
+}
+
+void
+admin_close(void)
+{
+	if (admin_http != NULL)
+		evhttp_free(admin_http);
+	admin_http = NULL;
+}
+
+/*
+ * GET /explain?host=&port=&client=: the JSON of pinhole --explain.  A
+ * name is resolved through the proxy's own resolver without holding up
+ * the event loop; a client that leaves before the answer gets none.
+ */
+struct explain_req {
+	struct evhttp_request	*req;
+	struct explain		 e;
+	int			 gone;
+	struct resolve_req	*dns;
+};
+
+static void
+explain_reply(struct explain_req *x, int dns_error, const struct addr *addrs,
+    size_t n)
+{
+	char		 out[8192];
+	struct jbuf	 j = { out, sizeof(out), 0 };
+	struct evbuffer	*b = evbuffer_new();
+
+	explain_finish(&x->e, dns_error, addrs, n, &j);
+	if (b != NULL) {
+		evbuffer_add(b, out, j.len);
+		reply(x->req, 200, "application/json", b);
+		evbuffer_free(b);
+	}
+}
+
+static void
+explain_gone(struct evhttp_connection *conn, void *arg)
+{
+	struct explain_req *x = arg;
+
+	(void)conn;
+	x->gone = 1;
+}
+
+static void
+explain_answer(int error, const struct addr *addrs, size_t n, uint32_t ttl,
+    void *arg)
+{
+	struct explain_req *x = arg;
+
+	(void)ttl;
+	if (!x->gone) {
+		evhttp_connection_set_closecb(evhttp_request_get_connection(
+		    x->req), NULL, NULL);
+		explain_reply(x, error, addrs, n);
+	}
+	acl_unref(x->e.acl);
+	free(x);
+}
+
+void
+admin_explain(struct evhttp_request *req)
+{
+	struct evkeyvalq		 q;
+	struct explain_args		 args;
+	const char			*query, *port;
+	char				 target[NAME_MAX_LEN + 16], err[512];
+	struct explain_req		*x;
+	struct acl			*acl = acl_current();
+
+	memset(&args, 0, sizeof(args));
+	query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	if (query == NULL || evhttp_parse_query_str(query, &q) != 0) {
+		reply_text(req, 400, "give host= (and port=, client=)");
+		return;
+	}
+	port = evhttp_find_header(&q, "port");
+	if (evhttp_find_header(&q, "host") == NULL) {
+		reply_text(req, 400, "give host= (and port=, client=)");
+		evhttp_clear_headers(&q);
+		return;
+	}
+	snprintf(target, sizeof(target), strchr(evhttp_find_header(&q,
+	    "host"), ':') ? "[%s]%s%s" : "%s%s%s", evhttp_find_header(&q,
+	    "host"), port ? ":" : "", port ? port : "");
+	args.target = target;
+	args.client = evhttp_find_header(&q, "client");
+	args.proto = evhttp_find_header(&q, "proto");
+	if ((x = calloc(1, sizeof(*x))) == NULL ||
+	    explain_start(&x->e, acl, &args, err, sizeof(err)) == -1) {
+		reply_text(req, 400, x ? err : "out of memory");
+		free(x);
+		evhttp_clear_headers(&q);
+		return;
+	}
+	evhttp_clear_headers(&q);
+	x->req = req;
+	acl_ref(acl);
+	if (!x->e.need_lookup) {
+		explain_reply(x, 0, NULL, 0);
+		acl_unref(acl);
+		free(x);
+		return;
+	}
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
+	    explain_gone, x);
+	if ((x->dns = resolve_name(server.resolver, x->e.query.dest.name,
+	    explain_answer, x)) == NULL) {
+		evhttp_connection_set_closecb(evhttp_request_get_connection(
+		    req), NULL, NULL);
+		explain_reply(x, 1, NULL, 0);
+		acl_unref(acl);
+		free(x);
+	}
+}
