@@ -42,6 +42,19 @@ acl_parse_host(const char *host, size_t len, struct acl_dest *d)
 	return 0;
 }
 
+/* The entry that decided, normalised ("*.a.com", "10.0.0.0/8"), or NULL. */
+const char *
+acl_entry(const struct acl_verdict *v, char *buf, size_t size)
+{
+	if (v->rule == NULL)
+		return NULL;
+	if (v->name != NULL)
+		name_format_pattern(v->name, v->how, buf, size);
+	else
+		cidr_format(&v->net, buf, size);
+	return buf;
+}
+
 void
 acl_query_init(struct acl_query *q, const struct addr *client,
     const char *user, const char *host, size_t len, uint16_t port)
@@ -163,7 +176,8 @@ rule_match_name(const struct acl *acl, const struct acl_rule *r,
 	if (found && v != NULL) {
 		v->rule = r;
 		v->list = list;
-		name_format_pattern(m.base, m.how, v->entry, sizeof(v->entry));
+		v->name = m.base;
+		v->how = m.how;
 	}
 	return found;
 }
@@ -188,7 +202,8 @@ rule_match_addr(const struct acl *acl, const struct acl_rule *r,
 	if (found && v != NULL) {
 		v->rule = r;
 		v->list = list;
-		cidr_format(&c, v->entry, sizeof(v->entry));
+		v->name = NULL;
+		v->net = c;
 	}
 	return found;
 }

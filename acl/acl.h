@@ -45,15 +45,23 @@ enum acl_result {
 
 #define ACL_ENTRY_LEN	(NAME_MAX_LEN + 3)
 
+/*
+ * What the matching entry was is kept as it was found and written out
+ * by acl_entry() only when it is shown (a flow record, --explain): a
+ * verdict is on every connection's path, the text is not.
+ */
 struct acl_verdict {
 	enum acl_result		 result;
 	enum reason		 reason;	/* with ACL_DENY */
 	const struct acl_rule	*rule;		/* what decided, if a rule */
 	const char		*list;		/* NULL: the config */
-	char			 entry[ACL_ENTRY_LEN];
+	const char		*name;		/* a pattern's name, or NULL */
+	uint8_t			 how;		/* ... and NAME_* flags */
+	struct cidr		 net;		/* else the matching net */
 };
 
 int		 acl_parse_host(const char *, size_t, struct acl_dest *);
+const char	*acl_entry(const struct acl_verdict *, char *, size_t);
 void		 acl_query_init(struct acl_query *, const struct addr *,
 		    const char *, const char *, size_t, uint16_t);
 struct acl	*acl_new(struct policy *, struct entries **);

@@ -105,7 +105,7 @@ format_verdict(struct jbuf *j, const struct explain *e, const char *verdict,
     const struct acl_verdict *v, const char *reason, const struct addr *addrs,
     size_t n, const struct acl_verdict *per)
 {
-	char addr[ADDR_STRLEN];
+	char addr[ADDR_STRLEN], entry[ACL_ENTRY_LEN];
 
 	json_add(j, "{\"verdict\":\"%s\",\"host\":", verdict);
 	json_add_string(j, e->host);
@@ -116,7 +116,8 @@ format_verdict(struct jbuf *j, const struct explain *e, const char *verdict,
 	json_add(j, ",\"list\":");
 	json_add_string(j, v != NULL && v->rule ? v->list : NULL);
 	json_add(j, ",\"entry\":");
-	json_add_string(j, v != NULL && v->rule ? v->entry : NULL);
+	json_add_string(j, v != NULL ? acl_entry(v, entry, sizeof(entry)) :
+	    NULL);
 	json_add(j, ",\"reason\":");
 	json_add_string(j, reason);
 	json_add(j, ",\"addresses\":[");

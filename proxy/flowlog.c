@@ -109,6 +109,7 @@ format_record(const struct session *s, struct jbuf *j)
 {
 	const struct acl_verdict *v = &s->verdict;
 	struct timeval		  now, d;
+	char			  entry[ACL_ENTRY_LEN];
 
 	format_time(j);
 	json_add(j, ",\"id\":%llu,\"event\":\"%s\"", (unsigned long long)s->id,
@@ -130,7 +131,7 @@ format_record(const struct session *s, struct jbuf *j)
 	json_add(j, ",\"list\":");
 	json_add_string(j, v->rule ? v->list : NULL);
 	json_add(j, ",\"entry\":");
-	json_add_string(j, v->rule ? v->entry : NULL);
+	json_add_string(j, acl_entry(v, entry, sizeof(entry)));
 	json_add(j, ",\"reason\":");
 	json_add_string(j, reason_name(s->reason));
 	gettimeofday(&now, NULL);

@@ -534,7 +534,7 @@ verdict_batch(const void *p)
 		acl_query_init(&q, NULL, NULL, strs_at(c->hosts, k),
 		    c->hosts->len[k], PORT);
 		acl_check(c->acl, &q, &v);
-		acc += (uint64_t)v.result + (unsigned char)v.entry[0];
+		acc += (uint64_t)v.result + (v.rule != NULL);
 	}
 	return acc;
 }
@@ -718,8 +718,7 @@ check_verdicts(const struct acl *acl, const struct strs *hosts,
 			want = nameset_lookup(nset, strs_at(hosts, i),
 			    hosts->len[i], NULL) ? ACL_RESOLVE : ACL_DENY;
 		if (!q.dest_ok || v.result != want || (want != ACL_DENY &&
-		    (v.rule != &acl->policy->rules[0] ||
-		    v.entry[0] == '\0'))) {
+		    v.rule != &acl->policy->rules[0])) {
 			if (r->bad_verdict++ < 10)
 				fprintf(stderr, "  MISMATCH verdict %s: "
 				    "result %d, wanted %d\n",

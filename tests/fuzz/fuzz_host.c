@@ -83,7 +83,11 @@ check_verdict(const struct acl_verdict *v)
 		CHECK(v->rule != NULL);
 	if (v->result == ACL_DENY)
 		CHECK(v->reason != REASON_NONE);
-	CHECK(memchr(v->entry, '\0', sizeof(v->entry)) != NULL);
+	char entry[ACL_ENTRY_LEN];
+
+	if (acl_entry(v, entry, sizeof(entry)) != NULL)
+		CHECK(memchr(entry, '\0', sizeof(entry)) != NULL &&
+		    entry[0] != '\0');
 }
 
 static void

@@ -57,7 +57,7 @@ run_case(const struct acl *acl, struct expect *e, int line)
 	struct acl_query	 q;
 	struct acl_verdict	 v;
 	struct addr		 client;
-	char			 what[512], dns[512];
+	char			 what[512], dns[512], entry[ACL_ENTRY_LEN];
 	const char		*got_rule, *got_list, *got_entry;
 
 	snprintf(what, sizeof(what), "line %d: %s %s:%d%s%s%s%s%s%s", line,
@@ -80,7 +80,7 @@ run_case(const struct acl *acl, struct expect *e, int line)
 	}
 	got_rule = v.rule ? v.rule->name : NULL;
 	got_list = v.rule ? v.list : NULL;
-	got_entry = v.rule ? v.entry : NULL;
+	got_entry = acl_entry(&v, entry, sizeof(entry));
 	t_str(result_name(v.result), e->verdict, "%s: verdict", what);
 	t_str(got_rule, e->rule, "%s: rule", what);
 	t_str(got_list, e->list, "%s: list", what);
