@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "confparse.h"
+#include "hostport.h"
 #include "log.h"
 #include "value.h"
 
@@ -51,41 +52,16 @@ config_name_ok(const char *s)
 int
 config_parse_endpoint(const char *s, uint16_t dflt, struct endpoint *ep)
 {
-	char		 host[ADDR_STRLEN + 1];
-	const char	*port = NULL, *end;
-	size_t		 hlen;
-	uint64_t	 v;
+	char	 host[ADDR_STRLEN + 1];
+	int	 port;
 
 	memset(ep, 0, sizeof(*ep));
-	if (*s == '[') {
-		if ((end = strchr(s, ']')) == NULL)
-			return -1;
-		hlen = (size_t)(end - s - 1);
-		s++;
-		if (end[1] == ':')
-			port = end + 2;
-		else if (end[1] != '\0')
-			return -1;
-	} else {
-		end = strrchr(s, ':');
-		if (end != NULL && strchr(s, ':') != end)
-			end = NULL;	/* a bare IPv6 address has no port */
-		hlen = end ? (size_t)(end - s) : strlen(s);
-		if (end != NULL)
-			port = end + 1;
-	}
-	if (hlen == 0 || hlen >= sizeof(host))
+	if (hostport_split(s, strlen(s), host, sizeof(host), &port) == -1 ||
+	    addr_parse(host, &ep->addr) == -1)
 		return -1;
-	memcpy(host, s, hlen);
-	host[hlen] = '\0';
-	if (addr_parse(host, &ep->addr) == -1)
+	if (port == -1 && dflt == 0)
 		return -1;
-	if (port != NULL) {
-		if (value_uint(port, 1, 65535, &v) == -1)
-			return -1;
-		ep->port = (uint16_t)v;
-	} else if ((ep->port = dflt) == 0)
-		return -1;
+	ep->port = port == -1 ? dflt : (uint16_t)port;
 	addr_format(&ep->addr, host, sizeof(host));
 	snprintf(ep->text, sizeof(ep->text),
 	    ep->addr.family == ADDR_V6 ? "[%s]:%u" : "%s:%u", host, ep->port);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "explain.h"
+#include "hostport.h"
 #include "json.h"
 #include "resolve.h"
 #include "value.h"
@@ -20,41 +21,6 @@ struct answer {
 	struct addr	 addrs[RESOLVE_MAX_ADDRS];
 	size_t		 n;
 };
-
-/* HOST, HOST:PORT, [V6], [V6]:PORT or a bare IPv6 address. */
-static int
-split_target(const char *s, char *host, size_t hostlen, int *port)
-{
-	const char	*end, *colon = NULL;
-	size_t		 len;
-	uint64_t	 v;
-
-	if (*s == '[') {
-		if ((end = strchr(s, ']')) == NULL)
-			return -1;
-		len = (size_t)(end - s - 1);
-		s++;
-		if (end[1] == ':')
-			colon = end + 1;
-		else if (end[1] != '\0')
-			return -1;
-	} else {
-		colon = strchr(s, ':');
-		if (colon != NULL && strchr(colon + 1, ':') != NULL)
-			colon = NULL;	/* a bare IPv6 address */
-		len = colon ? (size_t)(colon - s) : strlen(s);
-	}
-	if (len == 0 || len >= hostlen)
-		return -1;
-	memcpy(host, s, len);
-	host[len] = '\0';
-	if (colon != NULL) {
-		if (value_uint(colon + 1, 0, 65535, &v) == -1)
-			return -1;
-		*port = (int)v;
-	}
-	return 0;
-}
 
 static void
 on_answer(int error, const struct addr *addrs, size_t n, uint32_t ttl,
@@ -143,15 +109,19 @@ int
 explain_start(struct explain *e, struct acl *acl,
     const struct explain_args *args, char *err, size_t errlen)
 {
+	int port;
+
 	memset(e, 0, sizeof(*e));
 	e->port = args->proto != NULL && strcmp(args->proto, "http") == 0 ?
 	    80 : 443;
-	if (split_target(args->target, e->host, sizeof(e->host),
-	    &e->port) == -1) {
+	if (hostport_split(args->target, strlen(args->target), e->host,
+	    sizeof(e->host), &port) == -1) {
 		snprintf(err, errlen, "\"%.300s\" is not HOST[:PORT]",
 		    args->target);
 		return -1;
 	}
+	if (port != -1)
+		e->port = port;
 	if (args->client != NULL) {
 		if (addr_parse(args->client, &e->client) == -1) {
 			snprintf(err, errlen, "\"%.300s\" is not an IP address",

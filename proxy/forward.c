@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "forward.h"
+#include "hostport.h"
 #include "http.h"
 #include "relay.h"
 #include "server.h"
@@ -37,44 +38,22 @@ static int
 split_url(const char *t, size_t len, char *host, size_t hostlen,
     uint16_t *port, size_t *auth_end)
 {
-	const char	*a = t + 7, *end = t + len, *ae, *he, *hs = a;
-	unsigned	 p = 0;
+	const char	*a = t + 7, *end = t + len, *ae, *colon;
+	int		 p;
 
 	if (memchr(t, '#', len) != NULL)
 		return -1;
 	for (ae = a; ae < end && *ae != '/' && *ae != '?'; ae++)
 		if (*ae == '@')
 			return -1;	/* no user:password@ in a URL */
-	if (ae == a)
+	/* An IPv6 address in a URL is in brackets, always. */
+	colon = memchr(a, ':', (size_t)(ae - a));
+	if (ae == a || (*a != '[' && colon != NULL &&
+	    memchr(colon + 1, ':', (size_t)(ae - colon - 1)) != NULL))
 		return -1;
-	if (*a == '[') {
-		if ((he = memchr(a, ']', (size_t)(ae - a))) == NULL)
-			return -1;
-		hs = a + 1;
-		if (he + 1 < ae && he[1] != ':')
-			return -1;
-	} else
-		he = memchr(a, ':', (size_t)(ae - a)) ? memchr(a, ':',
-		    (size_t)(ae - a)) : ae;
-	if (he == hs || (size_t)(he - hs) >= hostlen)
+	if (hostport_split(a, (size_t)(ae - a), host, hostlen, &p) == -1)
 		return -1;
-	memcpy(host, hs, (size_t)(he - hs));
-	host[he - hs] = '\0';
-	if (*a == '[')
-		he++;
-	*port = 80;
-	if (he < ae && *he == ':' && he + 1 < ae) {
-		if (ae - he - 1 > 5)
-			return -1;
-		for (const char *c = he + 1; c < ae; c++) {
-			if (*c < '0' || *c > '9')
-				return -1;
-			p = p * 10 + (unsigned)(*c - '0');
-		}
-		if (p == 0 || p > 65535)
-			return -1;
-		*port = (uint16_t)p;
-	}
+	*port = p == -1 ? 80 : (uint16_t)p;
 	*auth_end = (size_t)(ae - t);
 	return 0;
 }

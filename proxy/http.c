@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "forward.h"
+#include "hostport.h"
 #include "http.h"
 #include "pac.h"
 #include "proto.h"
@@ -111,43 +112,6 @@ http_refuse_status(struct session *s, int status, enum session_event ev,
 	session_refuse(s, ev, why);
 }
 
-/* "host:port" or "[v6]:port" of a CONNECT; the port is required. */
-static int
-split_authority(const char *a, size_t len, char *host, size_t hostlen,
-    uint16_t *port)
-{
-	const char	*end = a + len, *hs = a, *he, *ps;
-	unsigned	 p = 0;
-
-	if (len > 0 && a[0] == '[') {
-		he = memchr(a, ']', len);
-		if (he == NULL || he + 1 >= end || he[1] != ':')
-			return -1;
-		hs = a + 1;
-		ps = he + 2;
-	} else {
-		he = memchr(a, ':', len);
-		if (he == NULL || memchr(he + 1, ':', (size_t)(end - he - 1)))
-			return -1;
-		ps = he + 1;
-	}
-	if (he == hs || (size_t)(he - hs) >= hostlen)
-		return -1;
-	memcpy(host, hs, (size_t)(he - hs));
-	host[he - hs] = '\0';
-	if (ps == end || end - ps > 5 || *ps == '0')
-		return -1;
-	for (; ps < end; ps++) {
-		if (*ps < '0' || *ps > '9')
-			return -1;
-		p = p * 10 + (unsigned)(*ps - '0');
-	}
-	if (p > 65535)
-		return -1;
-	*port = (uint16_t)p;
-	return 0;
-}
-
 static int
 client_allowed(struct session *s)
 {
@@ -197,13 +161,12 @@ static void
 start_connect(struct session *s, const struct http_head *req, size_t end)
 {
 	char		 host[NAME_MAX_LEN + 2];
-	uint16_t	 port;
-	int		 ok;
+	int		 port, ok;
 
 	s->proto_name = "connect";
 	/* req points into the input buffer: read it before draining. */
-	ok = split_authority(req->target, req->tlen, host, sizeof(host),
-	    &port) == 0;
+	ok = hostport_split(req->target, req->tlen, host, sizeof(host),
+	    &port) == 0 && port != -1;	/* CONNECT needs its port */
 	evbuffer_drain(bufferevent_get_input(s->client), end);
 	if (!ok) {
 		session_refuse(s, EV_DENY, REASON_BAD_REQUEST);
@@ -211,7 +174,7 @@ start_connect(struct session *s, const struct http_head *req, size_t end)
 	}
 	http_state(s)->connect = 1;
 	bufferevent_disable(s->client, EV_READ);
-	session_request(s, host, port);
+	session_request(s, host, (uint16_t)port);
 }
 
 /*

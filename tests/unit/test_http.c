@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "chunked.h"
+#include "hostport.h"
 #include "httphead.h"
 #include "sni.h"
 #include "t.h"
@@ -313,9 +314,55 @@ sni(void)
 	    "a name with a space is not taken");
 }
 
+static void
+hostports(void)
+{
+	static const struct {
+		const char	*in, *host;
+		int		 port;	/* -1: none; -2: refused */
+	} cases[] = {
+		{ "a.test:443", "a.test", 443 },
+		{ "a.test", "a.test", -1 },
+		{ "[::1]:8080", "::1", 8080 },
+		{ "[::1]", "::1", -1 },
+		{ "::1", "::1", -1 },
+		{ "2001:db8::1", "2001:db8::1", -1 },
+		{ "1.2.3.4:1", "1.2.3.4", 1 },
+		{ "a.test:65535", "a.test", 65535 },
+		{ "a.test:65536", NULL, -2 },
+		{ "a.test:0", NULL, -2 },
+		{ "a.test:0443", NULL, -2 },
+		{ "a.test:", NULL, -2 },
+		{ "a.test:4x3", NULL, -2 },
+		{ ":443", NULL, -2 },
+		{ "[::1", NULL, -2 },
+		{ "[::1]x", NULL, -2 },
+		{ "[]:443", NULL, -2 },
+		{ "", NULL, -2 },
+	};
+	char	 host[64];
+	int	 port;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = hostport_split(cases[i].in, strlen(cases[i].in), host,
+		    sizeof(host), &port);
+
+		if (cases[i].port == -2) {
+			t_int(rc, -1, "hostport \"%s\" refused", cases[i].in);
+			continue;
+		}
+		t_int(rc, 0, "hostport \"%s\" taken", cases[i].in);
+		t_str(rc == 0 ? host : NULL, cases[i].host, "hostport \"%s\": "
+		    "host", cases[i].in);
+		t_int(port, cases[i].port, "hostport \"%s\": port",
+		    cases[i].in);
+	}
+}
+
 int
 main(void)
 {
+	hostports();
 	requests();
 	request_fields();
 	too_many_fields();
