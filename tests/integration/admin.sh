@@ -4,10 +4,7 @@
 # /explain, 403 for clients outside [admin] allow, 404 and 405 otherwise.
 . tests/integration/lib.sh
 
-t_proxy_world
-t_okd $? "dnsmasq, echo server and HTTP backend started" \
-    "$(cat "$T_DIR/dnsmasq.err" "$T_DIR"/*.out.err 2>/dev/null)" ||
-    { echo "Bail out!"; exit 1; }
+t_proxy_world_or_bail
 APORT=$(t_free_ports 1) || { echo "Bail out! no free port"; exit 1; }
 for p in $P $ECHO $WEB $CLOSED $HANG $P2 $P3 $ECHO2 $DNS_PORT; do
 	[ "$p" = "$APORT" ] && APORT=$((APORT + 1))

@@ -401,3 +401,11 @@ t_main_up() {	# t_main_up WHAT-COMES-NEXT (never inside $(...))
 	    t_main_survived "the request before this one ($T_MAIN_LAST)"
 	T_MAIN_LAST=$(printf '%s' "$*" | tr -d '\\' | cut -c1-70)
 }
+
+# t_proxy_world as one check; the script bails out when it fails.
+t_proxy_world_or_bail() {
+	t_proxy_world
+	t_okd $? "dnsmasq, echo server and HTTP backend started" \
+	    "$(cat "$T_DIR/dnsmasq.err" "$T_DIR"/*.out.err 2>/dev/null)" ||
+	    { echo "Bail out!"; exit 1; }
+}

@@ -26,10 +26,7 @@ pc_cleanup() {
 }
 trap pc_cleanup EXIT
 
-t_proxy_world
-t_okd $? "dnsmasq, echo server and HTTP backend started" \
-    "$(cat "$T_DIR/dnsmasq.err" "$T_DIR"/*.out.err 2>/dev/null)" ||
-    { echo "Bail out!"; exit 1; }
+t_proxy_world_or_bail
 # A peer that answers every connection with 23456 bytes of its own,
 # whatever it gets (tests/tools/pcap_peer.py), on 127.0.0.1 and ::1.
 PEER=$P3

@@ -4,10 +4,7 @@
 # again once the cached answer has expired.
 . tests/integration/lib.sh
 
-t_proxy_world
-t_okd $? "dnsmasq, echo server and HTTP backend started" \
-    "$(cat "$T_DIR/dnsmasq.err" "$T_DIR"/*.out.err 2>/dev/null)" ||
-    { echo "Bail out!"; exit 1; }
+t_proxy_world_or_bail
 
 # A CONNECT to NAME:$ECHO on pinhole; its status line.
 connect_status() {

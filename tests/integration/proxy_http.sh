@@ -6,10 +6,7 @@
 # 127.0.0.x and ::1 (tests/tools/*.py) and a real dnsmasq.
 . tests/integration/lib.sh
 
-t_proxy_world
-t_okd $? "dnsmasq, echo server and HTTP backend started" \
-    "$(cat "$T_DIR/dnsmasq.err" "$T_DIR"/*.out.err 2>/dev/null)" ||
-    { echo "Bail out!"; exit 1; }
+t_proxy_world_or_bail
 LOG=$T_DIR/flows.jsonl
 CONF=$T_DIR/http.ini
 t_proxy_conf "$CONF" "$P" "$LOG" "handshake_timeout = 5s" \

@@ -4,10 +4,7 @@
 # connections already open go on, and accepting resumes afterwards.
 . tests/integration/lib.sh
 
-t_proxy_world
-t_okd $? "dnsmasq, echo server and HTTP backend started" \
-    "$(cat "$T_DIR/dnsmasq.err" "$T_DIR"/*.out.err 2>/dev/null)" ||
-    { echo "Bail out!"; exit 1; }
+t_proxy_world_or_bail
 
 # A CONNECT to echo.test:$ECHO on pinhole at port $1; its status line.
 connect_status() {

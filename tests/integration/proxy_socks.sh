@@ -5,10 +5,7 @@
 # client ACLs; the flow records of it all.
 . tests/integration/lib.sh
 
-t_proxy_world
-t_okd $? "dnsmasq, echo server and HTTP backend started" \
-    "$(cat "$T_DIR/dnsmasq.err" "$T_DIR"/*.out.err 2>/dev/null)" ||
-    { echo "Bail out!"; exit 1; }
+t_proxy_world_or_bail
 LOG=$T_DIR/flows.jsonl
 CONF=$T_DIR/socks.ini
 t_proxy_conf "$CONF" "$P" "$LOG" "handshake_timeout = 2s" \
