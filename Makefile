@@ -86,5 +86,11 @@ clean:
 
 # libFuzzer targets, one per parser: make fuzz [FUZZ_SECONDS=60]
 include tests/fuzz/fuzz.mk
+# make bench: pinhole against direct, Squid, tinyproxy, Dante and HAProxy
+-include tests/bench/bench.mk
+# make install / uninstall (PREFIX, DESTDIR)
+-include scripts/install.mk
+# make soak and make test-valgrind: long load and fault runs, memcheck
+-include tests/soak/soak.mk
 
 -include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d)
