@@ -128,6 +128,13 @@ metrics(struct evhttp_request *req, struct evbuffer *b)
 	    "pinhole_write_errors_total{file=\"pcap\"} %llu\n",
 	    (unsigned long long)c->log_write_errors,
 	    (unsigned long long)c->pcap_write_errors);
+	evbuffer_add_printf(b, "# HELP pinhole_auth_failures_total Proxy "
+	    "logins refused: a wrong user or password, or a client throttled "
+	    "after too many.\n# TYPE pinhole_auth_failures_total counter\n"
+	    "pinhole_auth_failures_total{result=\"wrong\"} %llu\n"
+	    "pinhole_auth_failures_total{result=\"throttled\"} %llu\n",
+	    (unsigned long long)c->auth_failures,
+	    (unsigned long long)c->auth_throttled);
 	evbuffer_add_printf(b, "# HELP pinhole_list_entries Entries of each "
 	    "list in force.\n# TYPE pinhole_list_entries gauge\n");
 	for (size_t i = 0; i < conf->nlists; i++)

@@ -119,6 +119,8 @@ forward_request(struct session *s, const struct http_head *req,
 		session_refuse(s, EV_DENY, REASON_BAD_REQUEST);
 		return;
 	}
+	if (http_authenticate(s, req, host, port) == -1)
+		return;
 	free(h->head);
 	h->headlen = 0;
 	if (build_head(h, req, auth_end) == -1 ||

@@ -12,6 +12,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
+
+#include "auth.h"
 #include "forward.h"
 #include "hostport.h"
 #include "http.h"
@@ -51,19 +54,26 @@ status_text(int status)
 }
 
 /* A complete response that ends the connection. */
-void
-http_respond(struct session *s, int status, const char *type,
+static void
+respond(struct session *s, int status, const char *extra, const char *type,
     const char *body, size_t len, int head_only)
 {
 	struct http	*h = s->pstate;
 
 	evbuffer_add_printf(bufferevent_get_output(s->client),
-	    "HTTP/1.%d %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+	    "HTTP/1.%d %d %s\r\n%sContent-Type: %s\r\nContent-Length: %zu\r\n"
 	    "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
 	    h != NULL && h->minor == 0 ? 0 : 1, status, status_text(status),
-	    type, len);
+	    extra, type, len);
 	if (!head_only)
 		bufferevent_write(s->client, body, len);
+}
+
+void
+http_respond(struct session *s, int status, const char *type,
+    const char *body, size_t len, int head_only)
+{
+	respond(s, status, "", type, body, len, head_only);
 }
 
 static int
@@ -97,7 +107,37 @@ http_refuse(struct session *s, enum reason why)
 	n = snprintf(body, sizeof(body), "pinhole: %d %s (%s)\n", status,
 	    status_text(status), reason_name(why) ? reason_name(why) :
 	    "refused");
-	http_respond(s, status, "text/plain", body, (size_t)n, 0);
+	respond(s, status, status == 407 ?
+	    "Proxy-Authenticate: Basic realm=\"pinhole\"\r\n" : "",
+	    "text/plain", body, (size_t)n, 0);
+}
+
+/*
+ * With [auth], a request for a destination carries its user in
+ * Proxy-Authorization: Basic.  Missing, unreadable or wrong is 407.
+ * The host and port are kept first, for the flow record of a refusal.
+ */
+int
+http_authenticate(struct session *s, const struct http_head *req,
+    const char *host, uint16_t port)
+{
+	const struct http_field	*f;
+	char			 user[AUTH_NAME_MAX + 1];
+	char			 pass[AUTH_PASS_MAX + 1];
+	size_t			 plen = 0;
+	int			 rc;
+
+	if (server.auth == NULL)
+		return 0;
+	snprintf(s->host, sizeof(s->host), "%s", host);
+	s->port = port;
+	f = httphead_field(req, "proxy-authorization");
+	if (f == NULL || auth_basic_decode(f->value, f->vlen, user,
+	    sizeof(user), pass, sizeof(pass), &plen) == -1)
+		return session_authenticate(s, NULL, NULL, 0);
+	rc = session_authenticate(s, user, pass, plen);
+	OPENSSL_cleanse(pass, sizeof(pass));
+	return rc;
 }
 
 /* Refuses with a status of its own (400, 404, 405, 431). */
@@ -112,15 +152,6 @@ http_refuse_status(struct session *s, int status, enum session_event ev,
 	session_refuse(s, ev, why);
 }
 
-static int
-client_allowed(struct session *s)
-{
-	const struct policy *p = acl_current()->policy;
-
-	return p->clients == NULL ||
-	    cidrset_lookup(p->clients, &s->client_addr, NULL);
-}
-
 /* GET or HEAD /proxy.pac and /healthz: pinhole answers itself. */
 static void
 serve_local(struct session *s, const struct http_head *req)
@@ -130,7 +161,7 @@ serve_local(struct session *s, const struct http_head *req)
 	int pac = req->tlen == 10 && memcmp(req->target, "/proxy.pac", 10) == 0;
 	int health = req->tlen == 8 && memcmp(req->target, "/healthz", 8) == 0;
 
-	if (!client_allowed(s)) {
+	if (!session_client_allowed(s)) {
 		session_refuse(s, EV_DENY, REASON_CLIENT_NOT_ALLOWED);
 		return;
 	}
@@ -167,6 +198,8 @@ start_connect(struct session *s, const struct http_head *req, size_t end)
 	/* req points into the input buffer: read it before draining. */
 	ok = hostport_split(req->target, req->tlen, host, sizeof(host),
 	    &port) == 0 && port != -1;	/* CONNECT needs its port */
+	if (ok && http_authenticate(s, req, host, (uint16_t)port) == -1)
+		return;
 	evbuffer_drain(bufferevent_get_input(s->client), end);
 	if (!ok) {
 		session_refuse(s, EV_DENY, REASON_BAD_REQUEST);

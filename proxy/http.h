@@ -36,5 +36,7 @@ void		 http_respond(struct session *, int, const char *,
 		    const char *, size_t, int);
 void		 http_refuse_status(struct session *, int, enum session_event,
 		    enum reason);
+int		 http_authenticate(struct session *, const struct http_head *,
+		    const char *, uint16_t);
 
 #endif

@@ -11,11 +11,13 @@
 #include <string.h>
 
 #include "acl.h"
+#include "auth.h"
 #include "check.h"
 #include "config.h"
 #include "explain.h"
 #include "listload.h"
 #include "log.h"
+#include "privdrop.h"
 #include "server.h"
 
 static void
@@ -53,16 +55,42 @@ load_or_exit(const char *path, int code)
 	return c;
 }
 
+/* The users file and [proxy] user are checked as a start would. */
+static struct auth *
+check_users(struct config *c)
+{
+	struct auth	*a = NULL;
+	char		 err[512];
+
+	if (privdrop_check(c, err, sizeof(err)) == -1 ||
+	    (c->users_file != NULL &&
+	    (a = auth_load(c->users_file, err, sizeof(err))) == NULL)) {
+		fprintf(stderr, "%s\n", err);
+		config_free(c);
+		exit(1);
+	}
+	return a;
+}
+
 static int
 run_check(const char *path)
 {
 	struct config	 *c = load_or_exit(path, 1);
-	time_t		 *fetched = calloc(c->nlists + 1, sizeof(*fetched));
-	struct entries	**lists = listload_local(c, stderr, fetched);
+	time_t		 *fetched;
+	struct entries	**lists;
+	struct auth	 *users = check_users(c);
 
+	fetched = calloc(c->nlists + 1, sizeof(*fetched));
+	lists = listload_local(c, stderr, fetched);
 	if (lists == NULL || fetched == NULL)
 		fatalx("out of memory");
 	check_summary(c, lists, fetched, stdout);
+	if (c->users_file != NULL)
+		printf("auth: %s, %zu users\n", c->users_file,
+		    auth_count(users));
+	if (c->user != NULL)
+		printf("user: %s\n", c->user);
+	auth_free(users);
 	listload_free(c, lists);
 	free(fetched);
 	config_free(c);

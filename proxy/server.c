@@ -13,12 +13,15 @@
 #include <string.h>
 
 #include "admin.h"
+#include "auth.h"
 #include "capture.h"
 #include "dnscache.h"
 #include "flowlog.h"
 #include "listener.h"
 #include "lists.h"
 #include "log.h"
+#include "notify.h"
+#include "privdrop.h"
 #include "resolve.h"
 #include "server.h"
 
@@ -80,25 +83,14 @@ same_listen(const struct config *a, const struct config *b)
 
 /*
  * Keys this build parses but cannot honour yet.  Where running anyway
- * would be less safe than the admin asked for (no authentication, no
- * privilege drop, PROXY headers taken for requests) pinhole refuses to
- * start; the rest is said once.
+ * would be less safe than the admin asked for (PROXY headers taken for
+ * requests) pinhole refuses to start; the rest is said once.
  */
 static int
 unsupported(const struct config *c)
 {
 	int rc = 0;
 
-	if (c->users_file != NULL) {
-		log_error("[auth] users_file: authentication is not in this "
-		    "build yet; remove it to run without");
-		rc = -1;
-	}
-	if (c->user != NULL) {
-		log_error("[proxy] user: dropping privileges is not in this "
-		    "build yet; remove it to run as the current user");
-		rc = -1;
-	}
 	if (c->proxy_protocol) {
 		log_error("[proxy] proxy_protocol: PROXY headers are not in "
 		    "this build yet");
@@ -107,11 +99,27 @@ unsupported(const struct config *c)
 	if (c->workers > 1)
 		log_warn("[proxy] workers = %llu: one process serves in this "
 		    "build", (unsigned long long)c->workers);
-	if (c->admin_listen != NULL)
 	if (c->sandbox)
 		log_info("[proxy] sandbox: seccomp and Landlock are not in "
 		    "this build yet");
 	return rc;
+}
+
+/* The users of c, or NULL without [auth]; *ok 0 when the file is bad. */
+static struct auth *
+load_users(const struct config *c, int *ok)
+{
+	struct auth	*a;
+	char		 err[512];
+
+	*ok = 1;
+	if (c->users_file == NULL)
+		return NULL;
+	if ((a = auth_load(c->users_file, err, sizeof(err))) == NULL) {
+		log_error("%s", err);
+		*ok = 0;
+	}
+	return a;
 }
 
 static int
@@ -129,7 +137,9 @@ reload(void)
 {
 	struct config	*conf, *old = server.conf;
 	struct resolver	*r = NULL;
+	struct auth	*users;
 	char		 err[CONFIG_ERRLEN];
+	int		 ok;
 
 	log_info("reloading %s", old->path);
 	if ((conf = config_load(old->path, err, sizeof(err))) == NULL) {
@@ -137,7 +147,8 @@ reload(void)
 		log_error("reload failed, the running config stays: %s", err);
 		return;
 	}
-	if (unsupported(conf) == -1) {
+	users = load_users(conf, &ok);
+	if (!ok || unsupported(conf) == -1) {
 		server.count.reload_failures++;
 		log_error("reload failed, the running config stays");
 		config_free(conf);
@@ -147,18 +158,22 @@ reload(void)
 	    (r = resolve_new(server.base, conf, err, sizeof(err))) == NULL) {
 		server.count.reload_failures++;
 		log_error("reload failed, the running config stays: %s", err);
+		auth_free(users);
 		config_free(conf);
 		return;
 	}
 	if (lists_reload(conf, r ? resolve_evdns(r) :
 	    resolve_evdns(server.resolver)) == -1) {
 		resolve_free(r);
+		auth_free(users);
 		config_free(conf);
 		server.count.reload_failures++;
 		log_error("reload failed: out of memory");
 		return;
 	}
 	server.conf = conf;
+	auth_free(server.auth);
+	server.auth = users;
 	server.loaded_at = time(NULL);
 	if (r != NULL) {
 		resolve_free(server.resolver);
@@ -169,6 +184,9 @@ reload(void)
 		log_error("reload: out of memory, the allowlist stays as it was");
 	if (!same_listen(old, conf))
 		log_warn("reload: a change of [proxy] listen takes a restart");
+	if ((old->user == NULL) != (conf->user == NULL) ||
+	    (old->user != NULL && strcmp(old->user, conf->user) != 0))
+		log_warn("reload: a change of [proxy] user takes a restart");
 	if (strcmp(old->access, conf->access) != 0 &&
 	    flowlog_open(conf->access) == -1)
 		log_error("reload: cannot open access log %s", conf->access);
@@ -183,8 +201,8 @@ reload(void)
 	server.count.reloads++;
 	if (conf->revoke_on_reload)
 		session_revoke();
-	log_info("reloaded: %zu rules, %zu lists", conf->policy->nrules,
-	    conf->nlists);
+	log_info("reloaded: %zu rules, %zu lists, %zu users",
+	    conf->policy->nrules, conf->nlists, auth_count(server.auth));
 }
 
 static void
@@ -207,6 +225,7 @@ shut_down(void)
 	if (server.draining)
 		return;
 	server.draining = 1;
+	notify_send("STOPPING=1");
 	listener_close();
 	session_shutdown_all();
 	if (server.nsessions == 0) {
@@ -229,7 +248,9 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	(void)arg;
 	switch (sig) {
 	case SIGHUP:
+		notify_reloading();
 		reload();
+		notify_send("READY=1");
 		break;
 	case SIGUSR1:
 		log_info("reopening the log files");
@@ -277,6 +298,8 @@ server_free(void)
 	acl_publish(NULL);
 	flowlog_close();
 	capture_close();
+	auth_free(server.auth);
+	notify_close();
 	config_free(server.conf);
 	event_base_free(server.base);
 	log_open(NULL);
@@ -286,8 +309,8 @@ server_free(void)
 int
 server_run(struct config *conf)
 {
-	char	 err[256];
-	int	 rc = 1;
+	char	 err[512];
+	int	 rc = 1, ok;
 
 	TAILQ_INIT(&server.sessions);
 	server.conf = conf;
@@ -296,10 +319,18 @@ server_run(struct config *conf)
 	if (log_open(conf->events) == -1)
 		log_error("cannot open the events log %s, using stderr",
 		    conf->events);
-	if (unsupported(conf) == -1) {
+	if (privdrop_check(conf, err, sizeof(err)) == -1) {
+		log_error("%s", err);
 		config_free(conf);
 		return 1;
 	}
+	server.auth = load_users(conf, &ok);
+	if (!ok || unsupported(conf) == -1) {
+		auth_free(server.auth);
+		config_free(conf);
+		return 1;
+	}
+	notify_open();
 	if ((server.base = event_base_new()) == NULL)
 		fatalx("cannot start the event loop");
 	if ((server.resolver = resolve_new(server.base, conf, err,
@@ -319,10 +350,11 @@ server_run(struct config *conf)
 	else {
 		if (admin_open(conf) == -1)
 			log_warn("the admin endpoint is off; the proxy runs on");
-		if (listener_open(conf) == 0) {
-			log_info("pinhole %s started: %zu rules, %zu lists",
-			    PINHOLE_VERSION, conf->policy->nrules,
-			    conf->nlists);
+		if (listener_open(conf) == 0 && privdrop_drop(conf) == 0) {
+			log_info("pinhole %s started: %zu rules, %zu lists, "
+			    "%zu users", PINHOLE_VERSION, conf->policy->nrules,
+			    conf->nlists, auth_count(server.auth));
+			notify_send("READY=1");
 			event_base_dispatch(server.base);
 			log_info("pinhole stopped");
 			rc = 0;

@@ -13,6 +13,7 @@
 #include "entries.h"
 #include "session.h"
 
+struct auth;
 struct event_base;
 struct dnscache;
 struct resolver;
@@ -30,6 +31,7 @@ struct counters {
 	uint64_t	log_write_errors;
 	uint64_t	pcap_write_errors;
 	uint64_t	reloads, reload_failures;
+	uint64_t	auth_failures, auth_throttled;
 };
 
 struct server {
@@ -37,6 +39,7 @@ struct server {
 	struct config		*conf;
 	struct resolver		*resolver;
 	struct dnscache		*dns;
+	struct auth		*auth;		/* NULL: no [auth] */
 	struct session_list	 sessions;
 	size_t			 nsessions;
 	uint64_t		 next_id;

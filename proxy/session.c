@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "dnscache.h"
 #include "flowlog.h"
 #include "connlimit.h"
@@ -271,6 +272,53 @@ dns_answer(int error, const struct addr *addrs, size_t n, uint32_t ttl,
 	dnscache_put(server.dns, s->query.dest.name, addrs, n,
 	    time(NULL) + (time_t)(keep / 1000));
 	session_resolved(s, addrs, n);
+}
+
+int
+session_client_allowed(const struct session *s)
+{
+	const struct policy *p = acl_current()->policy;
+
+	return p->clients == NULL ||
+	    cidrset_lookup(p->clients, &s->client_addr, NULL);
+}
+
+/*
+ * With [auth], a protocol hands the user and password over before its
+ * request: the user is kept for the flow log and the rules' `users`.
+ * A client refused anyway (outside [proxy] clients, at a limit) is
+ * refused for that, without a password check.  Returns -1 when the
+ * session was refused.
+ */
+int
+session_authenticate(struct session *s, const char *user, const char *pass,
+    size_t plen)
+{
+	enum auth_result r;
+
+	free(s->user);
+	s->user = user != NULL ? strdup(user) : NULL;
+	if (!session_client_allowed(s)) {
+		session_refuse(s, EV_DENY, REASON_CLIENT_NOT_ALLOWED);
+		return -1;
+	}
+	if (s->over_limit) {
+		session_refuse(s, EV_DENY, REASON_LIMIT);
+		return -1;
+	}
+	if (user == NULL) {
+		session_refuse(s, EV_DENY, REASON_AUTH);
+		return -1;
+	}
+	r = auth_verify(server.auth, &s->client_addr, user, pass, plen);
+	if (r == AUTH_OK)
+		return 0;
+	if (r == AUTH_THROTTLED)
+		server.count.auth_throttled++;
+	else
+		server.count.auth_failures++;
+	session_refuse(s, EV_DENY, REASON_AUTH);
+	return -1;
 }
 
 /*

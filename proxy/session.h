@@ -103,6 +103,9 @@ TAILQ_HEAD(session_list, session);
 void	session_accept(int, const struct sockaddr *, int,
 	    const struct sockaddr *, socklen_t);
 void	session_set_state(struct session *, enum session_state);
+int	session_client_allowed(const struct session *);
+int	session_authenticate(struct session *, const char *, const char *,
+	    size_t);
 void	session_request(struct session *, const char *, uint16_t);
 void	session_refuse(struct session *, enum session_event, enum reason);
 void	session_reply(struct session *);

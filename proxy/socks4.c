@@ -9,11 +9,13 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "proto.h"
 #include "relay.h"
 #include "server.h"
+#include "socks.h"
 
 #define SOCKS4_USERID_MAX	255
 #define SOCKS4_GRANTED		0x5a
@@ -27,62 +29,72 @@ reply(struct session *s, uint8_t code)
 	bufferevent_write(s->client, msg, sizeof(msg));
 }
 
-/* Where the NUL ending a string at off is, or -1 while it has not come. */
+/* The end of the NUL-terminated string at off: -1 unfinished, -2 too long. */
 static ssize_t
-find_nul(struct evbuffer *in, size_t off, size_t max)
+find_nul(const uint8_t *b, size_t len, size_t off, size_t max)
 {
-	struct evbuffer_ptr	 p;
-	size_t			 len = evbuffer_get_length(in);
+	const uint8_t *nul;
 
-	if (evbuffer_ptr_set(in, &p, off, EVBUFFER_PTR_SET) == -1)
+	if (off >= len)
 		return -1;
-	p = evbuffer_search(in, "", 1, &p);
-	if (p.pos == -1)
-		return len > off + max ? -2 : -1;
-	return p.pos - (ssize_t)off > (ssize_t)max ? -2 : p.pos;
+	nul = memchr(b + off, '\0', len - off);
+	if (nul == NULL)
+		return len - off > max ? -2 : -1;
+	return (size_t)(nul - b) - off > max ? -2 : nul - b;
 }
 
 /* VN CD DSTPORT DSTIP USERID NUL [HOST NUL] */
+ssize_t
+socks4_parse_request(const uint8_t *b, size_t len, struct socks_request *r)
+{
+	ssize_t	 uend, hend = -1;
+
+	if (len < 9)
+		return 0;
+	if ((uend = find_nul(b, len, 8, SOCKS4_USERID_MAX)) == -1)
+		return 0;
+	/* 0.0.0.x with x != 0: SOCKS4a, a name follows the user id. */
+	if (uend >= 0 && b[4] == 0 && b[5] == 0 && b[6] == 0 && b[7] != 0 &&
+	    (hend = find_nul(b, len, (size_t)uend + 1, NAME_MAX_LEN + 1)) == -1)
+		return 0;
+	if (uend == -2 || hend == -2 || b[0] != 4 || b[1] != 1)
+		return -1;
+	r->port = (uint16_t)(b[2] << 8 | b[3]);
+	if (hend >= 0) {
+		memcpy(r->host, b + uend + 1, (size_t)(hend - uend));
+		return hend + 1;
+	}
+	inet_ntop(AF_INET, b + 4, r->host, sizeof(r->host));
+	return uend + 1;
+}
+
 static void
 socks4_read(struct session *s)
 {
-	struct evbuffer	*in = bufferevent_get_input(s->client);
-	uint8_t		 head[8];
-	char		 host[NAME_MAX_LEN + 2];
-	ssize_t		 uend, hend = -1;
-	uint16_t	 port;
+	struct evbuffer		*in = bufferevent_get_input(s->client);
+	size_t			 len = evbuffer_get_length(in);
+	struct socks_request	 req;
+	ssize_t			 n;
 
-	if (evbuffer_get_length(in) < 9)
+	if (len > SOCKS4_REQUEST_MAX)
+		len = SOCKS4_REQUEST_MAX;
+	n = socks4_parse_request(evbuffer_pullup(in, (ssize_t)len), len, &req);
+	if (n == 0)
 		return;
-	evbuffer_copyout(in, head, 8);
-	if ((uend = find_nul(in, 8, SOCKS4_USERID_MAX)) == -1)
-		return;
-	/* 0.0.0.x with x != 0: SOCKS4a, a name follows the user id. */
-	if (uend >= 0 && head[4] == 0 && head[5] == 0 && head[6] == 0 &&
-	    head[7] != 0 && (hend = find_nul(in, (size_t)uend + 1,
-	    NAME_MAX_LEN + 1)) == -1)
-		return;
-	if (uend == -2 || hend == -2 || head[1] != 1) {
+	if (n == -1) {
 		session_refuse(s, EV_DENY, REASON_BAD_REQUEST);
 		return;
 	}
-	memcpy(&port, head + 2, 2);
-	port = ntohs(port);
-	if (hend >= 0) {
-		size_t hlen = (size_t)(hend - uend - 1);
-
-		evbuffer_drain(in, (size_t)uend + 1);
-		evbuffer_remove(in, host, hlen + 1);
-	} else {
-		inet_ntop(AF_INET, head + 4, host, sizeof(host));
-		evbuffer_drain(in, (size_t)uend + 1);
-	}
-	if (server.conf->users_file != NULL) {
+	evbuffer_drain(in, (size_t)n);
+	if (server.auth != NULL) {
+		/* Kept for the flow record of the refusal. */
+		snprintf(s->host, sizeof(s->host), "%s", req.host);
+		s->port = req.port;
 		session_refuse(s, EV_DENY, REASON_AUTH);
 		return;
 	}
 	bufferevent_disable(s->client, EV_READ);
-	session_request(s, host, port);
+	session_request(s, req.host, req.port);
 }
 
 static void

@@ -1,8 +1,7 @@
 /*
- * SOCKS5 (RFC 1928): method selection, then one CONNECT request with an
- * IPv4, IPv6 or domain address.  The parser consumes nothing until a
- * whole message is there, so a handshake split over many reads is read
- * the same as one in a single read.
+ * SOCKS5 (RFC 1928): method selection, username/password (RFC 1929)
+ * when [auth] is set, then one CONNECT request with an IPv4, IPv6 or
+ * domain address.  Nothing is consumed until a whole message is there.
  */
 #include <sys/socket.h>
 #include <arpa/inet.h>
@@ -13,27 +12,122 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "proto.h"
 #include "relay.h"
 #include "server.h"
+#include "socks.h"
 
 #define SOCKS5_NO_AUTH		0x00
 #define SOCKS5_USERPASS		0x02
 #define SOCKS5_NO_METHOD	0xff
 
 #define REP_OK			0x00
-#define REP_FAILURE		0x01
 #define REP_NOT_ALLOWED		0x02
 #define REP_HOST_UNREACHABLE	0x04
 #define REP_REFUSED		0x05
 #define REP_TTL_EXPIRED		0x06
-#define REP_BAD_COMMAND		0x07
-#define REP_BAD_ATYP		0x08
+
+enum socks5_stage { STAGE_GREETING, STAGE_AUTH, STAGE_REQUEST };
 
 struct socks5 {
-	int	greeted;	/* the method is chosen */
-	int	rep;		/* a reply code set by the parser */
+	enum socks5_stage	 stage;
+	int			 rep;	/* a reply code set by the parser */
 };
+
+/* VER NMETHODS METHODS...: *offers gets the methods pinhole knows. */
+ssize_t
+socks5_parse_greeting(const uint8_t *b, size_t len, int *offers)
+{
+	*offers = 0;
+	if (len < 2)
+		return 0;
+	if (b[0] != 5)
+		return -1;
+	if (len < 2 + (size_t)b[1])
+		return 0;
+	for (size_t i = 0; i < b[1]; i++) {
+		if (b[2 + i] == SOCKS5_NO_AUTH)
+			*offers |= SOCKS5_OFFERS_NO_AUTH;
+		else if (b[2 + i] == SOCKS5_USERPASS)
+			*offers |= SOCKS5_OFFERS_USERPASS;
+	}
+	return 2 + (ssize_t)b[1];
+}
+
+/* VER(1) ULEN UNAME PLEN PASSWD; an empty user is malformed. */
+ssize_t
+socks5_parse_auth(const uint8_t *b, size_t len, struct socks_auth *a)
+{
+	size_t ulen, plen;
+
+	if (len < 2)
+		return 0;
+	if (b[0] != 1 || b[1] == 0)
+		return -1;
+	ulen = b[1];
+	if (len < 2 + ulen + 1)
+		return 0;
+	plen = b[2 + ulen];
+	if (len < 3 + ulen + plen)
+		return 0;
+	if (memchr(b + 2, '\0', ulen) != NULL)
+		return -1;
+	memcpy(a->user, b + 2, ulen);
+	a->user[ulen] = '\0';
+	memcpy(a->pass, b + 3 + ulen, plen);
+	a->pass[plen] = '\0';
+	a->plen = plen;
+	return (ssize_t)(3 + ulen + plen);
+}
+
+/* VER CMD RSV ATYP DST.ADDR DST.PORT; *rep says why one is refused. */
+ssize_t
+socks5_parse_request(const uint8_t *b, size_t len, struct socks_request *r,
+    int *rep)
+{
+	size_t need;
+
+	*rep = SOCKS5_REP_FAILURE;
+	if (len < 5)
+		return 0;
+	if (b[0] != 5 || b[2] != 0)
+		return -1;
+	switch (b[3]) {
+	case 1:
+		need = 4 + 4 + 2;
+		break;
+	case 4:
+		need = 4 + 16 + 2;
+		break;
+	case 3:
+		need = 4 + 1 + (size_t)b[4] + 2;
+		break;
+	default:
+		*rep = SOCKS5_REP_BAD_ATYP;
+		return -1;
+	}
+	if (len < need)
+		return 0;
+	if (b[1] != 1) {
+		*rep = SOCKS5_REP_BAD_COMMAND;
+		return -1;
+	}
+	r->port = (uint16_t)(b[need - 2] << 8 | b[need - 1]);
+	if (b[3] == 1)
+		inet_ntop(AF_INET, b + 4, r->host, sizeof(r->host));
+	else if (b[3] == 4)
+		inet_ntop(AF_INET6, b + 4, r->host, sizeof(r->host));
+	else {
+		/* A NUL inside the name makes it malformed, never shorter. */
+		if (b[4] == 0 || memchr(b + 5, '\0', b[4]) != NULL)
+			return -1;
+		memcpy(r->host, b + 5, b[4]);
+		r->host[b[4]] = '\0';
+	}
+	return (ssize_t)need;
+}
 
 static struct socks5 *
 state(struct session *s)
@@ -72,103 +166,96 @@ bad(struct session *s, int rep)
 	session_refuse(s, EV_DENY, REASON_BAD_REQUEST);
 }
 
-/* VER NMETHODS METHODS...: pick no-auth, or refuse with 0xFF. */
+/*
+ * Without [auth] only "no authentication"; with it, only RFC 1929.
+ * Returns 0 when the session was refused: a refusal always leaves a
+ * reply to write, so the session lives until its reader returns.
+ */
 static int
-greet(struct session *s, struct evbuffer *in)
+greet(struct session *s, int offers)
 {
-	uint8_t	 head[2 + 255];
-	size_t	 len = evbuffer_get_length(in);
 	uint8_t	 choice[2] = { 5, SOCKS5_NO_METHOD };
 
-	if (len < 2)
-		return 0;
-	evbuffer_copyout(in, head, 2);
-	if (len < 2 + (size_t)head[1])
-		return 0;
-	evbuffer_remove(in, head, 2 + (size_t)head[1]);
-	for (int i = 0; i < head[1]; i++)
-		if (head[2 + i] == SOCKS5_NO_AUTH)
-			choice[1] = SOCKS5_NO_AUTH;
+	if (server.auth != NULL && (offers & SOCKS5_OFFERS_USERPASS))
+		choice[1] = SOCKS5_USERPASS;
+	else if (server.auth == NULL && (offers & SOCKS5_OFFERS_NO_AUTH))
+		choice[1] = SOCKS5_NO_AUTH;
 	bufferevent_write(s->client, choice, 2);
 	if (choice[1] == SOCKS5_NO_METHOD) {
 		s->event = EV_DENY;
-		s->reason = REASON_BAD_REQUEST;
+		s->reason = server.auth != NULL ? REASON_AUTH :
+		    REASON_BAD_REQUEST;
 		session_reply(s);
-		return -1;
+		return 0;
 	}
-	state(s)->greeted = 1;
+	state(s)->stage = choice[1] == SOCKS5_USERPASS ? STAGE_AUTH :
+	    STAGE_REQUEST;
 	return 1;
 }
 
-/* VER CMD RSV ATYP DST.ADDR DST.PORT */
-static void
-request(struct session *s, struct evbuffer *in)
+static int
+authenticate(struct session *s, struct socks_auth *a)
 {
-	uint8_t	 msg[4 + 1 + 255 + 2];
-	size_t	 len = evbuffer_get_length(in), need;
-	char	 host[NAME_MAX_LEN + 2];
-	uint16_t port;
+	uint8_t	 ok[2] = { 1, 0 };
+	int	 rc;
 
-	if (len < 5)
-		return;
-	evbuffer_copyout(in, msg, 5);
-	if (msg[0] != 5 || msg[2] != 0) {
-		bad(s, REP_FAILURE);
-		return;
-	}
-	switch (msg[3]) {
-	case 1:
-		need = 4 + 4 + 2;
-		break;
-	case 4:
-		need = 4 + 16 + 2;
-		break;
-	case 3:
-		need = 4 + 1 + (size_t)msg[4] + 2;
-		break;
-	default:
-		bad(s, REP_BAD_ATYP);
-		return;
-	}
-	if (len < need)
-		return;
-	evbuffer_remove(in, msg, need);
-	if (msg[1] != 1) {
-		bad(s, REP_BAD_COMMAND);
-		return;
-	}
-	memcpy(&port, msg + need - 2, 2);
-	port = ntohs(port);
-	if (msg[3] == 1)
-		inet_ntop(AF_INET, msg + 4, host, sizeof(host));
-	else if (msg[3] == 4)
-		inet_ntop(AF_INET6, msg + 4, host, sizeof(host));
-	else {
-		/* A NUL inside the name makes it malformed, never shorter. */
-		if (msg[4] == 0 || memchr(msg + 5, '\0', msg[4]) != NULL) {
-			bad(s, REP_FAILURE);
-			return;
-		}
-		memcpy(host, msg + 5, msg[4]);
-		host[msg[4]] = '\0';
-	}
-	bufferevent_disable(s->client, EV_READ);
-	session_request(s, host, port);
+	rc = session_authenticate(s, a->user, a->pass, a->plen);
+	OPENSSL_cleanse(a, sizeof(*a));
+	if (rc == -1)
+		return 0;
+	bufferevent_write(s->client, ok, 2);
+	state(s)->stage = STAGE_REQUEST;
+	return 1;
 }
 
+/* One whole message at a time, for as many as have arrived. */
 static void
 socks5_read(struct session *s)
 {
-	struct evbuffer	*in = bufferevent_get_input(s->client);
-	struct socks5	*st = state(s);
+	struct evbuffer		*in = bufferevent_get_input(s->client);
+	struct socks5		*st = state(s);
+	struct socks_request	 req;
+	struct socks_auth	 a;
+	const uint8_t		*b;
+	size_t			 len;
+	ssize_t			 n = 1;
+	int			 offers, rep = SOCKS5_REP_FAILURE;
 
 	if (st == NULL) {
 		session_close(s, EV_ERROR, REASON_NONE);
 		return;
 	}
-	if (!st->greeted && greet(s, in) <= 0)
-		return;
-	request(s, in);
+	while (n > 0 && (len = evbuffer_get_length(in)) > 0) {
+		if (len > SOCKS5_AUTH_MAX)
+			len = SOCKS5_AUTH_MAX;
+		b = evbuffer_pullup(in, (ssize_t)len);
+		switch (st->stage) {
+		case STAGE_GREETING:
+			if ((n = socks5_parse_greeting(b, len, &offers)) > 0) {
+				evbuffer_drain(in, (size_t)n);
+				if (!greet(s, offers))
+					return;
+			}
+			break;
+		case STAGE_AUTH:
+			if ((n = socks5_parse_auth(b, len, &a)) > 0) {
+				evbuffer_drain(in, (size_t)n);
+				if (!authenticate(s, &a))
+					return;
+			}
+			break;
+		case STAGE_REQUEST:
+			if ((n = socks5_parse_request(b, len, &req, &rep)) > 0) {
+				evbuffer_drain(in, (size_t)n);
+				bufferevent_disable(s->client, EV_READ);
+				session_request(s, req.host, req.port);
+				return;
+			}
+			break;
+		}
+	}
+	if (n == -1)
+		bad(s, st->stage == STAGE_REQUEST ? rep : SOCKS5_REP_FAILURE);
 }
 
 static void
@@ -188,8 +275,14 @@ static void
 socks5_refuse(struct session *s, enum reason why)
 {
 	struct socks5	*st = s->pstate;
+	uint8_t		 failed[2] = { 1, 1 };
 	int		 rep;
 
+	/* Refused while authenticating: RFC 1929's own failure reply. */
+	if (st != NULL && st->stage == STAGE_AUTH) {
+		bufferevent_write(s->client, failed, 2);
+		return;
+	}
 	switch (why) {
 	case REASON_NOT_ALLOWED:
 	case REASON_PRIVATE_ADDRESS:
@@ -208,7 +301,7 @@ socks5_refuse(struct session *s, enum reason why)
 		rep = REP_TTL_EXPIRED;
 		break;
 	default:
-		rep = st != NULL && st->rep ? st->rep : REP_FAILURE;
+		rep = st != NULL && st->rep ? st->rep : SOCKS5_REP_FAILURE;
 		break;
 	}
 	reply(s, rep, NULL);

@@ -4,8 +4,8 @@
 #   scripts/deps.sh test    the above, plus what the tests run
 set -eu
 
-build="gcc make pkg-config libevent-dev libssl-dev libpcap-dev libinih-dev libjansson-dev"
-test="$build dnsmasq-base curl openssl tshark clang python3"
+build="gcc make pkg-config libevent-dev libssl-dev libpcap-dev libinih-dev libjansson-dev libcrypt-dev"
+test="$build dnsmasq-base curl openssl tshark clang python3 whois"
 
 case "${1:-build}" in
 build) want=$build ;;

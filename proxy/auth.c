@@ -1,0 +1,409 @@
+/*
+ * Checking proxy users.  crypt(3) with a modern hash costs milliseconds
+ * by design and runs on the event loop, so two things keep it rare: a
+ * password that verified once is remembered as a SHA-256 digest until
+ * the users file is read again (a browser sends its credentials with
+ * every request), and a client with too many failures in a minute is
+ * refused without a check for the next minute.
+ */
+#include <crypt.h>
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "auth.h"
+
+#define AUTH_LINE_MAX		4096
+#define AUTH_MAX_USERS		100000
+#define AUTH_MAX_FAILURES	5	/* in AUTH_WINDOW seconds, then */
+#define AUTH_WINDOW		60
+#define AUTH_BLOCK		60	/* seconds refused without a check */
+#define AUTH_SLOTS		1024	/* clients followed at once */
+
+struct auth_user {
+	char		*name;
+	char		*hash;
+	unsigned char	 ok[SHA256_DIGEST_LENGTH];	/* of a good password */
+	int		 has_ok;
+};
+
+struct auth {
+	struct auth_user	*users;		/* sorted by name */
+	size_t			 nusers;
+};
+
+/* Failures per client address; a collision only forgets a client. */
+struct auth_slot {
+	struct addr	 addr;
+	unsigned	 failures;
+	time_t		 window_start;
+	time_t		 blocked_until;
+};
+
+static struct auth_slot	 slots[AUTH_SLOTS];
+static struct crypt_data crypt_buf;
+
+static const char *const hash_prefixes[] = { "$y$", "$2b$", "$2y$", "$6$" };
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct auth_user *)a)->name,
+	    ((const struct auth_user *)b)->name);
+}
+
+static int
+supported_hash(const char *hash)
+{
+	for (size_t i = 0; i < sizeof(hash_prefixes) /
+	    sizeof(hash_prefixes[0]); i++)
+		if (strncmp(hash, hash_prefixes[i],
+		    strlen(hash_prefixes[i])) == 0)
+			return crypt_checksalt(hash) == CRYPT_SALT_OK;
+	return 0;
+}
+
+static int
+valid_name(const char *name, size_t len)
+{
+	if (len == 0 || len > AUTH_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)name[i] <= 0x20 || name[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* One "user:hash" line; 0, or -1 with err set. */
+static int
+add_line(struct auth *a, char *line, char *err, size_t errlen)
+{
+	char			*colon = strchr(line, ':');
+	struct auth_user	*u;
+
+	if (colon == NULL || strchr(colon + 1, ':') != NULL) {
+		snprintf(err, errlen, "expected user:hash");
+		return -1;
+	}
+	*colon = '\0';
+	if (!valid_name(line, strlen(line))) {
+		snprintf(err, errlen, "bad user name");
+		return -1;
+	}
+	if (!supported_hash(colon + 1)) {
+		snprintf(err, errlen, "user %s: not a yescrypt, bcrypt or "
+		    "SHA-512 crypt(3) hash (make one with mkpasswd -m "
+		    "yescrypt)", line);
+		return -1;
+	}
+	if (a->nusers == AUTH_MAX_USERS) {
+		snprintf(err, errlen, "more than %d users", AUTH_MAX_USERS);
+		return -1;
+	}
+	if ((u = realloc(a->users, (a->nusers + 1) * sizeof(*u))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	a->users = u;
+	u = &a->users[a->nusers];
+	memset(u, 0, sizeof(*u));
+	if ((u->name = strdup(line)) == NULL ||
+	    (u->hash = strdup(colon + 1)) == NULL) {
+		free(u->name);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	a->nusers++;
+	return 0;
+}
+
+/* Lines end in LF or CRLF; blank lines and '#' comments are skipped. */
+static int
+read_lines(struct auth *a, FILE *fp, const char *path, char *err,
+    size_t errlen)
+{
+	char	 line[AUTH_LINE_MAX + 2], why[256];
+	size_t	 lineno = 0, len;
+
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		lineno++;
+		len = strlen(line);
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		else if (!feof(fp)) {
+			snprintf(err, errlen, "%s:%zu: line too long", path,
+			    lineno);
+			return -1;
+		}
+		if (len > 0 && line[len - 1] == '\r')
+			line[--len] = '\0';
+		if (len == 0 || line[0] == '#')
+			continue;
+		if (add_line(a, line, why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "%s:%zu: %s", path, lineno, why);
+			return -1;
+		}
+	}
+	if (ferror(fp)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads a users file whole; NULL with err as FILE:LINE: message. */
+struct auth *
+auth_load(const char *path, char *err, size_t errlen)
+{
+	struct auth	*a;
+	FILE		*fp;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(a);
+		return NULL;
+	}
+	if (read_lines(a, fp, path, err, errlen) == -1) {
+		fclose(fp);
+		auth_free(a);
+		return NULL;
+	}
+	fclose(fp);
+	qsort(a->users, a->nusers, sizeof(*a->users), by_name);
+	for (size_t i = 1; i < a->nusers; i++)
+		if (strcmp(a->users[i - 1].name, a->users[i].name) == 0) {
+			snprintf(err, errlen, "%s: user %s is listed twice",
+			    path, a->users[i].name);
+			auth_free(a);
+			return NULL;
+		}
+	return a;
+}
+
+void
+auth_free(struct auth *a)
+{
+	if (a == NULL)
+		return;
+	for (size_t i = 0; i < a->nusers; i++) {
+		free(a->users[i].name);
+		free(a->users[i].hash);
+	}
+	free(a->users);
+	free(a);
+}
+
+size_t
+auth_count(const struct auth *a)
+{
+	return a ? a->nusers : 0;
+}
+
+static struct auth_slot *
+slot_of(const struct addr *client)
+{
+	uint32_t	 h = 2166136261u;
+
+	for (size_t i = 0; i < sizeof(client->b); i++)
+		h = (h ^ client->b[i]) * 16777619u;
+	return &slots[h % AUTH_SLOTS];
+}
+
+static void
+note_failure(struct auth_slot *sl, const struct addr *client, time_t now)
+{
+	if (memcmp(&sl->addr, client, sizeof(*client)) != 0 ||
+	    now - sl->window_start >= AUTH_WINDOW) {
+		sl->addr = *client;
+		sl->failures = 0;
+		sl->window_start = now;
+	}
+	if (++sl->failures >= AUTH_MAX_FAILURES)
+		sl->blocked_until = now + AUTH_BLOCK;
+}
+
+static void
+digest(const char *name, const char *pass, size_t plen, unsigned char *out)
+{
+	EVP_MD_CTX	*ctx = EVP_MD_CTX_new();
+	unsigned	 len = 0;
+
+	memset(out, 0, SHA256_DIGEST_LENGTH);
+	if (ctx == NULL)
+		return;
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, name, strlen(name) + 1) != 1 ||
+	    EVP_DigestUpdate(ctx, pass, plen) != 1 ||
+	    EVP_DigestFinal_ex(ctx, out, &len) != 1)
+		memset(out, 0, SHA256_DIGEST_LENGTH);
+	EVP_MD_CTX_free(ctx);
+}
+
+/* crypt(3) against hash; a failing crypt never matches. */
+static int
+crypt_matches(const char *pass, const char *hash)
+{
+	const char	*out = crypt_r(pass, hash, &crypt_buf);
+	size_t		 len = strlen(hash);
+
+	return out != NULL && out[0] != '*' && strlen(out) == len &&
+	    CRYPTO_memcmp(out, hash, len) == 0;
+}
+
+/* pass is NUL-terminated here: crypt(3) takes a C string. */
+static int
+check_user(struct auth *a, struct auth_user *u, const char *name,
+    const char *pass, size_t plen)
+{
+	unsigned char	 d[SHA256_DIGEST_LENGTH];
+
+	if (u == NULL) {
+		/* An unknown name costs what a known one does. */
+		if (a->nusers > 0)
+			(void)crypt_matches(pass, a->users[0].hash);
+		return 0;
+	}
+	digest(name, pass, plen, d);
+	if (u->has_ok && CRYPTO_memcmp(d, u->ok, sizeof(d)) == 0)
+		return 1;
+	if (!crypt_matches(pass, u->hash))
+		return 0;
+	memcpy(u->ok, d, sizeof(d));
+	u->has_ok = 1;
+	return 1;
+}
+
+static int
+check_password(struct auth *a, const char *name, const char *pass,
+    size_t plen)
+{
+	struct auth_user	 key = { .name = (char *)name };
+	char			 copy[AUTH_PASS_MAX + 1];
+	int			 ok;
+
+	if (memchr(pass, '\0', plen) != NULL || plen > AUTH_PASS_MAX)
+		return 0;
+	memcpy(copy, pass, plen);
+	copy[plen] = '\0';
+	ok = check_user(a, bsearch(&key, a->users, a->nusers,
+	    sizeof(struct auth_user), by_name), name, copy, plen);
+	OPENSSL_cleanse(copy, sizeof(copy));
+	return ok;
+}
+
+/*
+ * Checks name and password (plen bytes, not NUL-terminated) for a
+ * client.  A client past AUTH_MAX_FAILURES is throttled, not checked.
+ */
+enum auth_result
+auth_verify(struct auth *a, const struct addr *client, const char *name,
+    const char *pass, size_t plen)
+{
+	struct auth_slot	*sl = slot_of(client);
+	time_t			 now = time(NULL);
+	int			 same = memcmp(&sl->addr, client,
+				    sizeof(*client)) == 0;
+
+	if (same && sl->blocked_until > now)
+		return AUTH_THROTTLED;
+	if (a != NULL && check_password(a, name, pass, plen)) {
+		if (same)
+			sl->failures = 0;
+		return AUTH_OK;
+	}
+	note_failure(sl, client, now);
+	return AUTH_FAILED;
+}
+
+static int
+b64_value(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* Strict base64 with padding; returns the decoded length or -1. */
+static long
+b64_decode(const char *in, size_t len, unsigned char *out, size_t max)
+{
+	size_t		 n = 0;
+	uint32_t	 acc = 0;
+	int		 bits = 0, pad = 0;
+
+	if (len == 0 || len % 4 != 0)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		int v = b64_value((unsigned char)in[i]);
+
+		if (in[i] == '=' && i >= len - 2) {
+			pad++;
+			continue;
+		}
+		if (v < 0 || pad > 0)
+			return -1;
+		acc = (acc << 6) | (uint32_t)v;
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			if (n == max)
+				return -1;
+			out[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	return (long)n;
+}
+
+/*
+ * A Proxy-Authorization value, "Basic base64(user:password)": the user
+ * into name (NUL-terminated) and the password into pass (*plen bytes).
+ */
+int
+auth_basic_decode(const char *v, size_t len, char *name, size_t nsize,
+    char *pass, size_t psize, size_t *plen)
+{
+	unsigned char	 buf[AUTH_NAME_MAX + 1 + AUTH_PASS_MAX + 3];
+	unsigned char	*colon;
+	long		 n;
+
+	if (len < 6 || strncasecmp(v, "Basic ", 6) != 0)
+		return -1;
+	v += 6;
+	len -= 6;
+	while (len > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		len--;
+	}
+	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+		len--;
+	if ((n = b64_decode(v, len, buf, sizeof(buf))) < 0 ||
+	    (colon = memchr(buf, ':', (size_t)n)) == NULL)
+		return -1;
+	if ((size_t)(colon - buf) >= nsize ||
+	    (size_t)(buf + n - colon - 1) > psize ||
+	    !valid_name((const char *)buf, (size_t)(colon - buf)))
+		return -1;
+	memcpy(name, buf, (size_t)(colon - buf));
+	name[colon - buf] = '\0';
+	*plen = (size_t)(buf + n - colon - 1);
+	memcpy(pass, colon + 1, *plen);
+	return 0;
+}
