@@ -120,8 +120,12 @@ socks5_parse_request(const uint8_t *b, size_t len, struct socks_request *r,
 	else if (b[3] == 4)
 		inet_ntop(AF_INET6, b + 4, r->host, sizeof(r->host));
 	else {
-		/* A NUL inside the name makes it malformed, never shorter. */
-		if (b[4] == 0 || memchr(b + 5, '\0', b[4]) != NULL)
+		/*
+		 * A NUL inside the name makes it malformed, never shorter;
+		 * so does a length no host name has (with a final dot).
+		 */
+		if (b[4] == 0 || b[4] >= sizeof(r->host) ||
+		    memchr(b + 5, '\0', b[4]) != NULL)
 			return -1;
 		memcpy(r->host, b + 5, b[4]);
 		r->host[b[4]] = '\0';
