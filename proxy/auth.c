@@ -21,6 +21,7 @@
 #include "auth.h"
 
 #define AUTH_LINE_MAX		4096
+#define AUTH_FILE_MAX		(64 << 20)
 #define AUTH_MAX_USERS		100000
 #define AUTH_MAX_FAILURES	5	/* in AUTH_WINDOW seconds, then */
 #define AUTH_WINDOW		60
@@ -32,11 +33,13 @@ struct auth_user {
 	char		*hash;
 	unsigned char	 ok[SHA256_DIGEST_LENGTH];	/* of a good password */
 	int		 has_ok;
+	size_t		 line;		/* in the users file */
 };
 
 struct auth {
 	struct auth_user	*users;		/* sorted by name */
 	size_t			 nusers;
+	const char		*path;		/* while it is parsed */
 };
 
 /* Failures per client address; a collision only forgets a client. */
@@ -50,7 +53,13 @@ struct auth_slot {
 static struct auth_slot	 slots[AUTH_SLOTS];
 static struct crypt_data crypt_buf;
 
-static const char *const hash_prefixes[] = { "$y$", "$2b$", "$2y$", "$6$" };
+/* Each family and the length of its hash part, after the last '$'. */
+static const struct {
+	const char	*prefix;
+	size_t		 len;
+} hash_kinds[] = {
+	{ "$y$", 43 }, { "$2b$", 53 }, { "$2y$", 53 }, { "$6$", 86 }
+};
 
 static int
 by_name(const void *a, const void *b)
@@ -59,14 +68,29 @@ by_name(const void *a, const void *b)
 	    ((const struct auth_user *)b)->name);
 }
 
+/*
+ * A whole hash of a supported family: its setting is one crypt(3)
+ * takes, and its hash part has the family's length in crypt's base64
+ * (bcrypt writes salt and hash as one 53-character field).
+ */
 static int
 supported_hash(const char *hash)
 {
-	for (size_t i = 0; i < sizeof(hash_prefixes) /
-	    sizeof(hash_prefixes[0]); i++)
-		if (strncmp(hash, hash_prefixes[i],
-		    strlen(hash_prefixes[i])) == 0)
-			return crypt_checksalt(hash) == CRYPT_SALT_OK;
+	const char	*last = strrchr(hash, '$');
+	size_t		 len;
+
+	if (last == NULL)
+		return 0;
+	len = strlen(last + 1);
+	if (len != strspn(last + 1, "./0123456789"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
+		return 0;
+	for (size_t i = 0; i < sizeof(hash_kinds) / sizeof(hash_kinds[0]);
+	    i++)
+		if (strncmp(hash, hash_kinds[i].prefix,
+		    strlen(hash_kinds[i].prefix)) == 0)
+			return len == hash_kinds[i].len &&
+			    crypt_checksalt(hash) == CRYPT_SALT_OK;
 	return 0;
 }
 
@@ -98,7 +122,7 @@ add_line(struct auth *a, char *line, char *err, size_t errlen)
 		return -1;
 	}
 	if (!supported_hash(colon + 1)) {
-		snprintf(err, errlen, "user %s: not a yescrypt, bcrypt or "
+		snprintf(err, errlen, "user %.64s: not a yescrypt, bcrypt or "
 		    "SHA-512 crypt(3) hash (make one with mkpasswd -m "
 		    "yescrypt)", line);
 		return -1;
@@ -124,70 +148,119 @@ add_line(struct auth *a, char *line, char *err, size_t errlen)
 	return 0;
 }
 
-/* Lines end in LF or CRLF; blank lines and '#' comments are skipped. */
+/* One line of len bytes (its end cut off); 0, or -1 with err set. */
 static int
-read_lines(struct auth *a, FILE *fp, const char *path, char *err,
-    size_t errlen)
+parse_line(struct auth *a, const char *p, size_t len, size_t lineno,
+    char *err, size_t errlen)
 {
-	char	 line[AUTH_LINE_MAX + 2], why[256];
-	size_t	 lineno = 0, len;
+	char	 line[AUTH_LINE_MAX + 1], why[256];
 
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		lineno++;
-		len = strlen(line);
-		if (len > 0 && line[len - 1] == '\n')
-			line[--len] = '\0';
-		else if (!feof(fp)) {
-			snprintf(err, errlen, "%s:%zu: line too long", path,
-			    lineno);
-			return -1;
-		}
-		if (len > 0 && line[len - 1] == '\r')
-			line[--len] = '\0';
-		if (len == 0 || line[0] == '#')
-			continue;
-		if (add_line(a, line, why, sizeof(why)) == -1) {
-			snprintf(err, errlen, "%s:%zu: %s", path, lineno, why);
-			return -1;
-		}
+	if (len > 0 && p[len - 1] == '\r')
+		len--;
+	if (len > AUTH_LINE_MAX) {
+		snprintf(why, sizeof(why), "line too long");
+		goto bad;
 	}
-	if (ferror(fp)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
+	if (memchr(p, '\0', len) != NULL) {
+		snprintf(why, sizeof(why), "a NUL byte");
+		goto bad;
+	}
+	if (len == 0 || p[0] == '#')
+		return 0;
+	memcpy(line, p, len);
+	line[len] = '\0';
+	if (add_line(a, line, why, sizeof(why)) == 0) {
+		a->users[a->nusers - 1].line = lineno;
+		return 0;
+	}
+bad:
+	snprintf(err, errlen, "%s:%zu: %s", a->path, lineno, why);
+	return -1;
+}
+
+/* The second of two lines for one user is the error. */
+static int
+check_twice(struct auth *a, char *err, size_t errlen)
+{
+	if (a->nusers < 2)
+		return 0;
+	qsort(a->users, a->nusers, sizeof(*a->users), by_name);
+	for (size_t i = 1; i < a->nusers; i++) {
+		struct auth_user *u = &a->users[i - 1], *v = &a->users[i];
+
+		if (strcmp(u->name, v->name) == 0) {
+			snprintf(err, errlen, "%s:%zu: user %.64s is listed "
+			    "twice", a->path, u->line > v->line ? u->line :
+			    v->line, v->name);
+			return -1;
+		}
 	}
 	return 0;
+}
+
+/*
+ * Parses a users file's text: lines end in LF or CRLF; blank lines and
+ * '#' comments are skipped.  NULL with err as FILE:LINE: message.
+ */
+struct auth *
+auth_parse(const char *buf, size_t len, const char *path, char *err,
+    size_t errlen)
+{
+	struct auth	*a;
+	const char	*p = buf, *end = buf + len, *nl;
+	size_t		 lineno = 0;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	a->path = path;
+	while (p < end) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if (parse_line(a, p, (size_t)(nl - p), ++lineno, err,
+		    errlen) == -1) {
+			auth_free(a);
+			return NULL;
+		}
+		p = nl + 1;
+	}
+	if (check_twice(a, err, errlen) == -1) {
+		auth_free(a);
+		return NULL;
+	}
+	a->path = NULL;
+	return a;
 }
 
 /* Reads a users file whole; NULL with err as FILE:LINE: message. */
 struct auth *
 auth_load(const char *path, char *err, size_t errlen)
 {
-	struct auth	*a;
+	struct auth	*a = NULL;
 	FILE		*fp;
+	char		*buf;
+	size_t		 len;
 
-	if ((a = calloc(1, sizeof(*a))) == NULL) {
+	if ((buf = malloc(AUTH_FILE_MAX + 1)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	if ((fp = fopen(path, "r")) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		free(a);
+		free(buf);
 		return NULL;
 	}
-	if (read_lines(a, fp, path, err, errlen) == -1) {
-		fclose(fp);
-		auth_free(a);
-		return NULL;
-	}
+	len = fread(buf, 1, AUTH_FILE_MAX + 1, fp);
+	if (ferror(fp))
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	else if (len > AUTH_FILE_MAX)
+		snprintf(err, errlen, "%s: larger than %d bytes", path,
+		    AUTH_FILE_MAX);
+	else
+		a = auth_parse(buf, len, path, err, errlen);
 	fclose(fp);
-	qsort(a->users, a->nusers, sizeof(*a->users), by_name);
-	for (size_t i = 1; i < a->nusers; i++)
-		if (strcmp(a->users[i - 1].name, a->users[i].name) == 0) {
-			snprintf(err, errlen, "%s: user %s is listed twice",
-			    path, a->users[i].name);
-			auth_free(a);
-			return NULL;
-		}
+	free(buf);
 	return a;
 }
 
@@ -296,8 +369,8 @@ check_password(struct auth *a, const char *name, const char *pass,
 		return 0;
 	memcpy(copy, pass, plen);
 	copy[plen] = '\0';
-	ok = check_user(a, bsearch(&key, a->users, a->nusers,
-	    sizeof(struct auth_user), by_name), name, copy, plen);
+	ok = check_user(a, a->nusers == 0 ? NULL : bsearch(&key, a->users,
+	    a->nusers, sizeof(struct auth_user), by_name), name, copy, plen);
 	OPENSSL_cleanse(copy, sizeof(copy));
 	return ok;
 }

@@ -22,6 +22,7 @@ enum auth_result {
 struct auth;
 
 struct auth	*auth_load(const char *, char *, size_t);
+struct auth	*auth_parse(const char *, size_t, const char *, char *, size_t);
 void		 auth_free(struct auth *);
 size_t		 auth_count(const struct auth *);
 enum auth_result auth_verify(struct auth *, const struct addr *,

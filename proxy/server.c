@@ -118,7 +118,9 @@ load_users(const struct config *c, int *ok)
 	if ((a = auth_load(c->users_file, err, sizeof(err))) == NULL) {
 		log_error("%s", err);
 		*ok = 0;
-	}
+	} else if (auth_count(a) == 0)
+		log_warn("%s: no users: every client will be refused",
+		    c->users_file);
 	return a;
 }
 

@@ -5,7 +5,7 @@
 set -eu
 
 build="gcc make pkg-config libevent-dev libssl-dev libpcap-dev libinih-dev libjansson-dev libcrypt-dev"
-test="$build dnsmasq-base curl openssl tshark clang python3 whois"
+test="$build dnsmasq-base curl openssl tshark clang python3 whois systemd man-db groff-base logrotate"
 
 case "${1:-build}" in
 build) want=$build ;;
