@@ -385,16 +385,16 @@ auth_verify(struct auth *a, const struct addr *client, const char *name,
 {
 	struct auth_slot	*sl = slot_of(client);
 	time_t			 now = time(NULL);
-	int			 same = memcmp(&sl->addr, client,
-				    sizeof(*client)) == 0;
 
-	if (same && sl->blocked_until > now)
+	if (memcmp(&sl->addr, client, sizeof(*client)) == 0 &&
+	    sl->blocked_until > now)
 		return AUTH_THROTTLED;
-	if (a != NULL && check_password(a, name, pass, plen)) {
-		if (same)
-			sl->failures = 0;
+	/*
+	 * A success does not forgive earlier failures: one good account
+	 * must not buy unlimited guesses at the others.
+	 */
+	if (a != NULL && check_password(a, name, pass, plen))
 		return AUTH_OK;
-	}
 	note_failure(sl, client, now);
 	return AUTH_FAILED;
 }

@@ -127,7 +127,7 @@ test_verify(void)
 	char		 file[1024], err[512];
 	char		*y = hash("$y$", "secret"), *b = hash("$2b$", "hunter2");
 	struct auth	*a;
-	struct addr	 c1 = client(10), c2 = client(11);
+	struct addr	 c1 = client(10), c2 = client(11), c3 = client(12);
 
 	snprintf(file, sizeof(file), "alice:%s\nbob:%s\n", y, b);
 	a = load_text("v", file, err, sizeof(err));
@@ -153,6 +153,14 @@ test_verify(void)
 	    "another client is not");
 	t_int(auth_verify(NULL, &c2, "alice", "secret", 6), AUTH_FAILED,
 	    "no users: nobody gets in");
+	for (int i = 0; i < 4; i++)
+		auth_verify(a, &c3, "alice", "guess", 5);
+	t_int(auth_verify(a, &c3, "bob", "hunter2", 7), AUTH_OK,
+	    "a good login after four failures");
+	t_int(auth_verify(a, &c3, "alice", "guess", 5), AUTH_FAILED,
+	    "does not forgive them: the fifth failure");
+	t_int(auth_verify(a, &c3, "bob", "hunter2", 7), AUTH_THROTTLED,
+	    "throttles the client");
 	auth_free(a);
 	free(y);
 	free(b);
