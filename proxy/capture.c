@@ -178,6 +178,8 @@ struct source {
 static void
 source_take(struct source *s, size_t len, uint8_t *copy, struct csum *c)
 {
+	if (s == NULL)
+		return;		/* relayed without being seen */
 	if (s->flat != NULL) {
 		if (copy != NULL)
 			memcpy(copy, s->flat, len);
@@ -420,6 +422,31 @@ capture_flow_bytes(struct capture_flow *f, int dir, const void *data, size_t len
 	memset(&src, 0, sizeof(src));
 	src.flat = data;
 	payload(f, dir, &src, len);
+}
+
+/*
+ * Whether the relay must show this direction's next bytes: the capture
+ * keeps them until pcap_snaplen.  Past it the relay may move bytes
+ * without reading them (splice) and tells only how many.
+ */
+int
+capture_flow_wants(const struct capture_flow *f, int dir)
+{
+	return f->started && pcap_out != NULL && f->kept[dir] < pcap_snaplen;
+}
+
+/*
+ * len bytes relayed unseen, past pcap_snaplen: recorded as a snap-length
+ * capture records them, headers only.  Their TCP checksum cannot cover
+ * a payload pinhole never read, and no reader of the file can check it
+ * since the payload is not in it.
+ */
+void
+capture_flow_unseen(struct capture_flow *f, int dir, size_t len)
+{
+	if (!f->started || pcap_out == NULL || len == 0)
+		return;
+	payload(f, dir, NULL, len);
 }
 
 /* One side closed its sending half. */

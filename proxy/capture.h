@@ -43,6 +43,8 @@ void	capture_flow_start(struct capture_flow *, const struct addr *, uint16_t,
 	    const struct addr *, uint16_t);
 void	capture_flow_data(struct capture_flow *, int, struct evbuffer *, size_t);
 void	capture_flow_bytes(struct capture_flow *, int, const void *, size_t);
+int	capture_flow_wants(const struct capture_flow *, int);
+void	capture_flow_unseen(struct capture_flow *, int, size_t);
 void	capture_flow_fin(struct capture_flow *, int);
 void	capture_flow_end(struct capture_flow *, int);
 void	capture_refused(const struct addr *, uint16_t, const struct addr *,

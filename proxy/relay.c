@@ -1,36 +1,60 @@
 /*
- * The relay moves whole evbuffer chains from one side's input to the
- * other side's output, without copying.  When a side's output holds
- * RELAY_MAX bytes, reading from the other side stops until that output
- * has drained below half of it: a slow reader never makes pinhole
- * buffer without bound.  An EOF from one side is passed on as a
- * shutdown(SHUT_WR) of the other once its output is flushed, while the
- * other direction keeps flowing; the flow ends when both have ended.
+ * The tunnel relay (CONNECT and SOCKS), one direction at a time on the
+ * sockets themselves once the handshake's reply is written.
+ *
+ * A direction starts by copying: read(2) into a stack buffer, show the
+ * bytes to whoever must see them (the SNI reader, the pcap until
+ * pcap_snaplen), write(2) them on.  When a read fills the buffer and
+ * nobody needs to see the bytes any more, the direction switches to
+ * splice(2) through a pipe of its own: the payload then never enters
+ * pinhole.  Small exchanges never pay for a pipe; bulk never pays for a
+ * copy.
+ *
+ * A direction reads only when what it read before is written: a slow
+ * reader stops its writer, and pinhole holds at most one pipe or one
+ * read per direction.  An EOF is passed on as shutdown(SHUT_WR) once
+ * everything before it is written, while the other direction keeps
+ * flowing; the flow ends when both have ended.
  */
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "relay.h"
 #include "server.h"
 #include "sni.h"
 
-#define RELAY_MAX	(256 * 1024)
+#define RELAY_COPY	16384		/* one read while copying */
+#define RELAY_PIPE	(1024 * 1024)	/* a pipe's size, when allowed */
 
-static void	relay_read(struct bufferevent *, void *);
-static void	relay_drained(struct bufferevent *, void *);
-static void	relay_event(struct bufferevent *, short, void *);
+struct relay_dir {
+	struct relay	*relay;
+	int		 dir;		/* CAPTURE_UP or CAPTURE_DOWN */
+	int		 from, to;
+	struct event	*readable, *writable;
+	int		 pipe[2];	/* -1: still copying */
+	size_t		 in_pipe;
+	unsigned char	*held;		/* read, not yet written */
+	size_t		 held_len, held_off;
+	int		 eof;		/* from has ended */
+};
 
-static struct bufferevent *
-other_side(struct session *s, struct bufferevent *bev)
-{
-	return bev == s->client ? s->upstream : s->client;
-}
+struct relay {
+	struct session		*s;
+	struct relay_dir	 d[2];
+	int			 ended;		/* directions passed on */
+};
+
+static void	dir_readable(evutil_socket_t, short, void *);
+static void	dir_writable(evutil_socket_t, short, void *);
 
 static void
 touch(struct session *s)
@@ -38,26 +62,14 @@ touch(struct session *s)
 	event_base_gettimeofday_cached(server.base, &s->last_active);
 }
 
-/* After an EOF on from: flush and shut the other side's writing. */
-static void
-pass_eof(struct session *s, struct bufferevent *to)
-{
-	if (evbuffer_get_length(bufferevent_get_output(to)) > 0)
-		return;		/* relay_drained() comes back here */
-	shutdown(bufferevent_getfd(to), SHUT_WR);
-	if (s->client_eof && s->upstream_eof)
-		session_close(s, EV_FLOW, REASON_NONE);
-}
-
 /*
  * Keeps a copy of the tunnel's first bytes until they tell whether a
  * TLS ClientHello with a server name starts it.
  */
 static void
-relay_sni(struct session *s, struct evbuffer *in)
+relay_sni(struct session *s, const unsigned char *p, size_t n)
 {
 	char	 name[256];
-	size_t	 n = evbuffer_get_length(in);
 
 	if (s->sni_buf == NULL &&
 	    (s->sni_buf = malloc(SNI_MAX_BYTES + 5)) == NULL) {
@@ -66,7 +78,7 @@ relay_sni(struct session *s, struct evbuffer *in)
 	}
 	if (n > SNI_MAX_BYTES + 5 - s->sni_len)
 		n = SNI_MAX_BYTES + 5 - s->sni_len;
-	evbuffer_copyout(in, s->sni_buf + s->sni_len, n);
+	memcpy(s->sni_buf + s->sni_len, p, n);
 	s->sni_len += n;
 	s->sni_state = sni_parse(s->sni_buf, s->sni_len, name, sizeof(name));
 	if (s->sni_state == SNI_MORE && s->sni_len == SNI_MAX_BYTES + 5)
@@ -79,90 +91,368 @@ relay_sni(struct session *s, struct evbuffer *in)
 	}
 }
 
-static void
-move(struct session *s, struct bufferevent *from)
+/* Whether this direction's next bytes must be read to be seen. */
+static int
+must_see(const struct relay_dir *d)
 {
-	struct bufferevent	*to = other_side(s, from);
-	struct evbuffer		*in = bufferevent_get_input(from);
-	size_t			 n = evbuffer_get_length(in);
+	struct session *s = d->relay->s;
+
+	return (d->dir == CAPTURE_UP && s->sni_state == SNI_MORE) ||
+	    capture_flow_wants(&s->capture, d->dir);
+}
+
+static void
+count(struct relay_dir *d, size_t n)
+{
+	struct session *s = d->relay->s;
+
+	if (d->dir == CAPTURE_UP)
+		s->bytes_up += n;
+	else
+		s->bytes_down += n;
+	touch(s);
+}
+
+/* Bytes read by copying: shown, counted. */
+static void
+seen(struct relay_dir *d, const unsigned char *p, size_t n)
+{
+	struct session *s = d->relay->s;
+
+	if (d->dir == CAPTURE_UP && s->sni_state == SNI_MORE)
+		relay_sni(s, p, n);
+	capture_flow_bytes(&s->capture, d->dir, p, n);
+	count(d, n);
+}
+
+static void
+fail(struct relay_dir *d)
+{
+	session_close(d->relay->s, EV_FLOW, REASON_NONE);
+}
+
+/* Everything read before the EOF is written: pass it on. */
+static void
+pass_eof(struct relay_dir *d)
+{
+	struct relay *r = d->relay;
+
+	event_del(d->readable);
+	event_del(d->writable);
+	shutdown(d->to, SHUT_WR);
+	if (++r->ended == 2)
+		session_close(r->s, EV_FLOW, REASON_NONE);
+}
+
+static void
+got_eof(struct relay_dir *d)
+{
+	d->eof = 1;
+	event_del(d->readable);
+	capture_flow_fin(&d->relay->s->capture, d->dir);
+	if (d->held == NULL && d->in_pipe == 0)
+		pass_eof(d);
+}
+
+/* Waits for the writer: reading stops until what is held is written. */
+static void
+wait_writable(struct relay_dir *d)
+{
+	event_del(d->readable);
+	if (event_add(d->writable, NULL) == -1)
+		fail(d);
+}
+
+/* Writes what is held; 1 when all of it is written, -1 on an error. */
+static int
+flush_held(struct relay_dir *d)
+{
+	ssize_t n;
+
+	while (d->held_off < d->held_len) {
+		n = write(d->to, d->held + d->held_off,
+		    d->held_len - d->held_off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return errno == EAGAIN ? 0 : -1;
+		d->held_off += (size_t)n;
+	}
+	free(d->held);
+	d->held = NULL;
+	d->held_len = d->held_off = 0;
+	return 1;
+}
+
+static int
+flush_pipe(struct relay_dir *d)
+{
+	ssize_t n;
+
+	while (d->in_pipe > 0) {
+		n = splice(d->pipe[0], NULL, d->to, NULL, d->in_pipe,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return errno == EAGAIN ? 0 : -1;
+		d->in_pipe -= (size_t)n;
+	}
+	return 1;
+}
+
+/* Writes n bytes just read; what the writer cannot take now is held. */
+static int
+write_on(struct relay_dir *d, const unsigned char *p, size_t n)
+{
+	ssize_t w;
+
+	do
+		w = write(d->to, p, n);
+	while (w == -1 && errno == EINTR);
+	if (w == -1 && errno != EAGAIN)
+		return -1;
+	if (w == (ssize_t)n)
+		return 1;
+	if (w < 0)
+		w = 0;
+	if ((d->held = malloc(n - (size_t)w)) == NULL)
+		return -1;
+	memcpy(d->held, p + w, n - (size_t)w);
+	d->held_len = n - (size_t)w;
+	d->held_off = 0;
+	return 0;
+}
+
+/* A pipe for this direction, as large as the system lets it be. */
+static int
+open_pipe(struct relay_dir *d)
+{
+	if (pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC) == -1) {
+		d->pipe[0] = d->pipe[1] = -1;
+		return -1;
+	}
+	(void)fcntl(d->pipe[1], F_SETPIPE_SZ, RELAY_PIPE);
+	return 0;
+}
+
+/* One read by copying; -1 on an error. */
+static int
+copy_once(struct relay_dir *d)
+{
+	unsigned char	 buf[RELAY_COPY];
+	ssize_t		 n;
+	int		 rc;
+
+	do
+		n = read(d->from, buf, sizeof(buf));
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return errno == EAGAIN ? 0 : -1;
+	if (n == 0) {
+		got_eof(d);
+		return 0;
+	}
+	seen(d, buf, (size_t)n);
+	if ((rc = write_on(d, buf, (size_t)n)) == -1)
+		return -1;
+	if (rc == 0) {
+		wait_writable(d);
+		return 0;
+	}
+	/* A full read: bulk is coming; splice it if nobody must see it. */
+	if (n == (ssize_t)sizeof(buf) && !must_see(d) && d->pipe[0] == -1)
+		(void)open_pipe(d);
+	return 0;
+}
+
+static int
+splice_once(struct relay_dir *d)
+{
+	struct session	*s = d->relay->s;
+	ssize_t		 n;
+	int		 rc;
+
+	do
+		n = splice(d->from, NULL, d->pipe[1], NULL, RELAY_PIPE,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return errno == EAGAIN ? 0 : -1;
+	if (n == 0) {
+		got_eof(d);
+		return 0;
+	}
+	d->in_pipe = (size_t)n;
+	capture_flow_unseen(&s->capture, d->dir, (size_t)n);
+	count(d, (size_t)n);
+	if ((rc = flush_pipe(d)) == 0)
+		wait_writable(d);
+	return rc == -1 ? -1 : 0;
+}
+
+static void
+dir_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct relay_dir	*d = arg;
+	int			 rc;
+
+	(void)fd;
+	(void)what;
+	if (d->pipe[0] != -1 && !must_see(d))
+		rc = splice_once(d);
+	else
+		rc = copy_once(d);
+	if (rc == -1)
+		fail(d);
+}
+
+static void
+dir_writable(evutil_socket_t fd, short what, void *arg)
+{
+	struct relay_dir	*d = arg;
+	int			 rc = 1;
+
+	(void)fd;
+	(void)what;
+	if (d->held != NULL)
+		rc = flush_held(d);
+	if (rc == 1 && d->in_pipe > 0)
+		rc = flush_pipe(d);
+	if (rc == -1) {
+		fail(d);
+		return;
+	}
+	if (rc == 0)
+		return;		/* still more to write */
+	touch(d->relay->s);
+	event_del(d->writable);
+	if (d->eof)
+		pass_eof(d);
+	else if (event_add(d->readable, NULL) == -1)
+		fail(d);
+}
+
+static int
+dir_init(struct relay *r, int dir, int from, int to)
+{
+	struct relay_dir *d = &r->d[dir];
+
+	d->relay = r;
+	d->dir = dir;
+	d->from = from;
+	d->to = to;
+	d->pipe[0] = d->pipe[1] = -1;
+	d->readable = event_new(server.base, from, EV_READ | EV_PERSIST,
+	    dir_readable, d);
+	d->writable = event_new(server.base, to, EV_WRITE | EV_PERSIST,
+	    dir_writable, d);
+	return d->readable != NULL && d->writable != NULL ? 0 : -1;
+}
+
+/*
+ * Bytes a bufferevent read before the relay took over (the client's
+ * first payload after its request, a server's banner) go first.
+ */
+static int
+take_over(struct relay_dir *d, struct bufferevent *bev)
+{
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	size_t		 n = evbuffer_get_length(in);
+	unsigned char	*p;
+	int		 rc;
 
 	if (n == 0)
+		return event_add(d->readable, NULL);
+	if ((p = evbuffer_pullup(in, (ev_ssize_t)n)) == NULL)
+		return -1;
+	seen(d, p, n);
+	rc = write_on(d, p, n);
+	evbuffer_drain(in, n);
+	if (rc == -1)
+		return -1;
+	if (rc == 0)
+		return event_add(d->writable, NULL);
+	return event_add(d->readable, NULL);
+}
+
+/* The reply to the client is written: the sockets are the relay's now. */
+static void
+relay_begin(struct session *s)
+{
+	struct relay	*r;
+	int		 cfd = bufferevent_getfd(s->client);
+	int		 ufd = bufferevent_getfd(s->upstream);
+
+	bufferevent_disable(s->client, EV_READ | EV_WRITE);
+	bufferevent_disable(s->upstream, EV_READ | EV_WRITE);
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		session_close(s, EV_ERROR, REASON_NONE);
 		return;
-	if (from == s->client) {
-		if (s->sni_state == SNI_MORE)
-			relay_sni(s, in);
-		s->bytes_up += n;
-	} else
-		s->bytes_down += n;
-	capture_flow_data(&s->capture, from == s->client ? CAPTURE_UP :
-	    CAPTURE_DOWN, in, n);
-	evbuffer_add_buffer(bufferevent_get_output(to), in);
-	touch(s);
-	if (evbuffer_get_length(bufferevent_get_output(to)) >= RELAY_MAX) {
-		bufferevent_disable(from, EV_READ);
-		bufferevent_setwatermark(to, EV_WRITE, RELAY_MAX / 2, 0);
 	}
+	r->s = s;
+	s->relay = r;
+	if (dir_init(r, CAPTURE_UP, cfd, ufd) == -1 ||
+	    dir_init(r, CAPTURE_DOWN, ufd, cfd) == -1 ||
+	    take_over(&r->d[CAPTURE_UP], s->client) == -1 ||
+	    take_over(&r->d[CAPTURE_DOWN], s->upstream) == -1)
+		session_close(s, EV_FLOW, REASON_NONE);
 }
 
 static void
-relay_read(struct bufferevent *bev, void *arg)
+reply_written(struct bufferevent *bev, void *arg)
 {
-	move(arg, bev);
-}
-
-/* An output drained below the low mark (or fully, after an EOF). */
-static void
-relay_drained(struct bufferevent *bev, void *arg)
-{
-	struct session		*s = arg;
-	struct bufferevent	*from = other_side(s, bev);
-	int			 from_eof = from == s->client ? s->client_eof :
-				    s->upstream_eof;
-
-	touch(s);
-	if (from_eof) {
-		pass_eof(s, bev);
-		return;
-	}
-	bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
-	bufferevent_enable(from, EV_READ);
+	(void)bev;
+	relay_begin(arg);
 }
 
 static void
-relay_event(struct bufferevent *bev, short what, void *arg)
+reply_failed(struct bufferevent *bev, short what, void *arg)
 {
-	struct session		*s = arg;
-	struct bufferevent	*to = other_side(s, bev);
-
-	if (what & BEV_EVENT_EOF) {
-		move(s, bev);
-		if (bev == s->client)
-			s->client_eof = 1;
-		else
-			s->upstream_eof = 1;
-		capture_flow_fin(&s->capture, bev == s->client ? CAPTURE_UP :
-		    CAPTURE_DOWN);
-		/* The low mark 0 calls relay_drained() once it is empty. */
-		bufferevent_setwatermark(to, EV_WRITE, 0, 0);
-		pass_eof(s, to);
-		return;
-	}
-	session_close(s, EV_FLOW, REASON_NONE);
+	(void)bev;
+	(void)what;
+	session_close(arg, EV_FLOW, REASON_NONE);
 }
 
+/* The tunnel is granted and its reply is queued for the client. */
 void
 relay_start(struct session *s)
 {
 	session_set_state(s, S_RELAY);
 	touch(s);
-	bufferevent_setwatermark(s->client, EV_READ, 0, 0);
-	bufferevent_setcb(s->client, relay_read, relay_drained, relay_event, s);
-	bufferevent_setcb(s->upstream, relay_read, relay_drained, relay_event,
-	    s);
-	bufferevent_enable(s->client, EV_READ | EV_WRITE);
-	bufferevent_enable(s->upstream, EV_READ | EV_WRITE);
-	/* Bytes the client sent right after its request head. */
-	move(s, s->client);
+	bufferevent_disable(s->client, EV_READ);
+	bufferevent_disable(s->upstream, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_output(s->client)) == 0) {
+		relay_begin(s);
+		return;
+	}
+	bufferevent_setwatermark(s->client, EV_WRITE, 0, 0);
+	bufferevent_setcb(s->client, NULL, reply_written, reply_failed, s);
+	bufferevent_enable(s->client, EV_WRITE);
+}
+
+void
+relay_free(struct session *s)
+{
+	struct relay *r = s->relay;
+
+	if (r == NULL)
+		return;
+	for (int i = 0; i < 2; i++) {
+		struct relay_dir *d = &r->d[i];
+
+		if (d->readable != NULL)
+			event_free(d->readable);
+		if (d->writable != NULL)
+			event_free(d->writable);
+		if (d->pipe[0] != -1) {
+			close(d->pipe[0]);
+			close(d->pipe[1]);
+		}
+		free(d->held);
+	}
+	free(r);
+	s->relay = NULL;
 }
 
 /* The idle timer fired: close, or wait for the time that is left. */

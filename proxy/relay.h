@@ -6,5 +6,6 @@
 
 void	relay_start(struct session *);
 void	relay_idle_check(struct session *);
+void	relay_free(struct session *);
 
 #endif

@@ -551,6 +551,7 @@ session_close(struct session *s, enum session_event event,
 	count_end(s);
 	if (s->dns != NULL)
 		resolve_cancel(s->dns);
+	relay_free(s);
 	if (s->upstream != NULL)
 		bufferevent_free(s->upstream);
 	bufferevent_free(s->client);

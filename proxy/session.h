@@ -36,6 +36,7 @@ enum session_event {
 	EV_NONE		/* ended before it was a request: no record */
 };
 
+struct relay;
 struct session;
 
 /* A client protocol: its parser and its replies. */
@@ -81,6 +82,7 @@ struct session {
 	enum reason		 connect_error;
 
 	/* the relay */
+	struct relay		*relay;		/* a tunnel's, once it runs */
 	struct capture_flow	 capture;	/* its packets in the pcap */
 	uint64_t		 bytes_up, bytes_down;
 	int			 client_eof, upstream_eof;
