@@ -126,23 +126,38 @@ make_dirs(const char *dir)
 	return 0;
 }
 
+/*
+ * The text of a .meta file for m in buf: its length, or -1 when it does
+ * not fit in size bytes (or in META_MAX_BYTES).
+ */
+int
+listcache_format_meta(const struct listcache_meta *m, char *buf, size_t size)
+{
+	char	 hex[65];
+	int	 n;
+
+	listcache_hex(m->sha256, hex);
+	n = snprintf(buf, size, "url %s\netag %s\nlast_modified %s\n"
+	    "fetched_at %lld\nsha256 %s\nentries %zu\n", clean(m->url),
+	    clean(m->etag), clean(m->last_modified), (long long)m->fetched_at,
+	    hex, m->entries);
+	if (n < 0 || (size_t)n >= size || n >= META_MAX_BYTES)
+		return -1;
+	return n;
+}
+
 int
 listcache_write(const char *dir, const char *name, const char *body,
     size_t len, const struct listcache_meta *m, char *err, size_t errlen)
 {
-	char	 path[4096], meta[META_MAX_BYTES], hex[65];
+	char	 path[4096], meta[META_MAX_BYTES];
 	int	 n;
 
 	if (make_dirs(dir) == -1) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	listcache_hex(m->sha256, hex);
-	n = snprintf(meta, sizeof(meta), "url %s\netag %s\nlast_modified %s\n"
-	    "fetched_at %lld\nsha256 %s\nentries %zu\n", clean(m->url),
-	    clean(m->etag), clean(m->last_modified), (long long)m->fetched_at,
-	    hex, m->entries);
-	if (n < 0 || (size_t)n >= sizeof(meta)) {
+	if ((n = listcache_format_meta(m, meta, sizeof(meta))) == -1) {
 		snprintf(err, errlen, "metadata too long");
 		return -1;
 	}
@@ -187,6 +202,38 @@ read_file(const char *path, size_t max, size_t *len, char *err,
 	return buf;
 }
 
+/* Two hex digits, either case, nothing else. */
+static int
+hex_byte(const char *p, uint8_t *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < 2; i++) {
+		int c = p[i], d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return -1;
+		v = v << 4 | d;
+	}
+	*out = (uint8_t)v;
+	return 0;
+}
+
+/* Sets *field to a copy of v; a key given twice is corrupt. */
+static int
+set_once(char **field, const char *v)
+{
+	if (*field != NULL)
+		return -1;
+	return (*field = strdup(v)) == NULL ? -1 : 0;
+}
+
 static int
 parse_meta(char *text, struct listcache_meta *m)
 {
@@ -201,30 +248,54 @@ parse_meta(char *text, struct listcache_meta *m)
 		if (v == NULL)
 			return -1;
 		*v++ = '\0';
-		if (strcmp(line, "url") == 0)
-			m->url = strdup(v);
-		else if (strcmp(line, "etag") == 0 && *v != '\0')
-			m->etag = strdup(v);
-		else if (strcmp(line, "last_modified") == 0 && *v != '\0')
-			m->last_modified = strdup(v);
-		else if (strcmp(line, "fetched_at") == 0) {
+		if (strcmp(line, "url") == 0) {
+			if (set_once(&m->url, v) == -1)
+				return -1;
+		} else if (strcmp(line, "etag") == 0 && *v != '\0') {
+			if (set_once(&m->etag, v) == -1)
+				return -1;
+		} else if (strcmp(line, "last_modified") == 0 && *v != '\0') {
+			if (set_once(&m->last_modified, v) == -1)
+				return -1;
+		} else if (strcmp(line, "fetched_at") == 0) {
 			m->fetched_at = (time_t)strtoll(v, &end, 10);
 			have_time = *v != '\0' && *end == '\0';
 		} else if (strcmp(line, "sha256") == 0) {
 			if (strlen(v) != 64)
 				return -1;
-			for (int i = 0; i < 32; i++) {
-				unsigned byte;
-
-				if (sscanf(v + 2 * i, "%2x", &byte) != 1)
+			for (int i = 0; i < 32; i++)
+				if (hex_byte(v + 2 * i, &m->sha256[i]) == -1)
 					return -1;
-				m->sha256[i] = (uint8_t)byte;
-			}
 			have_sha = 1;
 		} else if (strcmp(line, "entries") == 0)
 			m->entries = (size_t)strtoull(v, NULL, 10);
 	}
 	return have_sha && have_time && m->url != NULL ? 0 : -1;
+}
+
+/*
+ * Parses the len bytes of a .meta file at buf into m (which it clears
+ * first): 0, or -1 when they are not a whole, well-formed metadata file
+ * (then m holds nothing to free).  buf need not end in a NUL.
+ */
+int
+listcache_parse_meta(const char *buf, size_t len, struct listcache_meta *m)
+{
+	char	*text;
+	int	 rc;
+
+	memset(m, 0, sizeof(*m));
+	if (len > META_MAX_BYTES || memchr(buf, '\0', len) != NULL)
+		return -1;
+	if ((text = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(text, buf, len);
+	text[len] = '\0';
+	rc = parse_meta(text, m);
+	free(text);
+	if (rc == -1)
+		listcache_meta_free(m);
+	return rc;
 }
 
 /*
@@ -246,9 +317,8 @@ listcache_read(const char *dir, const char *name, char **body, size_t *len,
 	if ((text = read_file(path, META_MAX_BYTES, &tlen, err, errlen)) ==
 	    NULL)
 		return -1;
-	if (memchr(text, '\0', tlen) != NULL || parse_meta(text, m) == -1) {
+	if (listcache_parse_meta(text, tlen, m) == -1) {
 		free(text);
-		listcache_meta_free(m);
 		snprintf(err, errlen, "%s: corrupt", path);
 		return -1;
 	}

@@ -23,6 +23,8 @@ int	listcache_write(const char *, const char *, const char *, size_t,
 	    const struct listcache_meta *, char *, size_t);
 int	listcache_read(const char *, const char *, char **, size_t *,
 	    struct listcache_meta *, char *, size_t);
+int	listcache_format_meta(const struct listcache_meta *, char *, size_t);
+int	listcache_parse_meta(const char *, size_t, struct listcache_meta *);
 void	listcache_meta_free(struct listcache_meta *);
 void	listcache_sha256(const char *, size_t, uint8_t *);
 void	listcache_hex(const uint8_t *, char *);

@@ -24,6 +24,8 @@ FUZZ_OPTS_list_auto = -dict=tests/fuzz/host.dict
 FUZZ_OPTS_jsonpath  = -dict=tests/fuzz/jsonpath.dict -max_len=16384
 FUZZ_OPTS_value     = -max_len=256
 FUZZ_OPTS_http      = -max_len=16384
+FUZZ_OPTS_sni       = -max_len=17000
+FUZZ_OPTS_listmeta  = -dict=tests/fuzz/listmeta.dict -max_len=9000
 
 # Leaks count as failures (-timeout makes a slow input one too).
 FUZZ_UBSAN   = halt_on_error=1:print_stacktrace=1
