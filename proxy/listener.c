@@ -26,14 +26,9 @@ static void
 accepted(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
-	struct sockaddr_storage	 local;
-	socklen_t		 len = sizeof(local);
-
 	(void)l;
 	(void)arg;
-	if (getsockname(fd, (struct sockaddr *)&local, &len) == -1)
-		len = 0;
-	session_accept(fd, sa, salen, (struct sockaddr *)&local, len);
+	session_accept(fd, sa, salen);
 }
 
 static void

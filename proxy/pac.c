@@ -76,14 +76,35 @@ rule_for_client(const struct acl_rule *r, const struct addr *client)
 	return r->clients == NULL || cidrset_lookup(r->clients, client, NULL);
 }
 
-/* PROXY lines from [pac] proxies, else from the Host the client used. */
+static uint16_t
+local_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)(const void *)ss)->
+		    sin_port);
+	return ntohs(((const struct sockaddr_in6 *)(const void *)ss)->
+	    sin6_port);
+}
+
+/*
+ * PROXY lines from [pac] proxies, else from the Host the client used.
+ * The address the client reached is asked for here, not at accept: only
+ * a PAC request needs it.
+ */
 static void
 proxy_line(struct session *s, const struct http_head *req, char *buf,
     size_t size)
 {
 	const struct config	*c = server.conf;
 	const struct http_field	*host = httphead_field(req, "host");
+	struct sockaddr_storage	 local;
+	socklen_t		 len = sizeof(local);
 	size_t			 n = 0;
+
+	memset(&local, 0, sizeof(local));
+	if (getsockname(bufferevent_getfd(s->client), (struct sockaddr *)&local,
+	    &len) == -1)
+		local.ss_family = AF_INET;
 
 	if (c->npac_proxies > 0) {
 		for (size_t i = 0; i < c->npac_proxies && n < size; i++)
@@ -97,14 +118,12 @@ proxy_line(struct session *s, const struct http_head *req, char *buf,
 		const char *colon = memrchr(host->value, ':', host->vlen);
 		int has_port = colon != NULL && (host->value[0] != '[' ||
 		    colon > (const char *)memchr(host->value, ']', host->vlen));
-		struct sockaddr_in6 *l = (struct sockaddr_in6 *)&s->local;
-
 		if (has_port)
 			snprintf(buf, size, "PROXY %.*s", (int)host->vlen,
 			    host->value);
 		else
 			snprintf(buf, size, "PROXY %.*s:%u", (int)host->vlen,
-			    host->value, ntohs(l->sin6_port));
+			    host->value, local_port(&local));
 		return;
 	}
 	{
@@ -112,9 +131,9 @@ proxy_line(struct session *s, const struct http_head *req, char *buf,
 		char		 ip[ADDR_STRLEN];
 		uint16_t	 port;
 
-		addr_from_sockaddr((struct sockaddr *)&s->local, &a);
+		addr_from_sockaddr((struct sockaddr *)&local, &a);
 		addr_format(&a, ip, sizeof(ip));
-		port = ntohs(((struct sockaddr_in6 *)&s->local)->sin6_port);
+		port = local_port(&local);
 		snprintf(buf, size, a.family == ADDR_V6 ? "PROXY [%s]:%u" :
 		    "PROXY %s:%u", ip, port);
 	}

@@ -139,9 +139,12 @@ pass_eof(struct relay_dir *d)
 
 	event_del(d->readable);
 	event_del(d->writable);
-	shutdown(d->to, SHUT_WR);
-	if (++r->ended == 2)
+	/* The last one: closing both sockets says it, both queues are read. */
+	if (++r->ended == 2) {
 		session_close(r->s, EV_FLOW, REASON_NONE);
+		return;
+	}
+	shutdown(d->to, SHUT_WR);
 }
 
 static void
@@ -418,11 +421,16 @@ reply_failed(struct bufferevent *bev, short what, void *arg)
 void
 relay_start(struct session *s)
 {
+	struct evbuffer *out;
+
 	session_set_state(s, S_RELAY);
 	touch(s);
 	bufferevent_disable(s->client, EV_READ);
 	bufferevent_disable(s->upstream, EV_READ);
-	if (evbuffer_get_length(bufferevent_get_output(s->client)) == 0) {
+	/* The reply is short: it mostly goes at once, without a loop turn. */
+	out = bufferevent_get_output(s->client);
+	(void)evbuffer_write(out, bufferevent_getfd(s->client));
+	if (evbuffer_get_length(out) == 0) {
 		relay_begin(s);
 		return;
 	}

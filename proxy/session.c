@@ -164,8 +164,7 @@ timer_fired(evutil_socket_t fd, short what, void *arg)
 }
 
 void
-session_accept(int fd, const struct sockaddr *peer, int peerlen,
-    const struct sockaddr *local, socklen_t locallen)
+session_accept(int fd, const struct sockaddr *peer, int peerlen)
 {
 	const struct config	*c = server.conf;
 	struct session		*s;
@@ -183,10 +182,6 @@ session_accept(int fd, const struct sockaddr *peer, int peerlen,
 	s->client_port = ntohs(peer->sa_family == AF_INET ?
 	    ((const struct sockaddr_in *)(const void *)peer)->sin_port :
 	    ((const struct sockaddr_in6 *)(const void *)peer)->sin6_port);
-	if (locallen <= sizeof(s->local)) {
-		memcpy(&s->local, local, locallen);
-		s->local_len = locallen;
-	}
 	s->client = bufferevent_socket_new(server.base, fd,
 	    BEV_OPT_CLOSE_ON_FREE);
 	s->timer = evtimer_new(server.base, timer_fired, s);

@@ -59,8 +59,6 @@ struct session {
 	struct bufferevent	*upstream;
 	struct addr		 client_addr;
 	uint16_t		 client_port;
-	struct sockaddr_storage	 local;		/* the address accepted on */
-	socklen_t		 local_len;
 	int			 over_limit;
 	int			 kept_alive;	/* between HTTP requests */
 	struct limit_slot	*limit;
@@ -102,8 +100,7 @@ struct session {
 
 TAILQ_HEAD(session_list, session);
 
-void	session_accept(int, const struct sockaddr *, int,
-	    const struct sockaddr *, socklen_t);
+void	session_accept(int, const struct sockaddr *, int);
 void	session_set_state(struct session *, enum session_state);
 int	session_client_allowed(const struct session *);
 int	session_authenticate(struct session *, const char *, const char *,
