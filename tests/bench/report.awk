@@ -1,0 +1,423 @@
+# The report of make bench: reads the records of bench.sh (rep, row,
+# scenario, key, value; tab-separated), prints every figure as the median
+# of the repetitions with min-max, its ratio to direct and to the best
+# peer, then the targets of issue 7 with PASS/MISS, and writes the same
+# as markdown to the file md.  Variables: secs, reps, quick, md, machine,
+# versions, sizes, flownotes.
+
+function add(row, fig, rep, v) {
+	if (!((row, fig, rep) in val)) {
+		val[row, fig, rep] = 0
+		n[row, fig]++
+	}
+	val[row, fig, rep] += v
+	if (rep + 0 > maxrep)
+		maxrep = rep + 0
+}
+
+# median, min and max of the values of row and fig into M, LO, HI
+function stats(row, fig,    k, i, j, t, cnt, a) {
+	cnt = 0
+	for (i = 1; i <= maxrep; i++)
+		if ((row, fig, i) in val)
+			a[++cnt] = val[row, fig, i]
+	if (cnt == 0)
+		return 0
+	for (i = 2; i <= cnt; i++)
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	LO = a[1]
+	HI = a[cnt]
+	k = int((cnt + 1) / 2)
+	M = cnt % 2 ? a[k] : (a[k] + a[k + 1]) / 2
+	return 1
+}
+
+function has(row, fig) { return (row, fig) in n }
+function med(row, fig) { stats(row, fig); return M }
+
+function fmt(v) {
+	if (v >= 100 || v == int(v))
+		return sprintf("%.0f", v)
+	if (v >= 10)
+		return sprintf("%.1f", v)
+	return sprintf("%.2f", v)
+}
+
+function cell(row, fig) {
+	if (!has(row, fig))
+		return "–"
+	stats(row, fig)
+	if (n[row, fig] == 1)
+		return fmt(M)
+	return fmt(M) " (" fmt(LO) "–" fmt(HI) ")"
+}
+
+# the best peer of a row for a figure: its name, or ""
+function best_peer(row, fig,    cands, c, i, cnt, best, bv, v) {
+	if (row ~ /^pinhole/ && row != "pinhole-socks5" || row == "squid" ||
+	    row == "tinyproxy")
+		cands = "squid tinyproxy"
+	else if (row == "pinhole-socks5" || row == "dante")
+		cands = "dante"
+	else
+		cands = "squid tinyproxy dante"
+	cnt = split(cands, c, " ")
+	best = ""
+	for (i = 1; i <= cnt; i++) {
+		if (!has(c[i], fig))
+			continue
+		v = med(c[i], fig)
+		if (best == "" || (hib[fig] ? v > bv : v < bv)) {
+			best = c[i]
+			bv = v
+		}
+	}
+	return best
+}
+
+function ratio(a, b) {
+	if (b == 0)
+		return "–"
+	return sprintf("%.2f×", a / b)
+}
+
+function out(s) {
+	print s
+}
+
+function mdout(s) {
+	print s > md
+}
+
+BEGIN {
+	FS = "\t"
+	nrows = split("direct pinhole squid tinyproxy pinhole-socks5 dante " \
+	    "haproxy pinhole-pcap pinhole-bigacl", rows, " ")
+	name["direct"] = "direct (no proxy)"
+	name["pinhole"] = "pinhole (CONNECT)"
+	name["squid"] = "Squid (CONNECT)"
+	name["tinyproxy"] = "tinyproxy (CONNECT)"
+	name["pinhole-socks5"] = "pinhole (SOCKS5)"
+	name["dante"] = "Dante (SOCKS5)"
+	name["haproxy"] = "HAProxy splice (ref.)"
+	name["pinhole-pcap"] = "pinhole + pcap (CONNECT)"
+	name["pinhole-bigacl"] = "pinhole 1M ACL (CONNECT)"
+	nfigs = split("a b c c50 c99 cerr d50 d99 e f err", figs, " ")
+	label["a"] = "a. one tunnel, MB/s both ways"
+	label["b"] = "b. 16 tunnels, aggregate MB/s"
+	label["c"] = "c. setups/s"
+	label["c50"] = "c. cycle p50 µs"
+	label["c99"] = "c. cycle p99 µs"
+	label["cerr"] = "c. errors"
+	label["d50"] = "d. ping-pong p50 µs"
+	label["d99"] = "d. ping-pong p99 µs"
+	label["e"] = "e. KiB per idle tunnel"
+	label["f"] = "f. CPU s per GiB"
+	label["err"] = "errors, all scenarios"
+	hib["a"] = hib["b"] = hib["c"] = 1
+	noratio["cerr"] = noratio["err"] = 1
+}
+
+{
+	rep = $1; row = $2; sc = $3; key = $4; v = $5
+	if (key == "errors") {
+		add(row, "err", rep, v)
+		if (sc == "c")
+			add(row, "cerr", rep, v)
+		if (v > 0)
+			errnote[row] = errnote[row] " " sc "(rep " rep "):" v
+		next
+	}
+	if (key == "foreign") {
+		fsum += v; fcnt++
+		if (v + 0 > fmax) {
+			fmax = v + 0
+			fwhere = name[row] " " sc " (rep " rep ")"
+		}
+		next
+	}
+	if (key ~ /^err_/ || key == "deadline" || key == "failed" ||
+	    key == "died") {
+		if (key == "died" || key == "deadline" || key == "failed")
+			errnote[row] = errnote[row] " " sc "(rep " rep "):" key
+		next
+	}
+	if ((sc == "a" || sc == "b") && key == "mbps")
+		add(row, sc, rep, v)
+	else if ((sc == "a" || sc == "b") && key == "cpu_s")
+		cpu[row, rep] += v
+	else if ((sc == "a" || sc == "b") && key == "gib")
+		gib[row, rep] += v
+	else if (sc == "c" && key == "rate")
+		add(row, "c", rep, v)
+	else if (sc == "c" && key == "p50_us")
+		add(row, "c50", rep, v)
+	else if (sc == "c" && key == "p99_us")
+		add(row, "c99", rep, v)
+	else if (sc == "d" && key == "p50_us")
+		add(row, "d50", rep, v)
+	else if (sc == "d" && key == "p99_us")
+		add(row, "d99", rep, v)
+	else if (sc == "e" && key == "kib_per_tunnel" && row != "direct")
+		add(row, "e", rep, v)
+	reps_seen[rep] = 1
+}
+
+END {
+	for (r = 1; r <= nrows; r++)
+		for (rep in reps_seen)
+			if (rows[r] != "direct" && (rows[r], rep) in gib &&
+			    gib[rows[r], rep] > 0)
+				add(rows[r], "f", rep,
+				    cpu[rows[r], rep] / gib[rows[r], rep])
+
+	hdr = "pinhole bench, " (quick ? "QUICK, " : "") reps \
+	    " repetition" (reps == 1 ? "" : "s") ", " secs " s"
+	out("")
+	out("== " hdr)
+	out("machine: " machine)
+	out("versions: " versions)
+	out("sizes: " sizes)
+	fline = sprintf("other processes on the machine (kernel threads " \
+	    "included) kept %.2f cores busy on average during the " \
+	    "scenarios (at most %.2f, %s)", fcnt ? fsum / fcnt : 0, fmax,
+	    fwhere)
+	out(fline)
+	if (fmax > 0.5)
+		out("WARNING: the machine was not idle: figures are unreliable")
+	out("medians of the repetitions (min–max); ×direct = ratio to " \
+	    "direct; ×peer = ratio to the best peer (CONNECT rows: the " \
+	    "better of Squid and tinyproxy; SOCKS5 rows: Dante; direct and " \
+	    "HAProxy: the best of the three)")
+	for (f = 1; f <= nfigs; f++) {
+		fig = figs[f]
+		any = 0
+		for (r = 1; r <= nrows; r++)
+			if (has(rows[r], fig))
+				any = 1
+		if (!any)
+			continue
+		out("")
+		out(label[fig] (noratio[fig] ? " (sum over repetitions in " \
+		    "the total)" : hib[fig] ? " (higher is better)" : \
+		    " (lower is better)"))
+		for (r = 1; r <= nrows; r++) {
+			row = rows[r]
+			if (!has(row, fig))
+				continue
+			stats(row, fig)
+			m = M
+			line = sprintf("  %-26s %-26s", name[row], cell(row, fig))
+			if (noratio[fig]) {
+				tot = 0
+				for (rep in reps_seen)
+					if ((row, fig, rep) in val)
+						tot += val[row, fig, rep]
+				line = line sprintf(" total %d", tot)
+			} else {
+				if (has("direct", fig) && row != "direct")
+					line = line sprintf(" %8s direct",
+					    ratio(m, med("direct", fig)))
+				else
+					line = line sprintf(" %15s", "")
+				bp = best_peer(row, fig)
+				if (bp != "" && bp != row)
+					line = line sprintf(" %8s %s",
+					    ratio(m, med(bp, fig)), bp)
+			}
+			out(line)
+		}
+	}
+
+	# --- markdown -----------------------------------------------------
+	mdout("## pinhole bench results")
+	mdout("")
+	mdout("- run: `make bench" (quick ? " QUICK=1" : "") "`, " reps \
+	    " repetition" (reps == 1 ? "" : "s") " interleaved, " secs \
+	    " s in all")
+	mdout("- machine: " machine)
+	mdout("- versions: " versions)
+	mdout("- sizes: " sizes)
+	mdout("- " fline (fmax > 0.5 ? " — **the machine was not idle: " \
+	    "figures are unreliable**" : ""))
+	mdout("- cells: median of the repetitions (min–max); MB/s are " \
+	    "10^6 bytes/s with both directions added; e is the growth of " \
+	    "the RSS of all the proxy's processes per idle tunnel; f is " \
+	    "user+system CPU of all its processes per GiB relayed in a " \
+	    "and b")
+	mdout("")
+	s = "| row |"; s2 = "|---|"
+	for (f = 1; f <= nfigs; f++) {
+		s = s " " label[figs[f]] " |"
+		s2 = s2 "---:|"
+	}
+	mdout(s)
+	mdout(s2)
+	for (r = 1; r <= nrows; r++) {
+		row = rows[r]
+		any = 0
+		s = "| " name[row] " |"
+		for (f = 1; f <= nfigs; f++) {
+			if (has(row, figs[f]))
+				any = 1
+			s = s " " cell(row, figs[f]) " |"
+		}
+		if (any)
+			mdout(s)
+	}
+	mdout("")
+	mdout("Ratios of the medians: to direct / to the best peer " \
+	    "(CONNECT rows: the better of Squid and tinyproxy; SOCKS5 " \
+	    "rows: Dante; HAProxy: the best of the three).")
+	mdout("")
+	s = "| row |"; s2 = "|---|"
+	for (f = 1; f <= nfigs; f++) {
+		if (noratio[figs[f]])
+			continue
+		s = s " " label[figs[f]] " |"
+		s2 = s2 "---:|"
+	}
+	mdout(s)
+	mdout(s2)
+	for (r = 1; r <= nrows; r++) {
+		row = rows[r]
+		if (row == "direct")
+			continue
+		any = 0
+		s = "| " name[row] " |"
+		for (f = 1; f <= nfigs; f++) {
+			fig = figs[f]
+			if (noratio[fig])
+				continue
+			if (!has(row, fig)) {
+				s = s " – |"
+				continue
+			}
+			any = 1
+			m = med(row, fig)
+			rd = has("direct", fig) ? ratio(m, med("direct", fig)) \
+			    : "–"
+			bp = best_peer(row, fig)
+			rp = bp != "" && bp != row ? ratio(m, med(bp, fig)) : "–"
+			s = s " " rd " / " rp " |"
+		}
+		if (any)
+			mdout(s)
+	}
+
+	# --- targets -------------------------------------------------------
+	out("")
+	out("targets (issue 7), from this run:")
+	mdout("")
+	mdout("Targets of issue 7, from this run:")
+	mdout("")
+	mdout("| target | figure | result |")
+	mdout("|---|---|---|")
+	target("a: pinhole ≥ 1.3× Squid", "pinhole", "a", "squid", 1.3, 1)
+	target("a: pinhole ≥ HAProxy splice relay", "pinhole", "a",
+	    "haproxy", 1, 1)
+	target("b: pinhole ≥ 1.3× Squid", "pinhole", "b", "squid", 1.3, 1)
+	target("b: pinhole ≥ HAProxy splice relay", "pinhole", "b",
+	    "haproxy", 1, 1)
+	target("c: pinhole (CONNECT) ≥ 0.85× direct", "pinhole", "c",
+	    "direct", 0.85, 1)
+	zero("c: pinhole (CONNECT) zero errors", "pinhole", "cerr")
+	target("c: pinhole (SOCKS5) ≥ 0.85× direct", "pinhole-socks5", "c",
+	    "direct", 0.85, 1)
+	zero("c: pinhole (SOCKS5) zero errors", "pinhole-socks5", "cerr")
+	bp = best_peer("pinhole", "d50")
+	target("d: pinhole (CONNECT) p50 ≤ best peer", "pinhole", "d50",
+	    bp, 1, 0)
+	bp = best_peer("pinhole", "d99")
+	target("d: pinhole (CONNECT) p99 ≤ best peer", "pinhole", "d99",
+	    bp, 1, 0)
+	target("d: pinhole (SOCKS5) p50 ≤ Dante", "pinhole-socks5", "d50",
+	    "dante", 1, 0)
+	target("d: pinhole (SOCKS5) p99 ≤ Dante", "pinhole-socks5", "d99",
+	    "dante", 1, 0)
+	absolute("e: pinhole ≤ 8 KiB per idle tunnel (CONNECT)", "pinhole",
+	    "e", 8)
+	absolute("e: pinhole ≤ 8 KiB per idle tunnel (SOCKS5)",
+	    "pinhole-socks5", "e", 8)
+	target("f: pinhole (CONNECT) ≤ 0.75× Squid's CPU/GiB", "pinhole",
+	    "f", "squid", 0.75, 0)
+	target("f: pinhole (SOCKS5) ≤ 0.75× Squid's CPU/GiB",
+	    "pinhole-socks5", "f", "squid", 0.75, 0)
+	target("g: pcap on ≥ 0.9× off, a", "pinhole-pcap", "a", "pinhole",
+	    0.9, 1)
+	target("g: pcap on ≥ 0.9× off, c", "pinhole-pcap", "c", "pinhole",
+	    0.9, 1)
+	target("h: 1M-entry ACL ≥ 0.95× 10-entry, c", "pinhole-bigacl", "c",
+	    "pinhole", 0.95, 1)
+	for (r = 1; r <= nrows; r++)
+		if (rows[r] ~ /^pinhole/)
+			zero("no errors: " name[rows[r]] " (byte counts, " \
+			    "echoes, flow log)", rows[r], "err")
+	out(sprintf("targets: %d PASS, %d MISS, %d not measured", npass,
+	    nmiss, nna))
+	mdout("")
+	mdout(sprintf("%d PASS, %d MISS, %d not measured.", npass, nmiss, nna))
+	notes = ""
+	for (r = 1; r <= nrows; r++)
+		if (errnote[rows[r]] != "")
+			notes = notes "\n- errors, " name[rows[r]] ":" \
+			    errnote[rows[r]]
+	if (notes != "" || flownotes != "") {
+		out("")
+		out("errors (scenario(rep): count):" notes flownotes)
+		mdout("")
+		mdout("Errors (scenario(rep): count):" notes flownotes)
+	}
+	close(md)
+	out("")
+	out("written to " md)
+}
+
+function verdict(desc, fig, ok, detail) {
+	if (ok == "")
+		nna++
+	else if (ok)
+		npass++
+	else
+		nmiss++
+	res = ok == "" ? "n/a" : ok ? "PASS" : "MISS"
+	out(sprintf("  %-4s %-52s %s", res, desc, detail))
+	mdout("| " desc " | " detail " | " res " |")
+}
+
+# row's median against want × ref's median (higher or lower is better)
+function target(desc, row, fig, ref, want, higher,    a, b, ok, detail) {
+	if (ref == "" || !has(row, fig) || !has(ref, fig)) {
+		verdict(desc, fig, "", "not measured")
+		return
+	}
+	a = med(row, fig)
+	b = med(ref, fig)
+	ok = higher ? a >= want * b : a <= want * b
+	detail = sprintf("%s vs %s %s: %s", fmt(a), ref, fmt(b),
+	    b > 0 ? sprintf("%.2f×", a / b) : "–")
+	verdict(desc, fig, ok ? 1 : 0, detail)
+}
+
+function absolute(desc, row, fig, limit,    a) {
+	if (!has(row, fig)) {
+		verdict(desc, fig, "", "not measured")
+		return
+	}
+	a = med(row, fig)
+	verdict(desc, fig, a <= limit ? 1 : 0, sprintf("%s KiB", fmt(a)))
+}
+
+function zero(desc, row, fig,    tot, rep) {
+	if (!has(row, fig)) {
+		verdict(desc, fig, "", "not measured")
+		return
+	}
+	tot = 0
+	for (rep in reps_seen)
+		if ((row, fig, rep) in val)
+			tot += val[row, fig, rep]
+	verdict(desc, fig, tot == 0 ? 1 : 0, sprintf("%d errors", tot))
+}
