@@ -93,6 +93,11 @@ metrics(struct evhttp_request *req, struct evbuffer *b)
 	evbuffer_add_printf(b, "# HELP pinhole_accepted_total Connections "
 	    "accepted.\n# TYPE pinhole_accepted_total counter\n"
 	    "pinhole_accepted_total %llu\n", (unsigned long long)c->accepted);
+	evbuffer_add_printf(b, "# HELP pinhole_accept_paused_total Times "
+	    "accepting paused because descriptors ran out.\n"
+	    "# TYPE pinhole_accept_paused_total counter\n"
+	    "pinhole_accept_paused_total %llu\n",
+	    (unsigned long long)c->accept_paused);
 	evbuffer_add_printf(b, "# HELP pinhole_flows_total Relayed flows.\n"
 	    "# TYPE pinhole_flows_total counter\npinhole_flows_total %llu\n",
 	    (unsigned long long)c->flows);
@@ -128,6 +133,13 @@ metrics(struct evhttp_request *req, struct evbuffer *b)
 	    "pinhole_write_errors_total{file=\"pcap\"} %llu\n",
 	    (unsigned long long)c->log_write_errors,
 	    (unsigned long long)c->pcap_write_errors);
+	evbuffer_add_printf(b, "# HELP pinhole_write_failures_total Episodes "
+	    "of failing writes (a full disk), each counted once.\n"
+	    "# TYPE pinhole_write_failures_total counter\n"
+	    "pinhole_write_failures_total{file=\"access\"} %llu\n"
+	    "pinhole_write_failures_total{file=\"pcap\"} %llu\n",
+	    (unsigned long long)c->log_write_failures,
+	    (unsigned long long)c->pcap_write_failures);
 	evbuffer_add_printf(b, "# HELP pinhole_auth_failures_total Proxy "
 	    "logins refused: a wrong user or password, or a client throttled "
 	    "after too many.\n# TYPE pinhole_auth_failures_total counter\n"

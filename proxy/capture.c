@@ -10,17 +10,23 @@
  * writes its IPv4 end as ::ffff:a.b.c.d.
  *
  * A write error (a full disk) is logged once per episode and counted;
- * relaying never waits for the pcap.
+ * relaying never waits for the pcap.  What reached the disk stays
+ * readable: the file is cut back to the end of its last whole record
+ * (the ends of the records still in the stdio buffer are remembered),
+ * and writing goes on there, at most once a second, when there is room
+ * again.  The packets in between are lost, and counted.
  */
 #include <sys/stat.h>
 #include <sys/time.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <event2/buffer.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -31,6 +37,14 @@
 #define MSS		1460
 #define BIG_SEGMENT	64000
 #define MAX_HEADERS	60		/* IPv6 40 + TCP 20 */
+
+/*
+ * The stdio buffer of the file: what a failed write can have cut is in
+ * it.  A record is at least 16 + 40 bytes, so the ends of the last
+ * PCAP_ENDS records cover it.
+ */
+#define PCAP_BUFFER	65536
+#define PCAP_ENDS	(PCAP_BUFFER / 56 + 2)
 
 #define TH_FIN		0x01
 #define TH_SYN		0x02
@@ -44,8 +58,11 @@ static char		*pcap_path;
 static uint64_t		 pcap_snaplen;
 static uint64_t		 pcap_rotate_bytes;
 static uint64_t		 pcap_keep;
-static uint64_t		 pcap_written;
+static uint64_t		 pcap_written;	/* the file's size, had all gone well */
 static int		 pcap_failing;
+static time_t		 pcap_retry;	/* while failing: when to try again */
+static uint64_t		 pcap_ends[PCAP_ENDS];	/* the last records' ends */
+static uint64_t		 pcap_nends;
 
 static void
 csum_add(struct csum *c, const uint8_t *p, size_t len)
@@ -112,6 +129,81 @@ put32(uint8_t *p, uint32_t v)
 	put16(p + 2, v);
 }
 
+/* Flows are recorded: the file is open, or failing for a while. */
+static int
+capturing(void)
+{
+	return pcap_out != NULL || (pcap_failing && pcap_retry != (time_t)-1);
+}
+
+/* pcap_written is the end of a whole record (or of the file header). */
+static void
+mark_end(void)
+{
+	pcap_ends[pcap_nends++ % PCAP_ENDS] = pcap_written;
+}
+
+/*
+ * Opens pcap_path to write at its end, through a buffer of PCAP_BUFFER
+ * bytes: a file that is new (or truncated with fresh) gets its header;
+ * one that has it gets it again, the same bytes, and is written on
+ * after its last byte.  A file that is not a pcap of ours is refused.
+ */
+static pcap_dumper_t *
+dump_open(int fresh)
+{
+	pcap_dumper_t	*d;
+	FILE		*fp;
+	struct stat	 st;
+	uint8_t		 head[24];
+	uint32_t	 magic = 0, link = 0;
+	int		 fd;
+
+	fd = open(pcap_path, O_RDWR | O_CREAT | O_CLOEXEC |
+	    (fresh ? O_TRUNC : 0), 0640);
+	if (fd == -1 || fstat(fd, &st) == -1) {
+		log_error("pcap %s: %s", pcap_path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return NULL;
+	}
+	if (st.st_size >= 24 && pread(fd, head, 24, 0) == 24) {
+		memcpy(&magic, head, 4);
+		memcpy(&link, head + 20, 4);
+	}
+	if (st.st_size >= 24 && (magic != 0xa1b2c3d4 || link != 101)) {
+		/* (microseconds, LINKTYPE_RAW, in host order: ours) */
+		log_error("pcap %s: not a capture of pinhole's, left alone",
+		    pcap_path);
+		close(fd);
+		return NULL;
+	}
+	if (st.st_size < 24 && S_ISREG(st.st_mode) && ftruncate(fd, 0) == -1) {
+		log_error("pcap %s: %s", pcap_path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if ((fp = fdopen(fd, "r+b")) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	setvbuf(fp, NULL, _IOFBF, PCAP_BUFFER);
+	if ((d = pcap_dump_fopen(pcap_dead, fp)) == NULL) {
+		log_error("pcap %s: %s", pcap_path, pcap_geterr(pcap_dead));
+		fclose(fp);
+		return NULL;
+	}
+	if (st.st_size >= 24 && fseeko(fp, 0, SEEK_END) == -1) {
+		log_error("pcap %s: %s", pcap_path, strerror(errno));
+		pcap_dump_close(d);
+		return NULL;
+	}
+	pcap_written = st.st_size >= 24 ? (uint64_t)st.st_size : 24;
+	pcap_nends = 0;
+	mark_end();
+	return d;
+}
+
 static void
 capture_rotate(void)
 {
@@ -131,34 +223,89 @@ capture_rotate(void)
 		rename(pcap_path, to);
 	} else
 		unlink(pcap_path);
-	if ((pcap_out = pcap_dump_open(pcap_dead, pcap_path)) == NULL)
-		log_error("pcap %s: %s", pcap_path, pcap_geterr(pcap_dead));
-	pcap_written = 24;
+	pcap_out = dump_open(1);
+}
+
+/*
+ * A write failed: the file is closed and cut back to the end of the
+ * last record that reached the disk whole; the records after it are
+ * lost, and counted.
+ */
+static void
+write_failed(void)
+{
+	FILE		*fp = pcap_dump_file(pcap_out);
+	struct stat	 st;
+	uint64_t	 lost = 0, n;
+	int64_t		 good = -1;
+	int		 err = errno;
+
+	fflush(fp);
+	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode)) {
+		n = pcap_nends < PCAP_ENDS ? pcap_nends : PCAP_ENDS;
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t end = pcap_ends[(pcap_nends - 1 - i) %
+			    PCAP_ENDS];
+
+			if (end <= (uint64_t)st.st_size) {
+				good = (int64_t)end;
+				break;
+			}
+			lost++;
+		}
+		if (good == -1 && st.st_size < 24)
+			good = 0;	/* not even the header: anew */
+	}
+	pcap_dump_close(pcap_out);
+	pcap_out = NULL;
+	server.count.pcap_write_errors += lost;
+	if (!pcap_failing++) {
+		server.count.pcap_write_failures++;
+		log_error("pcap %s: cannot write (%s); packets are lost "
+		    "until it can, relaying goes on", pcap_path,
+		    strerror(err));
+	}
+	if (good == -1 || truncate(pcap_path, (off_t)good) == -1) {
+		/* (not a file; else cannot happen: the buffer holds fewer
+		 * than PCAP_ENDS records.  A file that cannot be cut back
+		 * is not written on.) */
+		log_error("pcap %s: cannot cut the file back to its last "
+		    "whole record; not writing to it until SIGUSR1 or a "
+		    "reload", pcap_path);
+		pcap_retry = (time_t)-1;
+		return;
+	}
+	pcap_written = (uint64_t)good;
+	pcap_retry = time(NULL) + 1;
 }
 
 static void
 capture_write(const struct pcap_pkthdr *h, const uint8_t *pkt)
 {
-	FILE *fp;
-
-	if (pcap_out == NULL)
-		return;
+	if (pcap_out == NULL) {
+		if (!pcap_failing || pcap_retry == (time_t)-1 ||
+		    time(NULL) < pcap_retry) {
+			if (pcap_failing)
+				server.count.pcap_write_errors++;
+			return;
+		}
+		/* Room again?  The next packet tells. */
+		if ((pcap_out = dump_open(0)) == NULL) {
+			server.count.pcap_write_errors++;
+			pcap_retry = time(NULL) + 1;
+			return;
+		}
+	}
 	pcap_dump((u_char *)pcap_out, h, pkt);
 	pcap_written += 16 + h->caplen;
-	fp = pcap_dump_file(pcap_out);
-	if (ferror(fp)) {
-		clearerr(fp);
-		server.count.pcap_write_errors++;
-		if (!pcap_failing++)
-			log_error("pcap %s: cannot write (%s); packets are lost "
-			    "until it can, relaying goes on", pcap_path,
-			    strerror(errno));
-	} else if (pcap_failing && pcap_written % 65536 < 16 + h->caplen) {
-		/* Now and then, not on every packet: has it recovered? */
-		if (pcap_dump_flush(pcap_out) == 0) {
-			log_info("pcap %s: writing again", pcap_path);
-			pcap_failing = 0;
-		}
+	mark_end();
+	if (pcap_failing && pcap_dump_flush(pcap_out) == 0) {
+		log_info("pcap %s: writing again", pcap_path);
+		pcap_failing = 0;
+	}
+	if (ferror(pcap_dump_file(pcap_out))) {
+		write_failed();
+		return;
 	}
 	if (pcap_rotate_bytes > 0 && pcap_written >= pcap_rotate_bytes)
 		capture_rotate();
@@ -339,20 +486,14 @@ capture_open(const struct config *c)
 int
 capture_reopen(void)
 {
-	struct stat st;
-
 	if (pcap_dead == NULL)
 		return 0;
 	if (pcap_out != NULL)
 		pcap_dump_close(pcap_out);
 	/* A file still there is written on, one renamed away started anew. */
-	pcap_out = pcap_dump_open_append(pcap_dead, pcap_path);
-	if (pcap_out == NULL) {
-		log_error("pcap %s: %s", pcap_path, pcap_geterr(pcap_dead));
-		return -1;
-	}
-	pcap_written = stat(pcap_path, &st) == 0 ? (uint64_t)st.st_size : 24;
 	pcap_failing = 0;
+	if ((pcap_out = dump_open(0)) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -375,7 +516,7 @@ capture_flow_start(struct capture_flow *f, const struct addr *client,
     uint16_t cport, const struct addr *dest, uint16_t dport)
 {
 	memset(f, 0, sizeof(*f));
-	if (pcap_out == NULL)
+	if (!capturing())
 		return;
 	f->end[0] = *client;
 	f->end[1] = *dest;
@@ -398,7 +539,7 @@ capture_flow_data(struct capture_flow *f, int dir, struct evbuffer *buf,
 	struct source		 src;
 	int			 n;
 
-	if (!f->started || pcap_out == NULL || len == 0)
+	if (!f->started || !capturing() || len == 0)
 		return;
 	n = evbuffer_peek(buf, (ev_ssize_t)len, NULL, NULL, 0);
 	if (n > 16 && (v = calloc((size_t)n, sizeof(*v))) == NULL)
@@ -417,7 +558,7 @@ capture_flow_bytes(struct capture_flow *f, int dir, const void *data, size_t len
 {
 	struct source src;
 
-	if (!f->started || pcap_out == NULL || len == 0)
+	if (!f->started || !capturing() || len == 0)
 		return;
 	memset(&src, 0, sizeof(src));
 	src.flat = data;
@@ -432,7 +573,7 @@ capture_flow_bytes(struct capture_flow *f, int dir, const void *data, size_t len
 int
 capture_flow_wants(const struct capture_flow *f, int dir)
 {
-	return f->started && pcap_out != NULL && f->kept[dir] < pcap_snaplen;
+	return f->started && capturing() && f->kept[dir] < pcap_snaplen;
 }
 
 /*
@@ -444,7 +585,7 @@ capture_flow_wants(const struct capture_flow *f, int dir)
 void
 capture_flow_unseen(struct capture_flow *f, int dir, size_t len)
 {
-	if (!f->started || pcap_out == NULL || len == 0)
+	if (!f->started || !capturing() || len == 0)
 		return;
 	payload(f, dir, NULL, len);
 }
@@ -453,7 +594,7 @@ capture_flow_unseen(struct capture_flow *f, int dir, size_t len)
 void
 capture_flow_fin(struct capture_flow *f, int dir)
 {
-	if (!f->started || pcap_out == NULL || f->fin[dir])
+	if (!f->started || !capturing() || f->fin[dir])
 		return;
 	flush(f, !dir);
 	flush(f, dir);
@@ -466,7 +607,7 @@ capture_flow_fin(struct capture_flow *f, int dir)
 void
 capture_flow_end(struct capture_flow *f, int reset)
 {
-	if (!f->started || pcap_out == NULL)
+	if (!f->started || !capturing())
 		return;
 	flush(f, CAPTURE_UP);
 	flush(f, CAPTURE_DOWN);
@@ -488,7 +629,7 @@ capture_refused(const struct addr *client, uint16_t cport,
 {
 	struct capture_flow f;
 
-	if (pcap_out == NULL)
+	if (!capturing())
 		return;
 	memset(&f, 0, sizeof(f));
 	f.end[0] = *client;

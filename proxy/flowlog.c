@@ -4,10 +4,12 @@
  * fit, FLOWLOG_DELAY_MS after the first record waiting, and before
  * anything that closes or reopens the file: one system call for many
  * short connections, never a sync, lines from several workers never
- * interleaved, and never half a line.  A failing write (a full disk)
- * counts the records lost and is logged once per episode; the proxy
- * relays on.
+ * interleaved, and never half a line (a write cut short by a full disk
+ * is cut back to its last whole line).  A failing write counts the
+ * records lost and is logged once per episode, and the episode is
+ * counted; the proxy relays on.
  */
+#include <sys/stat.h>
 #include <sys/time.h>
 
 #include <errno.h>
@@ -38,6 +40,30 @@ static struct event	*flowlog_timer;
 
 static const char *const event_names[] = { "flow", "deny", "error" };
 
+/*
+ * A write that stopped short (the disk filled up in the middle of it)
+ * put the first n bytes of the buffer at the end of the file: the part
+ * of a record among them is cut off again, so that the file holds whole
+ * lines only (one process writes it).  Returns how many records did
+ * reach the file whole.
+ */
+static size_t
+cut_short(size_t n)
+{
+	struct stat	 st;
+	size_t		 keep = n, whole = 0;
+
+	while (keep > 0 && flowlog_buf[keep - 1] != '\n')
+		keep--;
+	for (size_t i = 0; i < keep; i++)
+		whole += flowlog_buf[i] == '\n';
+	if (keep < n && fstat(flowlog_fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    ftruncate(flowlog_fd, st.st_size - (off_t)(n - keep)) == -1)
+		log_error("access log: cannot cut off half a record: %s",
+		    strerror(errno));
+	return whole;
+}
+
 /* Writes the records waiting in the buffer. */
 void
 flowlog_flush(void)
@@ -56,11 +82,16 @@ flowlog_flush(void)
 			log_info("access log: writing again");
 		flowlog_failing = 0;
 	} else {
-		server.count.log_write_errors += flowlog_records;
-		if (!flowlog_failing++)
+		int err = errno;
+
+		server.count.log_write_errors += flowlog_records -
+		    (n > 0 ? cut_short((size_t)n) : 0);
+		if (!flowlog_failing++) {
+			server.count.log_write_failures++;
 			log_error("access log: %s; flow records are lost until "
-			    "it recovers", n == -1 ? strerror(errno) :
+			    "it recovers", n == -1 ? strerror(err) :
 			    "short write");
+		}
 	}
 	flowlog_len = flowlog_records = 0;
 }

@@ -28,8 +28,10 @@ struct counters {
 	uint64_t	errors[REASON_SHUTDOWN + 1];
 	uint64_t	bytes_up, bytes_down;
 	uint64_t	dns_hits, dns_misses;
-	uint64_t	log_write_errors;
-	uint64_t	pcap_write_errors;
+	uint64_t	log_write_errors;	/* records lost */
+	uint64_t	pcap_write_errors;	/* packets lost */
+	uint64_t	log_write_failures;	/* episodes of them */
+	uint64_t	pcap_write_failures;
 	uint64_t	reloads, reload_failures;
 	uint64_t	auth_failures, auth_throttled;
 };
