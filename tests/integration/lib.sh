@@ -61,21 +61,10 @@ t_free_port() {	# t_free_port tcp|udp
 
 # Starts dnsmasq on 127.0.0.1:$DNS_PORT answering only from its
 # arguments (e.g. --host-record=NAME,ADDR); queries go to $T_DIR/dns.log.
+# (t_proxy_dnsmasq below: a port free for UDP and TCP both, under the
+# ephemeral range, tried up to 3 times.)
 t_start_dnsmasq() {
-	DNS_PORT=$(t_free_port udp)
-	dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv \
-	    --no-hosts --local=/#/ --listen-address=127.0.0.1 --bind-interfaces \
-	    --port="$DNS_PORT" --user=root --log-queries \
-	    --log-facility="$T_DIR/dns.log" "$@" 2>"$T_DIR/dnsmasq.err" &
-	T_PIDS="$T_PIDS $!"
-	i=0
-	while [ $i -lt 100 ]; do
-		ss -Hlnu "sport = :$DNS_PORT" | grep -q . && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	echo "# dnsmasq did not start: $(cat "$T_DIR/dnsmasq.err")"
-	return 1
+	t_proxy_dnsmasq "$@"
 }
 
 # ---- Helpers for the proxy tests: background servers, pinhole itself.
