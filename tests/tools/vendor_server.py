@@ -20,14 +20,20 @@ DIR/routes, one line per path:
                               then a TCP reset
     PATH alert [N]            half of a body of N bytes, then a TLS
                               close_notify alert (plain HTTP: a close)
+    PATH drip                 200 with a Content-Length of 1 MB, then a
+                              list line every 0.5 s (never done)
 
 A path without a line gets 404.  The certificate of the TLS ports is
 chosen at every connection: DIR/cert holds a NAME (default "server"),
 and --certs DIR/NAME.crt, NAME.key are used.  Every request is logged
 to --log as one JSON object per line: port, path, action,
 if_none_match, if_modified_since.  Every socket operation is bounded by
-a timeout; "hang" and "chunked" end after 30 s at most; the server
-exits by itself after --lifetime seconds (default 300).
+a timeout; "hang", "chunked" and "drip" end after 30 s at most; the
+server exits by itself after --lifetime seconds (default 300).
+
+With --silent-if FILE, while FILE exists every new connection is
+accepted and then never gets a byte, not even the TLS handshake (held
+until the client goes, 30 s at most).
 """
 import argparse
 import hashlib
@@ -190,6 +196,15 @@ class Handler(BaseHTTPRequestHandler):
             deadline = time.monotonic() + MAX_HOLD
             while time.monotonic() < deadline:
                 self.wfile.write(chunk)
+        elif action == "drip":
+            self.head(200, [("Content-Type", "text/plain")], 1 << 20)
+            deadline = time.monotonic() + MAX_HOLD
+            i = 0
+            while time.monotonic() < deadline:
+                self.wfile.write(b"198.51.100.%d\n" % (i % 250 + 1))
+                self.wfile.flush()
+                i += 1
+                time.sleep(0.5)
         elif action == "hang":
             self.hold()
         elif action in ("reset", "alert"):
@@ -219,26 +234,31 @@ class Handler(BaseHTTPRequestHandler):
 
     def hold(self):
         """Never answers; waits (bounded) for the client to go away."""
-        conn = self.connection
-        conn.settimeout(0.2)
-        deadline = time.monotonic() + MAX_HOLD
-        while time.monotonic() < deadline:
-            try:
-                if not conn.recv(4096):
-                    break
-            except socket.timeout:
-                continue
-            except (OSError, ValueError):
-                break
+        hold(self.connection)
         self.close_connection = True
+
+
+def hold(conn):
+    """Reads and drops what comes, until EOF or 30 s."""
+    conn.settimeout(0.2)
+    deadline = time.monotonic() + MAX_HOLD
+    while time.monotonic() < deadline:
+        try:
+            if not conn.recv(4096):
+                break
+        except socket.timeout:
+            continue
+        except (OSError, ValueError):
+            break
 
 
 class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
     allow_reuse_address = True
     daemon_threads = True
 
-    def __init__(self, port, tls, www, certs, log):
+    def __init__(self, port, tls, www, certs, log, silent_if=None):
         self.tls = tls
+        self.silent_if = silent_if
         self.www = www
         self.certs = certs
         self.log = log
@@ -248,6 +268,9 @@ class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
         request.settimeout(SOCKET_TIMEOUT)
         conn = request
         try:
+            if self.silent_if and os.path.exists(self.silent_if):
+                hold(request)
+                return
             if self.tls:
                 conn = tls_context(self.certs, self.www).wrap_socket(
                     request, server_side=True)
@@ -275,11 +298,12 @@ def main():
     ap.add_argument("--tls", type=int, action="append", default=[])
     ap.add_argument("--plain", type=int, action="append", default=[])
     ap.add_argument("--lifetime", type=float, default=300)
+    ap.add_argument("--silent-if")
     a = ap.parse_args()
     servers = []
     for port, tls in [(p, True) for p in a.tls] + [(p, False)
                                                    for p in a.plain]:
-        s = Server(port, tls, a.www, a.certs, a.log)
+        s = Server(port, tls, a.www, a.certs, a.log, a.silent_if)
         threading.Thread(target=s.serve_forever, kwargs={
             "poll_interval": 0.2}, daemon=True).start()
         servers.append(s)
