@@ -22,6 +22,9 @@
 #             the pinhole-pcap row on a and c, h the pinhole-bigacl row
 #             on c); default all
 #   KEEP=1    keep the temporary folder (configs, proxy logs, flow logs)
+#   BUSY_MAX=0.3  a scenario during which other processes kept more cores
+#             than this busy runs again (twice at most; RETRIES=30 such
+#             runs in all, 6 with QUICK); the quietest run counts
 #
 # Rows: direct (no proxy), pinhole over CONNECT, Squid, tinyproxy,
 # pinhole over SOCKS5, Dante, HAProxy in TCP mode with splice forced (a
@@ -98,6 +101,10 @@ fi
 [ -n "$REPS" ] || REPS=3
 B_TUNNELS=16
 C_CLIENTS=64
+# A scenario run while other processes kept more than BUSY_MAX cores busy
+# runs again; RETRIES is the budget of such runs for the whole bench.
+BUSY_MAX=${BUSY_MAX:-0.3}
+if [ -n "$QUICK" ]; then RETRIES=${RETRIES:-6}; else RETRIES=${RETRIES:-30}; fi
 BIG_V4=800000
 BIG_V6=200000
 BIG_NAMES=100000
@@ -252,6 +259,7 @@ stop_pid() {	# stop_pid PID SECONDS: TERM, then KILL after SECONDS
 cleanup() {
 	stop_pid "$PROXY_PID" 10
 	PROXY_PID=
+	PROXY_ROW=
 	stop_pid "$BACKEND_PID" 3
 	BACKEND_PID=
 	if [ -n "$TMP" ] && [ -d "$TMP" ]; then
@@ -626,6 +634,9 @@ check_flowlog() {	# ROW REP
 		v = $0; sub(/.*"bytes_down":/, "", v); sub(/[^0-9].*/, "", v)
 		if (u + 0 > 65536) { n++; up += u; down += v }
 	    } END { printf "%d flows, %.0f bytes up, %.0f down", n, up, down }')
+	if [ -e "$d/bulk.unknown" ]; then
+		bulk_want=""	# a bulk run failed: its errors are counted
+	fi
 	if [ -n "$bulk_want" ] && [ "$bulk_want" != "$bulk_got" ]; then
 		say "  FLOW LOG BYTES MISMATCH: $row rep $rep: logged" \
 		    "$bulk_got, relayed $bulk_want"
@@ -653,33 +664,58 @@ check_flowlog() {	# ROW REP
 # --- scenarios -------------------------------------------------------------
 
 # run_lg ROW REP SCEN DEADLINE MODE ARGS...: runs the load generator,
-# records its RESULT line, prints a line of progress.
+# records its RESULT line, prints a line of progress.  When other
+# processes kept more than BUSY_MAX cores busy meanwhile, the scenario
+# runs again (twice at most, within a budget for the whole bench) and
+# the quietest run counts; e is never run again on the same process.
 run_lg() {
-	local row=$1 rep=$2 sc=$3 dl=$4 mode=$5 out line kv k v
+	local row=$1 rep=$2 sc=$3 dl=$4 mode=$5 out line kv k v f
+	local best="" best_f="" try=0
 	shift 5
 	local pidarg=""
 	[ -n "$PROXY_PID" ] && pidarg="-p $PROXY_PID"
 	pidarg="$pidarg -O $BACKEND_PID"
-	# shellcheck disable=SC2086
-	out=$(timeout -k 5 $((dl + 15)) "$LG" "$mode" -x "${PROTO[$row]}" \
-	    -P "${PORT[$row]}" -B "$PORT_BACKEND" -D "$dl" $pidarg "$@" \
-	    2> "$TMP/lg.err")
-	line=$(printf '%s\n' "$out" | grep '^RESULT' | tail -n 1)
-	if [ -z "$line" ]; then
-		line="RESULT errors=1 failed=1"
-		warn "$row $sc: the load generator gave no result"
-	fi
-	if [ -s "$TMP/lg.err" ]; then
-		sed "s/^/  $row $sc: /" "$TMP/lg.err" | head -n 5 >&2
-	fi
-	for kv in ${line#RESULT }; do
+	while :; do
+		# shellcheck disable=SC2086
+		out=$(timeout -k 5 $((dl + 15)) "$LG" "$mode" \
+		    -x "${PROTO[$row]}" -P "${PORT[$row]}" -B "$PORT_BACKEND" \
+		    -D "$dl" $pidarg "$@" 2> "$TMP/lg.err")
+		line=$(printf '%s\n' "$out" | grep '^RESULT' | tail -n 1)
+		if [ -z "$line" ]; then
+			line="RESULT errors=1 failed=1"
+			warn "$row $sc: the load generator gave no result"
+		fi
+		if [ -s "$TMP/lg.err" ]; then
+			sed "s/^/  $row $sc: /" "$TMP/lg.err" | head -n 5 >&2
+		fi
+		LAST=$line
+		account "$sc"
+		f=$(kv foreign)
+		if [ -z "$best" ] || awk -v a="$f" -v b="$best_f" \
+		    'BEGIN { exit !(a < b) }'; then
+			best=$line
+			best_f=$f
+		fi
+		[ "$sc" = e ] && break
+		[ "$try" -ge 2 ] || [ "$RETRIES" -le 0 ] && break
+		awk -v a="$f" -v m="$BUSY_MAX" 'BEGIN { exit !(a > m) }' ||
+		    break
+		try=$((try + 1))
+		RETRIES=$((RETRIES - 1))
+		printf '%s\t%s\t%s\t%s\t%s\n' "$rep" "$row" "$sc" retry 1 \
+		    >> "$RAW"
+		printf '  %-15s %s  (other processes kept %s cores busy:' \
+		    "$row" "$sc" "$f"
+		printf ' running it again)\n'
+	done
+	LAST=$best
+	for kv in ${LAST#RESULT }; do
 		k=${kv%%=*}
 		v=${kv#*=}
 		printf '%s\t%s\t%s\t%s\t%s\n' "$rep" "$row" "$sc" "$k" "$v" \
 		    >> "$RAW"
 	done
-	printf '  %-15s %s  %s\n' "$row" "$sc" "${line#RESULT }"
-	LAST=$line
+	printf '  %-15s %s  %s\n' "$row" "$sc" "${LAST#RESULT }"
 }
 
 kv() {	# kv KEY: a value of the last RESULT line
@@ -690,13 +726,33 @@ kv() {	# kv KEY: a value of the last RESULT line
 	printf 0
 }
 
-count_tunnels() {	# adds LAST's tunnels to the row's expected range
-	local d="$TMP/$PROXY_ROW" lo hi
-	[ -d "$d" ] || return 0
+# account SCEN: what pinhole's flow log must show for the run in LAST.
+account() {
+	local sc=$1 d="$TMP/$PROXY_ROW" lo hi n=1 sz=$A_BYTES
+	[ -n "$PROXY_ROW" ] && [ -d "$d" ] || return 0
+	# a record for every tunnel it opened: at least those whose
+	# handshake the load generator saw, at most those it started
 	lo=$(cat "$d/tunnels.lo" 2>/dev/null || echo 0)
 	hi=$(cat "$d/tunnels.hi" 2>/dev/null || echo 0)
-	echo $((lo + $1)) > "$d/tunnels.lo"
-	echo $((hi + $2)) > "$d/tunnels.hi"
+	echo $((lo + $(kv handshakes))) > "$d/tunnels.lo"
+	echo $((hi + $(kv started))) > "$d/tunnels.hi"
+	# every byte of the tunnels over 64 KiB: bulk (the 24-byte header
+	# and the payload up, the payload and the 8-byte trailer down) and
+	# the ping-pong; after a failed run the count cannot be known
+	case "$sc" in a|b|d) ;; *) return 0 ;; esac
+	if [ "$(kv errors)" != 0 ]; then
+		: > "$d/bulk.unknown"
+		return 0
+	fi
+	case "$sc" in
+	a|b)
+		[ "$sc" = b ] && { n=$B_TUNNELS; sz=$B_BYTES; }
+		echo "$n $((n * (sz + 24))) $((n * (sz + 8)))" \
+		    >> "$d/bulk.expect" ;;
+	d)
+		echo "1 $(kv bytes_each_way) $(kv bytes_each_way)" \
+		    >> "$d/bulk.expect" ;;
+	esac
 }
 
 run_scen() {	# run_scen ROW REP SCEN
@@ -716,23 +772,6 @@ run_scen() {	# run_scen ROW REP SCEN
 		run_lg "$row" "$rep" d 60 ping -n "$D_ROUNDS" ;;
 	e)
 		run_lg "$row" "$rep" e 120 idle -n "$E_TUNNELS" ;;
-	esac
-	# pinhole must log a flow for every tunnel it opened: at least those
-	# whose handshake the load generator saw, at most those it started
-	count_tunnels "$(kv handshakes)" "$(kv started)"
-	# and count every byte of the bulk tunnels: the 24-byte header and
-	# the payload up, the payload and the 8-byte trailer down
-	# (and the ping-pong tunnel's, the other one over 64 KiB)
-	local d="$TMP/$PROXY_ROW" n=1 sz=$A_BYTES
-	[ -d "$d" ] && [ "$(kv errors)" = 0 ] || return 0
-	case "$sc" in
-	a|b)
-		[ "$sc" = b ] && { n=$B_TUNNELS; sz=$B_BYTES; }
-		echo "$n $((n * (sz + 24))) $((n * (sz + 8)))" \
-		    >> "$d/bulk.expect" ;;
-	d)
-		echo "1 $(kv bytes_each_way) $(kv bytes_each_way)" \
-		    >> "$d/bulk.expect" ;;
 	esac
 }
 

@@ -130,6 +130,10 @@ BEGIN {
 			errnote[row] = errnote[row] " " sc "(rep " rep "):" v
 		next
 	}
+	if (key == "retry") {
+		nretry++
+		next
+	}
 	if (key == "foreign") {
 		fsum += v; fcnt++
 		if (v + 0 > fmax) {
@@ -182,8 +186,9 @@ END {
 	out("sizes: " sizes)
 	fline = sprintf("other processes on the machine (kernel threads " \
 	    "included) kept %.2f cores busy on average during the " \
-	    "scenarios (at most %.2f, %s)", fcnt ? fsum / fcnt : 0, fmax,
-	    fwhere)
+	    "scenarios that counted (at most %.2f, %s); %d runs repeated " \
+	    "as the machine was busy", fcnt ? fsum / fcnt : 0, fmax, fwhere,
+	    nretry)
 	out(fline)
 	if (fmax > 0.5)
 		out("WARNING: the machine was not idle: figures are unreliable")
