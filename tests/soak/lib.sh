@@ -43,7 +43,6 @@ s_conf() {	# s_conf FILE [PROXY-LINE...]
 		echo "listen = 127.0.0.1:$P"
 		echo "clients = 127.0.0.0/8"
 		echo "workers = 1"
-		echo "sandbox = no"
 		for _l in "$@"; do
 			echo "$_l"
 		done
