@@ -3,7 +3,7 @@
 # of the repetitions with min-max, its ratio to direct and to the best
 # peer, then the targets of issue 7 with PASS/MISS, and writes the same
 # as markdown to the file md.  Variables: secs, reps, quick, md, machine,
-# versions, sizes, flownotes.
+# versions, sizes, flownotes, busymax.
 
 function add(row, fig, rep, v) {
 	if (!((row, fig, rep) in val)) {
@@ -15,11 +15,17 @@ function add(row, fig, rep, v) {
 		maxrep = rep + 0
 }
 
-# median, min and max of the values of row and fig into M, LO, HI
-function stats(row, fig,    k, i, j, t, cnt, a) {
+# median, min and max of the values of row and fig into M, LO, HI; the
+# runs during which other processes kept the machine busy are left out
+# when the figure has a quiet run
+function stats(row, fig,    k, i, j, t, cnt, a, quiet) {
+	quiet = 0
+	for (i = 1; i <= maxrep; i++)
+		if ((row, fig, i) in val && !busy(row, fig, i))
+			quiet++
 	cnt = 0
 	for (i = 1; i <= maxrep; i++)
-		if ((row, fig, i) in val)
+		if ((row, fig, i) in val && (quiet == 0 || !busy(row, fig, i)))
 			a[++cnt] = val[row, fig, i]
 	if (cnt == 0)
 		return 0
@@ -29,9 +35,21 @@ function stats(row, fig,    k, i, j, t, cnt, a) {
 		}
 	LO = a[1]
 	HI = a[cnt]
+	NUSED = cnt
 	k = int((cnt + 1) / 2)
 	M = cnt % 2 ? a[k] : (a[k] + a[k + 1]) / 2
 	return 1
+}
+
+# was the run behind this value busy (other processes over busymax)?
+function busy(row, fig, rep,    sc) {
+	if (fig == "err" || fig == "cerr")
+		return 0
+	if (fig == "f")
+		return fgn[row, "a", rep] + 0 > busymax + 0 || \
+		    fgn[row, "b", rep] + 0 > busymax + 0
+	sc = substr(fig, 1, 1)
+	return fgn[row, sc, rep] + 0 > busymax + 0
 }
 
 function has(row, fig) { return (row, fig) in n }
@@ -45,13 +63,17 @@ function fmt(v) {
 	return sprintf("%.2f", v)
 }
 
-function cell(row, fig) {
+function cell(row, fig,    s) {
 	if (!has(row, fig))
 		return "–"
 	stats(row, fig)
-	if (n[row, fig] == 1)
-		return fmt(M)
-	return fmt(M) " (" fmt(LO) "–" fmt(HI) ")"
+	if (NUSED == 1)
+		s = fmt(M)
+	else
+		s = fmt(M) " (" fmt(LO) "–" fmt(HI) ")"
+	if (NUSED < n[row, fig])
+		s = s " [" NUSED "/" n[row, fig] "]"
+	return s
 }
 
 # the best peer of a row for a figure: its name, or ""
@@ -135,6 +157,7 @@ BEGIN {
 		next
 	}
 	if (key == "foreign") {
+		fgn[row, sc, rep] = v
 		fsum += v; fcnt++
 		if (v + 0 > fmax) {
 			fmax = v + 0
@@ -192,6 +215,8 @@ END {
 	out(fline)
 	if (fmax > 0.5)
 		out("WARNING: the machine was not idle: figures are unreliable")
+	out("[k/n]: only the k quiet runs of n count (others kept over " \
+	    busymax " cores busy)")
 	out("medians of the repetitions (min–max); ×direct = ratio to " \
 	    "direct; ×peer = ratio to the best peer (CONNECT rows: the " \
 	    "better of Squid and tinyproxy; SOCKS5 rows: Dante; direct and " \
@@ -214,7 +239,7 @@ END {
 				continue
 			stats(row, fig)
 			m = M
-			line = sprintf("  %-26s %-26s", name[row], cell(row, fig))
+			line = sprintf("  %-26s %-34s", name[row], cell(row, fig))
 			if (noratio[fig]) {
 				tot = 0
 				for (rep in reps_seen)
@@ -247,6 +272,8 @@ END {
 	mdout("- sizes: " sizes)
 	mdout("- " fline (fmax > 0.5 ? " — **the machine was not idle: " \
 	    "figures are unreliable**" : ""))
+	mdout("- [k/n] after a cell: only the k runs of n during which other " \
+	    "processes kept at most " busymax " cores busy count")
 	mdout("- cells: median of the repetitions (min–max); MB/s are " \
 	    "10^6 bytes/s with both directions added; e is the growth of " \
 	    "the RSS of all the proxy's processes per idle tunnel; f is " \
