@@ -226,6 +226,18 @@ capture_rotate(void)
 	pcap_out = dump_open(1);
 }
 
+/* Cuts the closed file back to size (ftruncate: what the sandbox has). */
+static int
+cut_back(off_t size)
+{
+	int fd = open(pcap_path, O_WRONLY | O_CLOEXEC);
+	int rc = fd == -1 ? -1 : ftruncate(fd, size);
+
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
 /*
  * A write failed: the file is closed and cut back to the end of the
  * last record that reached the disk whole; the records after it are
@@ -265,7 +277,7 @@ write_failed(void)
 		    "until it can, relaying goes on", pcap_path,
 		    strerror(err));
 	}
-	if (good == -1 || truncate(pcap_path, (off_t)good) == -1) {
+	if (good == -1 || cut_back((off_t)good) == -1) {
 		/* (not a file; else cannot happen: the buffer holds fewer
 		 * than PCAP_ENDS records.  A file that cannot be cut back
 		 * is not written on.) */
