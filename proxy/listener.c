@@ -1,26 +1,38 @@
 /*
  * Accepting pauses, instead of spinning, when descriptors run out: on
- * EMFILE or ENFILE every listener is disabled for a moment and enabled
- * again by a timer, while the connections already open go on.
+ * EMFILE or ENFILE (at accept, or when a session cannot get a socket
+ * for its destination) every listener is disabled for a moment and
+ * enabled again by a timer, while the connections already open go on.
+ * New clients wait in the kernel's backlog meanwhile.  An episode is
+ * logged when it starts and when accepting works again, and each pause
+ * is counted.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <errno.h>
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "listener.h"
 #include "log.h"
 #include "server.h"
 
-#define PAUSE_MS	250
+#define PAUSE_MS	LISTENER_PAUSE_MS
+#define FD_RESERVE	64	/* logs, listeners, DNS, list fetches, pipes */
 
 static struct evconnlistener	**listeners;
 static size_t			  nlisteners;
 static struct event		 *resume_timer;
 static int			  paused;
+static int			  short_of_fds;	/* an episode goes on */
+static size_t			  fd_limit = SIZE_MAX;
+static time_t			  logged_at;	/* an episode's start */
+static int			  logged;	/* ... and that it was logged */
 
 static void
 accepted(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
@@ -28,7 +40,23 @@ accepted(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 {
 	(void)l;
 	(void)arg;
+	/* The episode ends once a quarter of the descriptors are free. */
+	if (short_of_fds &&
+	    server.nsessions * 2 + FD_RESERVE < fd_limit / 4 * 3) {
+		short_of_fds = 0;
+		if (logged)
+			log_info("accepting again (%zu connections open)",
+			    server.nsessions);
+		logged = 0;
+	}
 	session_accept(fd, sa, salen);
+	/*
+	 * Each connection needs a second descriptor for its destination:
+	 * stop taking clients while the limit leaves no room for that,
+	 * so those taken are served and the others wait in the backlog.
+	 */
+	if (server.nsessions * 2 + FD_RESERVE >= fd_limit)
+		listener_pause(EMFILE);
 }
 
 static void
@@ -40,6 +68,12 @@ resume(evutil_socket_t fd, short what, void *arg)
 	paused = 0;
 	if (server.draining)
 		return;
+	/* Sessions waiting for a descriptor go first: no new clients yet. */
+	if (server.fd_waiting > 0 ||
+	    server.nsessions * 2 + FD_RESERVE >= fd_limit) {
+		listener_pause(EMFILE);
+		return;
+	}
 	for (size_t i = 0; i < nlisteners; i++)
 		evconnlistener_enable(listeners[i]);
 }
@@ -47,8 +81,7 @@ resume(evutil_socket_t fd, short what, void *arg)
 static void
 accept_error(struct evconnlistener *l, void *arg)
 {
-	struct timeval	 tv = { 0, PAUSE_MS * 1000 };
-	int		 err = errno;
+	int	 err = errno;
 
 	(void)l;
 	(void)arg;
@@ -56,11 +89,27 @@ accept_error(struct evconnlistener *l, void *arg)
 		log_warn("accept: %s", strerror(err));
 		return;
 	}
+	listener_pause(err);
+}
+
+/* Descriptors ran out (err): stop accepting for PAUSE_MS. */
+void
+listener_pause(int err)
+{
+	struct timeval tv = { 0, PAUSE_MS * 1000 };
+
+	if (paused)
+		return;
 	server.count.accept_paused++;
-	if (!paused)
-		log_warn("accept: %s: accepting paused for %d ms (%zu "
-		    "connections open)", strerror(err), PAUSE_MS,
-		    server.nsessions);
+	/* At most one episode a minute is logged; each pause is counted. */
+	if (!short_of_fds && time(NULL) - logged_at >= 60) {
+		logged_at = time(NULL);
+		logged = 1;
+		log_warn("%s: accepting paused, %d ms at a time, until "
+		    "descriptors are free (%zu connections open)",
+		    strerror(err), PAUSE_MS, server.nsessions);
+	}
+	short_of_fds = 1;
 	paused = 1;
 	for (size_t i = 0; i < nlisteners; i++)
 		evconnlistener_disable(listeners[i]);
@@ -70,9 +119,12 @@ accept_error(struct evconnlistener *l, void *arg)
 int
 listener_open(const struct config *c)
 {
-	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
-	    LEV_OPT_CLOSE_ON_EXEC;
+	unsigned	 flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+			    LEV_OPT_CLOSE_ON_EXEC;
+	struct rlimit	 rl;
 
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		fd_limit = (size_t)rl.rlim_cur;
 	if ((listeners = calloc(c->nlisten, sizeof(*listeners))) == NULL)
 		return -1;
 	if ((resume_timer = evtimer_new(server.base, resume, NULL)) == NULL)

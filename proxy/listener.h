@@ -6,5 +6,8 @@
 
 int	listener_open(const struct config *);
 void	listener_close(void);
+void	listener_pause(int);
+
+#define LISTENER_PAUSE_MS	250
 
 #endif

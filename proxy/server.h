@@ -44,6 +44,7 @@ struct server {
 	struct auth		*auth;		/* NULL: no [auth] */
 	struct session_list	 sessions;
 	size_t			 nsessions;
+	size_t			 fd_waiting;	/* sessions short of a descriptor */
 	uint64_t		 next_id;
 	int			 draining;
 	time_t			 loaded_at;	/* of the config in force */

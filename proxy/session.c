@@ -20,6 +20,7 @@
 #include "dnscache.h"
 #include "flowlog.h"
 #include "connlimit.h"
+#include "listener.h"
 #include "log.h"
 #include "proto.h"
 #include "relay.h"
@@ -30,6 +31,7 @@
 #define LINGER_SECONDS	2
 
 static void	session_connect_next(struct session *);
+static void	fd_wait_over(struct session *);
 
 static void
 timer_arm(struct session *s, uint64_t ms)
@@ -149,6 +151,10 @@ timer_fired(evutil_socket_t fd, short what, void *arg)
 		session_refuse(s, EV_ERROR, REASON_DNS_ERROR);
 		break;
 	case S_CONNECTING:
+		if (s->upstream == NULL) {	/* waited for a descriptor */
+			session_connect_next(s);
+			break;
+		}
 		bufferevent_free(s->upstream);
 		s->upstream = NULL;
 		s->connect_error = REASON_TIMEOUT;
@@ -395,12 +401,43 @@ upstream_event(struct bufferevent *bev, short what, void *arg)
 	session_connect_next(s);
 }
 
+/*
+ * No descriptor for the destination's socket: accepting pauses, and this
+ * session tries the same address again after the pause, for as long as
+ * connect_timeout, instead of failing a client that was served nothing.
+ */
+static int
+wait_for_fd(struct session *s, int err)
+{
+	struct timeval	 tv = { 0, LISTENER_PAUSE_MS * 1000 };
+
+	if ((err != EMFILE && err != ENFILE) ||
+	    (uint64_t)s->fd_waits * LISTENER_PAUSE_MS >=
+	    server.conf->connect_timeout_ms)
+		return 0;
+	if (s->fd_waits++ == 0)
+		server.fd_waiting++;
+	s->next_addr--;
+	listener_pause(err);
+	evtimer_add(s->timer, &tv);
+	return 1;
+}
+
+/* A session that waited for a descriptor waits no more. */
+static void
+fd_wait_over(struct session *s)
+{
+	if (s->fd_waits > 0 && server.fd_waiting > 0)
+		server.fd_waiting--;
+	s->fd_waits = 0;
+}
+
 /* Tries the next allowed address; refuses when none is left. */
 static void
 session_connect_next(struct session *s)
 {
 	struct sockaddr_storage	 ss;
-	int			 len;
+	int			 len, err;
 
 	session_set_state(s, S_CONNECTING);
 	while (s->next_addr < s->naddrs) {
@@ -415,14 +452,20 @@ session_connect_next(struct session *s)
 		}
 		bufferevent_setcb(s->upstream, NULL, NULL, upstream_event, s);
 		if (bufferevent_socket_connect(s->upstream,
-		    (struct sockaddr *)&ss, len) == 0)
+		    (struct sockaddr *)&ss, len) == 0) {
+			fd_wait_over(s);
 			return;
+		}
+		err = errno;
 		log_debug("session %llu: connect: %s",
-		    (unsigned long long)s->id, strerror(errno));
+		    (unsigned long long)s->id, strerror(err));
 		bufferevent_free(s->upstream);
 		s->upstream = NULL;
+		if (wait_for_fd(s, err))
+			return;
 		s->connect_error = REASON_CONNECT_FAILED;
 	}
+	fd_wait_over(s);
 	if (s->naddrs > 0) {
 		s->addr = s->addrs[s->naddrs - 1];
 		s->has_addr = 1;
@@ -547,6 +590,7 @@ session_close(struct session *s, enum session_event event,
 	if (s->dns != NULL)
 		resolve_cancel(s->dns);
 	relay_free(s);
+	fd_wait_over(s);
 	if (s->upstream != NULL)
 		bufferevent_free(s->upstream);
 	bufferevent_free(s->client);

@@ -78,6 +78,7 @@ struct session {
 	struct addr		 addr;		/* connected, or refused */
 	int			 has_addr;
 	enum reason		 connect_error;
+	unsigned		 fd_waits;	/* pauses for a descriptor */
 
 	/* the relay */
 	struct relay		*relay;		/* a tunnel's, once it runs */

@@ -258,7 +258,7 @@ t_wait_port "$P" 2 10 "$R_PID"
 t_ok $? "pinhole (nobody) still holds its two listening sockets"
 t_eq "$(tunnel "$P")" ok "pinhole running as nobody serves a tunnel"
 t_eq "$(tunnel "$P")" ok "... and another"
-grep -q '"event":"flow"' "$PLOG"
+t_wait_grep "$PLOG" '"event":"flow"' 1 30
 t_okd $? "the flows are logged (the access log was opened as root)" \
     "$(tail -n 2 "$PLOG")"
 kill -HUP "$R_PID"
