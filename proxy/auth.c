@@ -6,6 +6,8 @@
  * every request), and a client with too many failures in a minute is
  * refused without a check for the next minute.
  */
+#include <sys/stat.h>
+
 #include <crypt.h>
 #include <errno.h>
 #include <openssl/crypto.h>
@@ -238,25 +240,27 @@ struct auth *
 auth_load(const char *path, char *err, size_t errlen)
 {
 	struct auth	*a = NULL;
+	struct stat	 st;
 	FILE		*fp;
-	char		*buf;
-	size_t		 len;
+	char		*buf = NULL;
+	size_t		 len = 0;
 
-	if ((buf = malloc(AUTH_FILE_MAX + 1)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
 	if ((fp = fopen(path, "r")) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		free(buf);
 		return NULL;
 	}
-	len = fread(buf, 1, AUTH_FILE_MAX + 1, fp);
-	if (ferror(fp))
+	/* Sized by the file, one byte more to see it did not grow past. */
+	if (fstat(fileno(fp), &st) == -1)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-	else if (len > AUTH_FILE_MAX)
+	else if (st.st_size > AUTH_FILE_MAX)
 		snprintf(err, errlen, "%s: larger than %d bytes", path,
 		    AUTH_FILE_MAX);
+	else if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
+		snprintf(err, errlen, "out of memory");
+	else if ((len = fread(buf, 1, (size_t)st.st_size + 1, fp)) >
+	    (size_t)st.st_size || ferror(fp))
+		snprintf(err, errlen, "%s: %s", path, ferror(fp) ?
+		    strerror(errno) : "changed while read");
 	else
 		a = auth_parse(buf, len, path, err, errlen);
 	fclose(fp);
