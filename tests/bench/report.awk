@@ -63,9 +63,19 @@ function fmt(v) {
 	return sprintf("%.2f", v)
 }
 
+function total(row, fig,    tot, i) {
+	tot = 0
+	for (i = 1; i <= maxrep; i++)
+		if ((row, fig, i) in val)
+			tot += val[row, fig, i]
+	return tot
+}
+
 function cell(row, fig,    s) {
 	if (!has(row, fig))
 		return "–"
+	if (noratio[fig])
+		return sprintf("%d", total(row, fig))
 	stats(row, fig)
 	if (NUSED == 1)
 		s = fmt(M)
@@ -230,8 +240,8 @@ END {
 		if (!any)
 			continue
 		out("")
-		out(label[fig] (noratio[fig] ? " (sum over repetitions in " \
-		    "the total)" : hib[fig] ? " (higher is better)" : \
+		out(label[fig] (noratio[fig] ? " (sum over the repetitions)" \
+		    : hib[fig] ? " (higher is better)" : \
 		    " (lower is better)"))
 		for (r = 1; r <= nrows; r++) {
 			row = rows[r]
@@ -240,13 +250,7 @@ END {
 			stats(row, fig)
 			m = M
 			line = sprintf("  %-26s %-34s", name[row], cell(row, fig))
-			if (noratio[fig]) {
-				tot = 0
-				for (rep in reps_seen)
-					if ((row, fig, rep) in val)
-						tot += val[row, fig, rep]
-				line = line sprintf(" total %d", tot)
-			} else {
+			if (!noratio[fig]) {
 				if (has("direct", fig) && row != "direct")
 					line = line sprintf(" %8s direct",
 					    ratio(m, med("direct", fig)))
@@ -274,7 +278,8 @@ END {
 	    "figures are unreliable**" : ""))
 	mdout("- [k/n] after a cell: only the k runs of n during which other " \
 	    "processes kept at most " busymax " cores busy count")
-	mdout("- cells: median of the repetitions (min–max); MB/s are " \
+	mdout("- cells: median of the repetitions (min–max), errors summed; " \
+	    "MB/s are " \
 	    "10^6 bytes/s with both directions added; e is the growth of " \
 	    "the RSS of all the proxy's processes per idle tunnel; f is " \
 	    "user+system CPU of all its processes per GiB relayed in a " \
