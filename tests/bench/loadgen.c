@@ -1048,6 +1048,8 @@ run_setup(size_t conc, double secs)
 			conn_close(&cs[i]);
 		}
 	tree_stat(proxy_pid, &p1);
+	if (nlat == 0)
+		fail(E_TIMEOUT, "no cycle completed");
 	qsort(lat, nlat, sizeof(*lat), cmp_u64);
 	printf("RESULT clients=%zu secs=%.2f cycles=%zu rate=%.1f p50_us=%.1f "
 	    "p99_us=%.1f tunnels=%lu abandoned=%zu cpu_s=%.2f", conc, secs,
