@@ -4,7 +4,8 @@
 #   make bench-acl  the allowlist engine's benchmark
 
 VERSION  = 0.1.0
-PKGS     = libevent libevent_openssl openssl libpcap inih jansson libxcrypt
+PKGS     = libevent libevent_openssl openssl libpcap inih jansson libxcrypt \
+           libseccomp
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \

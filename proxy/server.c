@@ -23,6 +23,7 @@
 #include "notify.h"
 #include "privdrop.h"
 #include "resolve.h"
+#include "sandbox.h"
 #include "server.h"
 
 #define DNSCACHE_SIZE	4096
@@ -99,9 +100,6 @@ unsupported(const struct config *c)
 	if (c->workers > 1)
 		log_warn("[proxy] workers = %llu: one process serves in this "
 		    "build", (unsigned long long)c->workers);
-	if (c->sandbox)
-		log_info("[proxy] sandbox: seccomp and Landlock are not in "
-		    "this build yet");
 	return rc;
 }
 
@@ -371,7 +369,8 @@ server_run(struct config *conf)
 	else {
 		if (admin_open(conf) == -1)
 			log_warn("the admin endpoint is off; the proxy runs on");
-		if (listener_open(conf) == 0 && privdrop_drop(conf) == 0) {
+		if (listener_open(conf) == 0 && privdrop_drop(conf) == 0 &&
+		    sandbox_apply(conf) == 0) {
 			log_info("pinhole %s started: %zu rules, %zu lists, "
 			    "%zu users", PINHOLE_VERSION, conf->policy->nrules,
 			    conf->nlists, auth_count(server.auth));

@@ -4,7 +4,7 @@
 #   scripts/deps.sh test    the above, plus what the tests run
 set -eu
 
-build="gcc make pkg-config libevent-dev libssl-dev libpcap-dev libinih-dev libjansson-dev libcrypt-dev"
+build="gcc make pkg-config libevent-dev libssl-dev libpcap-dev libinih-dev libjansson-dev libcrypt-dev libseccomp-dev"
 test="$build dnsmasq-base curl openssl tshark clang python3 whois systemd man-db groff-base logrotate"
 
 case "${1:-build}" in
