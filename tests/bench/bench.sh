@@ -454,7 +454,7 @@ write_tinyproxy_conf() {
 	printf '^127\\.0\\.0\\.1$\n' > "$d/filter"
 	cat > "$d/tinyproxy.conf" <<EOF
 # tinyproxy with LogLevel Warning (at Info it syncs a line per request)
-# and an allowlist: clients 127.0.0.0/8, CONNECT to the backend's port
+# and an allowlist: clients 127.0.0.0/8, CONNECT to the backend's ports
 # and host only.
 User nobody
 Group nogroup
