@@ -17,6 +17,8 @@
  * flowing; the flow ends when both have ended.
  */
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/time.h>
 
 #include <errno.h>
@@ -379,6 +381,19 @@ take_over(struct relay_dir *d, struct bufferevent *bev)
 	return event_add(d->readable, NULL);
 }
 
+/*
+ * A relay writes what it has just read: Nagle's algorithm would hold a
+ * small write back until the last one is acknowledged, a delay the two
+ * ends did not ask for (remote-support sessions are keystrokes).
+ */
+static void
+nodelay(int fd)
+{
+	int on = 1;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+}
+
 /* The reply to the client is written: the sockets are the relay's now. */
 static void
 relay_begin(struct session *s)
@@ -389,6 +404,8 @@ relay_begin(struct session *s)
 
 	bufferevent_disable(s->client, EV_READ | EV_WRITE);
 	bufferevent_disable(s->upstream, EV_READ | EV_WRITE);
+	nodelay(cfd);
+	nodelay(ufd);
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		session_close(s, EV_ERROR, REASON_NONE);
 		return;
