@@ -305,25 +305,6 @@ server_free(void)
 	log_open(NULL);
 }
 
-/*
- * The event loop.  With epoll's changelist, the additions and removals
- * of one loop turn are folded into one epoll_ctl per descriptor: a
- * tunnel's handover from the handshake to the relay costs none.
- */
-static struct event_base *
-new_base(void)
-{
-	struct event_config	*cfg = event_config_new();
-	struct event_base	*base;
-
-	if (cfg == NULL)
-		return NULL;
-	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
-	base = event_base_new_with_config(cfg);
-	event_config_free(cfg);
-	return base;
-}
-
 /* Runs the proxy on conf (taken over) until it is told to stop. */
 int
 server_run(struct config *conf)
@@ -350,7 +331,7 @@ server_run(struct config *conf)
 		return 1;
 	}
 	notify_open();
-	if ((server.base = new_base()) == NULL)
+	if ((server.base = event_base_new()) == NULL)
 		fatalx("cannot start the event loop");
 	if ((server.resolver = resolve_new(server.base, conf, err,
 	    sizeof(err))) == NULL)
