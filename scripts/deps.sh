@@ -2,6 +2,7 @@
 # Installs the Debian packages pinhole needs, only those missing.
 #   scripts/deps.sh build   compiler and libraries
 #   scripts/deps.sh test    the above, plus what the tests run
+#   scripts/deps.sh soak    the above, plus valgrind (make test-valgrind)
 set -eu
 
 build="gcc make pkg-config libevent-dev libssl-dev libpcap-dev libinih-dev libjansson-dev libcrypt-dev libseccomp-dev"
@@ -10,7 +11,8 @@ test="$build dnsmasq-base curl openssl tshark clang python3 whois systemd man-db
 case "${1:-build}" in
 build) want=$build ;;
 test) want=$test ;;
-*) echo "usage: $0 build|test" >&2; exit 2 ;;
+soak) want="$test valgrind" ;;
+*) echo "usage: $0 build|test|soak" >&2; exit 2 ;;
 esac
 
 missing=

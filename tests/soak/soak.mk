@@ -23,10 +23,7 @@ build/valgrind/pinhole: $(VG_OBJS)
 	$(CC) -o $@ $(VG_OBJS) $(PKG_LIBS)
 
 test-valgrind: build/valgrind/pinhole
-	@sh scripts/deps.sh test
-	@command -v valgrind >/dev/null || \
-	    { echo "test-valgrind: valgrind is not installed" \
-	      "(apt-get install valgrind)"; exit 1; }
+	@sh scripts/deps.sh soak
 	@sh tests/soak/run.sh valgrind
 
 soak: build/asan/pinhole pinhole
