@@ -104,8 +104,8 @@ clean(const char *s)
 }
 
 /* Makes dir and the folders above it that are missing, like mkdir -p. */
-static int
-make_dirs(const char *dir)
+int
+listcache_make_dirs(const char *dir)
 {
 	char	 path[4096];
 	size_t	 len = strlen(dir);
@@ -153,7 +153,7 @@ listcache_write(const char *dir, const char *name, const char *body,
 	char	 path[4096], meta[META_MAX_BYTES];
 	int	 n;
 
-	if (make_dirs(dir) == -1) {
+	if (listcache_make_dirs(dir) == -1) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}

@@ -19,6 +19,7 @@ struct listcache_meta {
 	size_t		 entries;
 };
 
+int	listcache_make_dirs(const char *);
 int	listcache_write(const char *, const char *, const char *, size_t,
 	    const struct listcache_meta *, char *, size_t);
 int	listcache_read(const char *, const char *, char **, size_t *,

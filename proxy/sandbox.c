@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "listcache.h"
 #include "log.h"
 #include "sandbox.h"
 
@@ -203,29 +204,6 @@ allow_log(struct landlock *ll, const char *target)
 	allow_folder_of(ll, target, FS_WRITE);
 }
 
-/* Like mkdir -p; the cache folder must exist to be named in a rule. */
-static int
-make_dirs(const char *dir)
-{
-	char	 path[PATH_MAX];
-	size_t	 len = strlen(dir);
-
-	if (len == 0 || len >= sizeof(path))
-		return -1;
-	memcpy(path, dir, len + 1);
-	for (char *p = path + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0750) == -1 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(path, 0750) == -1 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
 /* Where OpenSSL looks for CAs: $SSL_CERT_DIR is a list, ':' between. */
 static void
 allow_openssl(struct landlock *ll)
@@ -320,7 +298,8 @@ landlock_apply(const struct config *c)
 		allow(&ll, system_dirs[i], FS_READ);
 	allow_openssl(&ll);
 
-	if (make_dirs(c->cache_dir) == -1)
+	/* The cache folder must exist to be named in a rule. */
+	if (listcache_make_dirs(c->cache_dir) == -1)
 		log_warn("sandbox: [cache] dir %s: %s: lists will not be "
 		    "cached", c->cache_dir, strerror(errno));
 	allow(&ll, c->cache_dir, FS_WRITE);
