@@ -197,7 +197,8 @@ reread(struct list_state *st)
 	size_t	 len = 0, cap = 0;
 
 	if ((fp = fopen(st->conf->file, "rb")) == NULL) {
-		snprintf(err, sizeof(err), "%s: cannot read it", st->conf->file);
+		snprintf(err, sizeof(err), "%s: cannot read it: %s",
+		    st->conf->file, strerror(errno));
 		note_failure(st, err, 0);
 		return;
 	}

@@ -136,7 +136,7 @@ vl_allowed 127.0.0.173 "the file's new address"
 vl_denied 127.0.0.171 "the address the file dropped"
 rm -f "$T_DIR/flist.txt"
 kill -HUP "$PH_PID"
-vl_expect "list f: fetch failed: $T_DIR/flist.txt: cannot read it; keeping the last good version (1 entries)" \
+vl_expect "list f: fetch failed: $T_DIR/flist.txt: cannot read it: No such file or directory; keeping the last good version (1 entries)" \
     "an unreadable file is a warning and keeps the last version"
 vl_allowed 127.0.0.173 "after the file went away"
 vl_stop

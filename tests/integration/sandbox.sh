@@ -231,7 +231,7 @@ AUTH=$ETC/users LOCAL=$OUT/local.txt sb_conf "$CONF"
 reload
 # (A list whose file changed is a new list: it starts empty, the cache
 # of the old file is not taken; lists.c says "cannot read it".)
-grep -q "list local: .*$OUT/local.txt: cannot read it" "$ERR"
+grep -q "list local: .*$OUT/local.txt: cannot read it: Permission denied" "$ERR"
 l_eq $? 0 "SIGHUP: a list file outside the rules cannot be read (logged)"
 l_eq "$(curl -s --max-time 5 "http://127.0.0.1:$ADMIN/lists/local")" "" \
     "... none of its entries is in force"
