@@ -4,7 +4,10 @@
  * holds a CIDR broader than min_prefix_v4 / min_prefix_v6 never replaces
  * the version in use.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,33 +84,40 @@ listload_body(const struct list_conf *l, const char *body, size_t len,
 	return NULL;
 }
 
-/* Reads a file = list, at most max_bytes of it. */
+/*
+ * Reads a file = list, at most max_bytes of it, into a buffer the size
+ * of the file (one byte more tells that it grew past what was asked).
+ */
 struct entries *
 listload_file(const struct list_conf *l, char *err, size_t errlen)
 {
 	FILE		*fp;
+	struct stat	 st;
 	char		*body;
-	size_t		 len;
-	struct entries	*e;
+	size_t		 len, want = l->max_bytes + 1;
+	struct entries	*e = NULL;
 
 	if ((fp = fopen(l->file, "rb")) == NULL) {
 		snprintf(err, errlen, "cannot open: %s", strerror(errno));
 		return NULL;
 	}
-	if ((body = malloc(l->max_bytes + 1)) == NULL) {
+	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size < l->max_bytes)
+		want = (size_t)st.st_size + 1;
+	if ((body = malloc(want)) == NULL) {
 		fclose(fp);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	len = fread(body, 1, l->max_bytes + 1, fp);
-	if (ferror(fp)) {
+	len = fread(body, 1, want, fp);
+	if (ferror(fp))
 		snprintf(err, errlen, "read error");
-		e = NULL;
-	} else if (len > l->max_bytes) {
+	else if (len > l->max_bytes)
 		snprintf(err, errlen, "larger than max_bytes (%llu)",
 		    (unsigned long long)l->max_bytes);
-		e = NULL;
-	} else
+	else if (len == want)
+		snprintf(err, errlen, "changed while read");
+	else
 		e = listload_body(l, body, len, err, errlen);
 	fclose(fp);
 	free(body);
