@@ -64,6 +64,21 @@ t_eq "$(cat "$T_DIR/err")" \
     "$T_DIR/missing.txt: warning: list l: cannot open: No such file or directory" \
     "-t warns FILE: warning: about the list file"
 
+# ---- a list file of exactly max_bytes is read; one byte more is not
+printf '[allow a]\nlists = l\nports = 443\n[list l]\nfile = size.txt\nmax_bytes = 1024\n' \
+    >"$T_DIR/size.ini"
+{ printf '#'; head -c 1013 /dev/zero | tr '\0' x; printf '\n192.0.2.1\n'; } \
+    >"$T_DIR/size.txt"
+t_eq "$(wc -c <"$T_DIR/size.txt")" 1025 "a list file of 1025 bytes ..."
+out=$($PINHOLE -t -c "$T_DIR/size.ini" 2>"$T_DIR/err")
+t_eq "$(cat "$T_DIR/err")" \
+    "$T_DIR/size.txt: warning: list l: larger than max_bytes (1024)" \
+    "... is refused with max_bytes = 1024"
+sed -i 's/max_bytes = 1024/max_bytes = 1025/' "$T_DIR/size.ini"
+out=$($PINHOLE -t -c "$T_DIR/size.ini" 2>"$T_DIR/err")
+t_eq "$(cat "$T_DIR/err"):$(printf '%s\n' "$out" | grep -c 'format text; 1 entries')" ":1" \
+    "... and read whole (1 entry) with max_bytes = 1025"
+
 # ---- --explain on conf/pinhole.ini, names from dnsmasq
 t_start_dnsmasq \
     --host-record=www.islonline.net,203.0.113.10 \
