@@ -147,6 +147,16 @@ metrics(struct evhttp_request *req, struct evbuffer *b)
 	    "pinhole_auth_failures_total{result=\"throttled\"} %llu\n",
 	    (unsigned long long)c->auth_failures,
 	    (unsigned long long)c->auth_throttled);
+	evbuffer_add_printf(b, "# HELP pinhole_proxy_headers_total PROXY "
+	    "protocol headers from the load balancers: with the client's "
+	    "address, without one (LOCAL, UNKNOWN), malformed.\n"
+	    "# TYPE pinhole_proxy_headers_total counter\n"
+	    "pinhole_proxy_headers_total{result=\"proxy\"} %llu\n"
+	    "pinhole_proxy_headers_total{result=\"local\"} %llu\n"
+	    "pinhole_proxy_headers_total{result=\"bad\"} %llu\n",
+	    (unsigned long long)c->proxy_headers[PROXYHDR_PROXY],
+	    (unsigned long long)c->proxy_headers[PROXYHDR_LOCAL],
+	    (unsigned long long)c->proxy_headers[PROXYHDR_BAD]);
 	evbuffer_add_printf(b, "# HELP pinhole_list_entries Entries of each "
 	    "list in force.\n# TYPE pinhole_list_entries gauge\n");
 	for (size_t i = 0; i < conf->nlists; i++)

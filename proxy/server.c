@@ -82,25 +82,14 @@ same_listen(const struct config *a, const struct config *b)
 	return 1;
 }
 
-/*
- * Keys this build parses but cannot honour yet.  Where running anyway
- * would be less safe than the admin asked for (PROXY headers taken for
- * requests) pinhole refuses to start; the rest is said once.
- */
+/* Keys this build parses but cannot honour yet: said once. */
 static int
 unsupported(const struct config *c)
 {
-	int rc = 0;
-
-	if (c->proxy_protocol) {
-		log_error("[proxy] proxy_protocol: PROXY headers are not in "
-		    "this build yet");
-		rc = -1;
-	}
 	if (c->workers > 1)
 		log_warn("[proxy] workers = %llu: one process serves in this "
 		    "build", (unsigned long long)c->workers);
-	return rc;
+	return 0;
 }
 
 /* The users of c, or NULL without [auth]; *ok 0 when the file is bad. */

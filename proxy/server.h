@@ -18,6 +18,9 @@ struct event_base;
 struct dnscache;
 struct resolver;
 
+/* PROXY headers read: with client addresses, without, malformed. */
+enum proxyhdr_result { PROXYHDR_PROXY, PROXYHDR_LOCAL, PROXYHDR_BAD };
+
 /* Counters of what happened, for the log now and the metrics later. */
 struct counters {
 	uint64_t	accepted;
@@ -34,6 +37,7 @@ struct counters {
 	uint64_t	pcap_write_failures;
 	uint64_t	reloads, reload_failures;
 	uint64_t	auth_failures, auth_throttled;
+	uint64_t	proxy_headers[PROXYHDR_BAD + 1];
 };
 
 struct server {

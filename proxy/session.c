@@ -23,6 +23,7 @@
 #include "listener.h"
 #include "log.h"
 #include "proto.h"
+#include "proxyproto.h"
 #include "relay.h"
 #include "server.h"
 #include "session.h"
@@ -62,10 +63,68 @@ session_set_state(struct session *s, enum session_state state)
 	case S_REPLY:
 		timer_arm(s, LINGER_SECONDS * 1000);
 		break;
+	case S_PROXY:
 	case S_DETECT:
 	case S_HANDSHAKE:
 		break;		/* the deadline set at accept stands */
 	}
+}
+
+/* Over a limit the request is still read, then refused. */
+static void
+take_limit(struct session *s)
+{
+	size_t open;
+
+	s->limit = connlimit_take(&s->client_addr, &open);
+	if (s->limit == NULL || open > server.conf->max_connections_per_client)
+		s->over_limit = 1;
+}
+
+/*
+ * The PROXY header a load balancer in proxy_protocol_from must send:
+ * from here on its client is the session's client, for the rules, the
+ * limits and the records.  Returns 1 when the header is read, 0 while
+ * it is incomplete, -1 when the session was closed.
+ */
+static int
+proxy_header(struct session *s, struct evbuffer *in)
+{
+	struct proxyproto	 pp;
+	size_t			 len = evbuffer_get_length(in);
+	size_t			 max = server.conf->max_header_bytes;
+	const uint8_t		*b;
+	ssize_t			 n;
+	char			 lb[ADDR_STRLEN], src[ADDR_STRLEN];
+
+	if (len > max)
+		len = max;
+	if ((b = evbuffer_pullup(in, (ev_ssize_t)len)) == NULL)
+		return 0;
+	addr_format(&s->client_addr, lb, sizeof(lb));
+	if ((n = proxyproto_parse(b, len, max, &pp)) == 0 && len < max)
+		return 0;
+	if (n <= 0) {
+		log_info("session %llu: no valid PROXY header from %s",
+		    (unsigned long long)s->id, lb);
+		server.count.proxy_headers[PROXYHDR_BAD]++;
+		session_close(s, EV_DENY, REASON_BAD_REQUEST);
+		return -1;
+	}
+	evbuffer_drain(in, (size_t)n);
+	if (pp.local)
+		server.count.proxy_headers[PROXYHDR_LOCAL]++;
+	else {
+		server.count.proxy_headers[PROXYHDR_PROXY]++;
+		s->client_addr = pp.src;
+		s->client_port = pp.sport;
+		addr_format(&s->client_addr, src, sizeof(src));
+		log_debug("session %llu: PROXY v%d from %s: client %s:%u",
+		    (unsigned long long)s->id, pp.version, lb, src, pp.sport);
+	}
+	take_limit(s);
+	session_set_state(s, S_DETECT);
+	return 1;
 }
 
 static void
@@ -79,6 +138,8 @@ client_read(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
 	}
+	if (s->state == S_PROXY && proxy_header(s, in) != 1)
+		return;
 	if (s->state == S_DETECT) {
 		if (evbuffer_copyout(in, &first, 1) != 1)
 			return;
@@ -123,7 +184,7 @@ client_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	/* The client went away before its request was done or served. */
-	if (s->state == S_DETECT || waiting_idle(s))
+	if (s->state == S_PROXY || s->state == S_DETECT || waiting_idle(s))
 		session_close(s, EV_NONE, REASON_NONE);
 	else if (s->state == S_HANDSHAKE)
 		session_close(s, EV_DENY, REASON_BAD_REQUEST);
@@ -140,12 +201,17 @@ timer_fired(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	switch (s->state) {
+	case S_PROXY:
+		log_info("session %llu: no whole PROXY header in "
+		    "handshake_timeout", (unsigned long long)s->id);
+		server.count.proxy_headers[PROXYHDR_BAD]++;
+		/* FALLTHROUGH */
 	case S_DETECT:
 	case S_HANDSHAKE:
 		log_debug("session %llu: handshake_timeout",
 		    (unsigned long long)s->id);
-		session_close(s, s->state == S_DETECT || waiting_idle(s) ?
-		    EV_NONE : EV_ERROR, REASON_TIMEOUT);
+		session_close(s, s->state == S_PROXY || s->state == S_DETECT ||
+		    waiting_idle(s) ? EV_NONE : EV_ERROR, REASON_TIMEOUT);
 		break;
 	case S_RESOLVING:
 		session_refuse(s, EV_ERROR, REASON_DNS_ERROR);
@@ -175,7 +241,6 @@ session_accept(int fd, const struct sockaddr *peer, int peerlen)
 	const struct config	*c = server.conf;
 	struct session		*s;
 	struct timeval		 tv;
-	size_t			 open;
 
 	(void)peerlen;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -204,17 +269,19 @@ session_accept(int fd, const struct sockaddr *peer, int peerlen)
 	TAILQ_INSERT_TAIL(&server.sessions, s, entry);
 	server.nsessions++;
 	server.count.accepted++;
-	/* Over a limit the request is still read, then refused. */
-	s->limit = connlimit_take(&s->client_addr, &open);
-	if (s->limit == NULL || open > c->max_connections_per_client ||
-	    server.nsessions > c->max_connections)
+	if (server.nsessions > c->max_connections)
 		s->over_limit = 1;
+	s->state = S_DETECT;
+	if (c->proxy_protocol &&
+	    cidrset_lookup(c->proxy_protocol_from, &s->client_addr, NULL))
+		s->state = S_PROXY;
+	else
+		take_limit(s);
 	bufferevent_setcb(s->client, client_read, NULL, client_event, s);
 	/* One byte over max_header_bytes tells a parser the head is too big. */
 	bufferevent_setwatermark(s->client, EV_READ, 0,
 	    c->max_header_bytes + 1);
 	bufferevent_enable(s->client, EV_READ);
-	s->state = S_DETECT;
 	tv.tv_sec = (time_t)(c->handshake_timeout_ms / 1000);
 	tv.tv_usec = (suseconds_t)(c->handshake_timeout_ms % 1000) * 1000;
 	evtimer_add(s->timer, &tv);

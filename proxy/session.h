@@ -21,6 +21,7 @@
 #include "resolve.h"
 
 enum session_state {
+	S_PROXY,	/* a load balancer's PROXY header comes first */
 	S_DETECT,	/* waiting for the first byte */
 	S_HANDSHAKE,	/* a protocol parser reads the request */
 	S_RESOLVING,
