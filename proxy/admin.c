@@ -23,6 +23,8 @@
 #include "log.h"
 #include "resolve.h"
 #include "server.h"
+#include "session.h"
+#include "workers.h"
 
 static void	reply_text(struct evhttp_request *, int, const char *);
 
@@ -57,34 +59,33 @@ reply_text(struct evhttp_request *req, int code, const char *text)
 	evbuffer_free(b);
 }
 
+/* Every worker's counters and gauges, this one's brought up to date. */
 static void
-count_open(uint64_t *open)
+counters_now(struct counters *sum)
 {
-	struct session *s;
-
-	TAILQ_FOREACH(s, &server.sessions, entry)
-		for (size_t i = 0; i < 4; i++)
-			if (s->proto_name != NULL &&
-			    strcmp(s->proto_name, protos[i]) == 0)
-				open[i]++;
+	session_gauges();
+	workers_sum(sum);
 }
 
 static void
 metrics(struct evhttp_request *req, struct evbuffer *b)
 {
-	const struct counters	*c = &server.count;
+	struct counters		 sum;
+	const struct counters	*c = &sum;
 	const struct config	*conf = server.conf;
 	struct entries		**cur = lists_current();
-	uint64_t		 open[4] = { 0 };
 	time_t			 now = time(NULL);
 
-	count_open(open);
+	counters_now(&sum);
+	evbuffer_add_printf(b, "# HELP pinhole_workers Worker processes.\n"
+	    "# TYPE pinhole_workers gauge\npinhole_workers %d\n",
+	    server.nworkers);
 	evbuffer_add_printf(b, "# HELP pinhole_connections_open Client "
 	    "connections open, by protocol.\n# TYPE pinhole_connections_open "
 	    "gauge\n");
 	for (size_t i = 0; i < 4; i++)
 		evbuffer_add_printf(b, "pinhole_connections_open{proto=\"%s\"} "
-		    "%llu\n", protos[i], (unsigned long long)open[i]);
+		    "%llu\n", protos[i], (unsigned long long)c->open_by_proto[i]);
 	evbuffer_add_printf(b, "# HELP pinhole_connections_total Requests "
 	    "ended, by protocol.\n# TYPE pinhole_connections_total counter\n");
 	for (size_t i = 0; i < 4; i++)
@@ -199,7 +200,9 @@ status(struct evhttp_request *req, struct evbuffer *b)
 	char			 buf[16384];
 	struct jbuf		 j = { buf, sizeof(buf), 0 };
 	time_t			 now = time(NULL);
+	struct counters		 sum;
 
+	counters_now(&sum);
 	json_add(&j, "{\"version\":\"%s\",\"uptime_s\":%lld,\"listen\":[",
 	    PINHOLE_VERSION, (long long)(now - admin_started));
 	for (size_t i = 0; i < conf->nlisten; i++) {
@@ -208,9 +211,10 @@ status(struct evhttp_request *req, struct evbuffer *b)
 	}
 	json_add(&j, "],\"config\":");
 	json_add_string(&j, conf->path);
-	json_add(&j, ",\"config_loaded_s_ago\":%lld,\"connections_open\":%zu,"
-	    "\"lists\":[", (long long)(now - server.loaded_at),
-	    server.nsessions);
+	json_add(&j, ",\"config_loaded_s_ago\":%lld,\"workers\":%d,"
+	    "\"connections_open\":%llu,\"lists\":[",
+	    (long long)(now - server.loaded_at), server.nworkers,
+	    (unsigned long long)sum.open_sessions);
 	for (size_t i = 0; i < conf->nlists; i++) {
 		const struct list_conf	*l = &conf->lists[i];
 		const struct list_stats	*st = lists_stats(i);

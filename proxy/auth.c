@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "auth.h"
+#include "workers.h"
 
 #define AUTH_LINE_MAX		4096
 #define AUTH_FILE_MAX		(64 << 20)
@@ -306,7 +307,9 @@ note_failure(struct auth_slot *sl, const struct addr *client, time_t now)
 		sl->failures = 0;
 		sl->window_start = now;
 	}
-	if (++sl->failures >= AUTH_MAX_FAILURES)
+	/* Each worker throttles at its share, so n workers still let a
+	 * client try about AUTH_MAX_FAILURES times, not n times that. */
+	if (++sl->failures >= workers_share(AUTH_MAX_FAILURES))
 		sl->blocked_until = now + AUTH_BLOCK;
 }
 

@@ -270,9 +270,9 @@ write_failed(void)
 	}
 	pcap_dump_close(pcap_out);
 	pcap_out = NULL;
-	server.count.pcap_write_errors += lost;
+	server.count->pcap_write_errors += lost;
 	if (!pcap_failing++) {
-		server.count.pcap_write_failures++;
+		server.count->pcap_write_failures++;
 		log_error("pcap %s: cannot write (%s); packets are lost "
 		    "until it can, relaying goes on", pcap_path,
 		    strerror(err));
@@ -298,12 +298,12 @@ capture_write(const struct pcap_pkthdr *h, const uint8_t *pkt)
 		if (!pcap_failing || pcap_retry == (time_t)-1 ||
 		    time(NULL) < pcap_retry) {
 			if (pcap_failing)
-				server.count.pcap_write_errors++;
+				server.count->pcap_write_errors++;
 			return;
 		}
 		/* Room again?  The next packet tells. */
 		if ((pcap_out = dump_open(0)) == NULL) {
-			server.count.pcap_write_errors++;
+			server.count->pcap_write_errors++;
 			pcap_retry = time(NULL) + 1;
 			return;
 		}

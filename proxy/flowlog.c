@@ -84,10 +84,10 @@ flowlog_flush(void)
 	} else {
 		int err = errno;
 
-		server.count.log_write_errors += flowlog_records -
+		server.count->log_write_errors += flowlog_records -
 		    (n > 0 ? cut_short((size_t)n) : 0);
 		if (!flowlog_failing++) {
-			server.count.log_write_failures++;
+			server.count->log_write_failures++;
 			log_error("access log: %s; flow records are lost until "
 			    "it recovers", n == -1 ? strerror(err) :
 			    "short write");

@@ -6,17 +6,26 @@
  * New clients wait in the kernel's backlog meanwhile.  An episode is
  * logged when it starts and when accepting works again, and each pause
  * is counted.
+ *
+ * With several workers each has its own sockets on every address, in
+ * one SO_REUSEPORT group: the kernel spreads connections over them.
+ * All are bound by the first process before the others are forked
+ * (root may be needed for the port), after a plain bind has shown the
+ * port free: a second pinhole on the same port is refused, as with one
+ * worker, instead of silently joining the group.
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <errno.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <event2/listener.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "listener.h"
 #include "log.h"
@@ -25,6 +34,8 @@
 #define PAUSE_MS	LISTENER_PAUSE_MS
 #define FD_RESERVE	64	/* logs, listeners, DNS, list fetches, pipes */
 
+static int			 *bound;	/* nworkers x nlisten */
+static size_t			  nbound;
 static struct evconnlistener	**listeners;
 static size_t			  nlisteners;
 static struct event		 *resume_timer;
@@ -100,7 +111,7 @@ listener_pause(int err)
 
 	if (paused)
 		return;
-	server.count.accept_paused++;
+	server.count->accept_paused++;
 	/* At most one episode a minute is logged; each pause is counted. */
 	if (!short_of_fds && time(NULL) - logged_at >= 60) {
 		logged_at = time(NULL);
@@ -116,11 +127,67 @@ listener_pause(int err)
 	evtimer_add(resume_timer, &tv);
 }
 
-int
-listener_open(const struct config *c)
+/* A listening socket on a; -1 with errno set. */
+static int
+bind_one(const struct endpoint *a, int reuseport)
 {
-	unsigned	 flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
-			    LEV_OPT_CLOSE_ON_EXEC;
+	struct sockaddr_storage	 ss;
+	int			 fd, len, on = 1, err;
+
+	len = addr_to_sockaddr(&a->addr, a->port, &ss, sizeof(ss));
+	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on,
+	    sizeof(on)) == -1) || (ss.ss_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1) ||
+	    bind(fd, (struct sockaddr *)&ss, (socklen_t)len) == -1 ||
+	    listen(fd, 1024) == -1) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+/* Binds every [proxy] listen address for each of n workers; -1 on error. */
+int
+listener_bind(const struct config *c, int n)
+{
+	int fd;
+
+	if ((bound = calloc((size_t)n * c->nlisten, sizeof(*bound))) == NULL)
+		return -1;
+	for (size_t i = 0; i < c->nlisten; i++) {
+		/* The plain bind that a running pinhole's group refuses. */
+		if (n > 1) {
+			if ((fd = bind_one(&c->listen[i], 0)) == -1)
+				goto fail;
+			close(fd);
+		}
+		for (int w = 0; w < n; w++) {
+			if ((fd = bind_one(&c->listen[i], n > 1)) == -1)
+				goto fail;
+			bound[nbound++] = fd;
+		}
+		log_info("listening on %s", c->listen[i].text);
+		continue;
+fail:
+		log_error("cannot listen on %s: %s", c->listen[i].text,
+		    strerror(errno));
+		listener_close();
+		return -1;
+	}
+	return 0;
+}
+
+/* Worker w takes its sockets (and closes the others'). */
+int
+listener_open(const struct config *c, int w, int n)
+{
+	unsigned	 flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC;
 	struct rlimit	 rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
@@ -129,24 +196,25 @@ listener_open(const struct config *c)
 		return -1;
 	if ((resume_timer = evtimer_new(server.base, resume, NULL)) == NULL)
 		return -1;
+	for (size_t k = 0; k < nbound; k++)
+		if ((int)(k % (size_t)n) != w) {
+			close(bound[k]);
+			bound[k] = -1;
+		}
 	for (size_t i = 0; i < c->nlisten; i++) {
-		struct sockaddr_storage	 ss;
-		int			 len;
+		size_t k = i * (size_t)n + (size_t)w;
 
-		len = addr_to_sockaddr(&c->listen[i].addr, c->listen[i].port,
-		    &ss, sizeof(ss));
-		listeners[i] = evconnlistener_new_bind(server.base, accepted,
-		    NULL, flags | (ss.ss_family == AF_INET6 ?
-		    LEV_OPT_BIND_IPV6ONLY : 0), 1024, (struct sockaddr *)&ss,
-		    len);
+		/* Backlog 0: it listens already, with a backlog of 1024. */
+		listeners[i] = evconnlistener_new(server.base, accepted, NULL,
+		    flags, 0, bound[k]);
 		if (listeners[i] == NULL) {
 			log_error("cannot listen on %s: %s", c->listen[i].text,
 			    strerror(errno));
 			return -1;
 		}
+		bound[k] = -1;		/* the listener's now */
 		evconnlistener_set_error_cb(listeners[i], accept_error);
 		nlisteners++;
-		log_info("listening on %s", c->listen[i].text);
 	}
 	return 0;
 }
@@ -154,6 +222,12 @@ listener_open(const struct config *c)
 void
 listener_close(void)
 {
+	for (size_t k = 0; k < nbound; k++)
+		if (bound[k] != -1)
+			close(bound[k]);
+	free(bound);
+	bound = NULL;
+	nbound = 0;
 	for (size_t i = 0; i < nlisteners; i++)
 		evconnlistener_free(listeners[i]);
 	free(listeners);

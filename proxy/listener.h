@@ -4,7 +4,8 @@
 
 #include "config.h"
 
-int	listener_open(const struct config *);
+int	listener_bind(const struct config *, int);
+int	listener_open(const struct config *, int, int);
 void	listener_close(void);
 void	listener_pause(int);
 

@@ -53,6 +53,7 @@
 #include "listcache.h"
 #include "log.h"
 #include "sandbox.h"
+#include "workers.h"
 
 /* Rights of later ABIs, for building with older kernel headers. */
 #ifndef LANDLOCK_ACCESS_FS_REFER
@@ -235,6 +236,15 @@ allow_openssl(struct landlock *ll)
  * Returns 0 when the rules are in force or the kernel has no Landlock
  * (said once, here: this runs once), -1 when they could not be made.
  */
+/* Is this the leader of several workers, which it signals? */
+static int
+leads_workers(void)
+{
+	const pid_t *pids;
+
+	return workers_pids(&pids) > 1 && pids[1] > 0;
+}
+
 static int
 landlock_apply(const struct config *c)
 {
@@ -272,8 +282,10 @@ landlock_apply(const struct config *c)
 		attr.handled_access_fs &= ~LANDLOCK_ACCESS_FS_TRUNCATE;
 	if (abi < 5)
 		attr.handled_access_fs &= ~LANDLOCK_ACCESS_FS_IOCTL_DEV;
-	/* pinhole signals nobody: no kill(2) out of its domain. */
-	if (abi >= 6)
+	/* pinhole signals nobody but its own workers (a leader: seccomp
+	 * lets its kill(2) reach those pids only): no kill(2) out of its
+	 * domain. */
+	if (abi >= 6 && !leads_workers())
 		attr.scoped = LANDLOCK_SCOPE_SIGNAL;
 	memset(&ll, 0, sizeof(ll));
 	ll.handled = attr.handled_access_fs;
@@ -366,6 +378,9 @@ static const char *const allowed_calls[] = {
 	"getrandom", "futex", "sysinfo", "getpid", "gettid",
 	"clock_gettime" /* * */, "gettimeofday" /* * */, "time" /* * */,
 	"exit_group",
+	/* the leader of several workers waiting for them at exit (and
+	 * signalling them: kill below, to their pids only) */
+	"wait4", "clock_nanosleep", "nanosleep" /* + */,
 	NULL
 };
 
@@ -380,7 +395,7 @@ static const char *const allowed_calls[] = {
  */
 static const char *const sanitizer_calls[] = {
 	"open", "getdents", "readlink", "exit", "getppid", "sched_yield",
-	"sigaltstack", "wait4", "ptrace",
+	"sigaltstack", "ptrace",
 	NULL
 };
 #endif
@@ -456,7 +471,8 @@ static int
 add_arg_rules(scmp_filter_ctx ctx, size_t *n)
 {
 	static const int families[] = { AF_UNIX, AF_INET, AF_INET6 };
-	int rc = 0;
+	const pid_t	*pids;
+	int		 rc = 0, nw;
 
 	/* Sockets of the families pinhole speaks (syslog, notify: UNIX). */
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
@@ -473,6 +489,15 @@ add_arg_rules(scmp_filter_ctx ctx, size_t *n)
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
 	    arg_is(0, 0, (scmp_datum_t)getpid()));
 	*n += 4;
+	/* The leader passes signals on to its followers, and to no one else. */
+	nw = workers_pids(&pids);
+	for (int w = 1; w < nw; w++)
+		if (pids[w] > 0) {
+			rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+			    SCMP_SYS(kill), 1, arg_is(0, 0,
+			    (scmp_datum_t)pids[w]));
+			(*n)++;
+		}
 #ifdef __SANITIZE_ADDRESS__
 	{
 		/* LeakSanitizer's tracer, its ptrace permission, and ASan's

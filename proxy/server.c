@@ -25,13 +25,19 @@
 #include "resolve.h"
 #include "sandbox.h"
 #include "server.h"
+#include "session.h"
+#include "workers.h"
 
 #define DNSCACHE_SIZE	4096
 
 struct server server;
 
 static struct event	*sig_events[4];
-static struct event	*grace_timer;
+static struct event	*grace_timer, *gauges_timer;
+static struct counters	 own_count;	/* one worker: not shared */
+
+static void	shut_down(void);
+static void	signals_hold(int);
 
 /* Builds the allowlist of the config and lists in force, publishes it. */
 static int
@@ -56,6 +62,52 @@ lists_changed(void)
 	}
 	if (server.conf->revoke_on_reload)
 		session_revoke();
+	workers_lists_changed();
+}
+
+/* Another worker ended while nothing asked it to: everything stops. */
+static void
+worker_gone(void)
+{
+	server.exit_code = 1;
+	workers_signal(SIGTERM);
+	shut_down();
+}
+
+/* A follower's gauges, for the leader's metrics. */
+static void
+gauges_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	session_gauges();
+}
+
+/* The workers asked for, this process one of them; -1 on failure. */
+static int
+start_workers(const struct config *c)
+{
+	server.count = &own_count;
+	server.nworkers = workers_count(c);
+	server.worker = 0;
+	/* Held until they are watched: once the port is open, a signal
+	 * is handled, never the default action. */
+	signals_hold(1);
+	if (listener_bind(c, server.nworkers) == -1)
+		return -1;
+	if (server.nworkers == 1)
+		return 0;
+	if ((server.worker = workers_start(server.nworkers)) == -1) {
+		workers_signal(SIGTERM);
+		workers_reap(1000);
+		workers_close();
+		listener_close();
+		return -1;
+	}
+	if (server.worker > 0)
+		lists_follow();
+	return 0;
 }
 
 static int
@@ -80,16 +132,6 @@ same_listen(const struct config *a, const struct config *b)
 		if (strcmp(a->listen[i].text, b->listen[i].text) != 0)
 			return 0;
 	return 1;
-}
-
-/* Keys this build parses but cannot honour yet: said once. */
-static int
-unsupported(const struct config *c)
-{
-	if (c->workers > 1)
-		log_warn("[proxy] workers = %llu: one process serves in this "
-		    "build", (unsigned long long)c->workers);
-	return 0;
 }
 
 /* The users of c, or NULL without [auth]; *ok 0 when the file is bad. */
@@ -132,20 +174,29 @@ reload(void)
 
 	log_info("reloading %s", old->path);
 	if ((conf = config_load(old->path, err, sizeof(err))) == NULL) {
-		server.count.reload_failures++;
+		server.count->reload_failures++;
 		log_error("reload failed, the running config stays: %s", err);
 		return;
 	}
 	users = load_users(conf, &ok);
-	if (!ok || unsupported(conf) == -1) {
-		server.count.reload_failures++;
+	if (!ok) {
+		server.count->reload_failures++;
 		log_error("reload failed, the running config stays");
+		config_free(conf);
+		return;
+	}
+	if (server.nworkers > 1 && conf->pcap != NULL) {
+		server.count->reload_failures++;
+		log_error("reload failed, the running config stays: [log] pcap "
+		    "has one writer, and %d workers run: it takes a restart",
+		    server.nworkers);
+		auth_free(users);
 		config_free(conf);
 		return;
 	}
 	if (!same_dns(old, conf) &&
 	    (r = resolve_new(server.base, conf, err, sizeof(err))) == NULL) {
-		server.count.reload_failures++;
+		server.count->reload_failures++;
 		log_error("reload failed, the running config stays: %s", err);
 		auth_free(users);
 		config_free(conf);
@@ -156,7 +207,7 @@ reload(void)
 		resolve_free(r);
 		auth_free(users);
 		config_free(conf);
-		server.count.reload_failures++;
+		server.count->reload_failures++;
 		log_error("reload failed: out of memory");
 		return;
 	}
@@ -171,6 +222,8 @@ reload(void)
 	}
 	if (publish() == -1)
 		log_error("reload: out of memory, the allowlist stays as it was");
+	if (workers_count(conf) != server.nworkers)
+		log_warn("reload: a change of [proxy] workers takes a restart");
 	if (!same_listen(old, conf))
 		log_warn("reload: a change of [proxy] listen takes a restart");
 	if ((old->user == NULL) != (conf->user == NULL) ||
@@ -187,7 +240,7 @@ reload(void)
 		log_error("reload: cannot open the events log %s, using stderr",
 		    conf->events);
 	config_free(old);
-	server.count.reloads++;
+	server.count->reloads++;
 	if (conf->revoke_on_reload)
 		session_revoke();
 	log_info("reloaded: %zu rules, %zu lists, %zu users",
@@ -235,6 +288,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
 	(void)arg;
+	workers_signal(sig);
 	switch (sig) {
 	case SIGHUP:
 		notify_reloading();
@@ -256,9 +310,34 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 }
 
 static int
+watch_gauges(void)
+{
+	struct timeval tv = { 1, 0 };
+
+	if (server.worker == 0)
+		return 0;	/* the leader's are counted when asked */
+	gauges_timer = event_new(server.base, -1, EV_PERSIST, gauges_tick,
+	    NULL);
+	return gauges_timer == NULL ? -1 : event_add(gauges_timer, &tv);
+}
+
+static const int sigs[] = { SIGHUP, SIGUSR1, SIGTERM, SIGINT };
+
+/* Blocks (1) or unblocks (0) the signals pinhole handles. */
+static void
+signals_hold(int hold)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&set, sigs[i]);
+	sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+static int
 watch_signals(void)
 {
-	static const int sigs[] = { SIGHUP, SIGUSR1, SIGTERM, SIGINT };
 
 	signal(SIGPIPE, SIG_IGN);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
@@ -274,11 +353,20 @@ watch_signals(void)
 static void
 server_free(void)
 {
+	/* A signal passed on late finds a worker on its way out anyway:
+	 * it must not end it by the default action instead. */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
 	for (size_t i = 0; i < sizeof(sig_events) / sizeof(sig_events[0]); i++)
 		if (sig_events[i] != NULL)
 			event_free(sig_events[i]);
 	if (grace_timer != NULL)
 		event_free(grace_timer);
+	if (gauges_timer != NULL)
+		event_free(gauges_timer);
+	workers_close();
 	listener_close();
 	admin_close();
 	lists_stop();
@@ -314,7 +402,7 @@ server_run(struct config *conf)
 		return 1;
 	}
 	server.auth = load_users(conf, &ok);
-	if (!ok || unsupported(conf) == -1) {
+	if (!ok || start_workers(conf) == -1) {
 		auth_free(server.auth);
 		config_free(conf);
 		return 1;
@@ -334,21 +422,36 @@ server_run(struct config *conf)
 		log_error("cannot open access log %s", conf->access);
 	else if (capture_open(conf) == -1)
 		log_error("cannot open the pcap %s", conf->pcap);
-	else if (watch_signals() == -1)
+	else if (watch_signals() == -1 || workers_watch(server.base,
+	    lists_sync, worker_gone) == -1 || watch_gauges() == -1)
 		log_error("cannot watch signals");
 	else {
-		if (admin_open(conf) == -1)
+		signals_hold(0);
+		if (server.worker == 0 && admin_open(conf) == -1)
 			log_warn("the admin endpoint is off; the proxy runs on");
-		if (listener_open(conf) == 0 && privdrop_drop(conf) == 0 &&
+		if (listener_open(conf, server.worker, server.nworkers) == 0 &&
+		    privdrop_drop(conf) == 0 &&
 		    sandbox_apply(conf) == 0) {
-			log_info("pinhole %s started: %zu rules, %zu lists, "
-			    "%zu users", PINHOLE_VERSION, conf->policy->nrules,
-			    conf->nlists, auth_count(server.auth));
+			if (server.worker == 0)
+				log_info("pinhole %s started: %zu rules, %zu "
+				    "lists, %zu users, %d worker%s",
+				    PINHOLE_VERSION, conf->policy->nrules,
+				    conf->nlists, auth_count(server.auth),
+				    server.nworkers, server.nworkers > 1 ? "s" :
+				    "");
 			notify_send("READY=1");
 			event_base_dispatch(server.base);
-			log_info("pinhole stopped");
-			rc = 0;
+			if (server.worker == 0)
+				log_info("pinhole stopped");
+			rc = server.exit_code;
 		}
+	}
+	/* The leader outlives its followers, however it stops. */
+	if (server.worker == 0 && server.nworkers > 1) {
+		if (!server.draining)
+			workers_signal(SIGTERM);
+		if (workers_reap(server.conf->shutdown_grace_ms + 5000) == -1)
+			rc = 1;
 	}
 	server_free();
 	return rc;

@@ -38,6 +38,9 @@ struct counters {
 	uint64_t	reloads, reload_failures;
 	uint64_t	auth_failures, auth_throttled;
 	uint64_t	proxy_headers[PROXYHDR_BAD + 1];
+	/* gauges, brought up to date for the metrics */
+	uint64_t	open_sessions;
+	uint64_t	open_by_proto[4];
 };
 
 struct server {
@@ -51,8 +54,11 @@ struct server {
 	size_t			 fd_waiting;	/* sessions short of a descriptor */
 	uint64_t		 next_id;
 	int			 draining;
+	int			 worker;	/* 0: the leader */
+	int			 nworkers;
+	int			 exit_code;
 	time_t			 loaded_at;	/* of the config in force */
-	struct counters		 count;
+	struct counters		*count;		/* this worker's, shared */
 };
 
 extern struct server server;

@@ -27,6 +27,7 @@
 #include "relay.h"
 #include "server.h"
 #include "session.h"
+#include "workers.h"
 
 /* How long a refused client gets to read its reply before the close. */
 #define LINGER_SECONDS	2
@@ -70,14 +71,28 @@ session_set_state(struct session *s, enum session_state state)
 	}
 }
 
-/* Over a limit the request is still read, then refused. */
+/* Ids unique across workers: worker w of n numbers w + n, w + 2n, ... */
+static uint64_t
+session_new_id(void)
+{
+	uint64_t n = server.nworkers > 0 ? (uint64_t)server.nworkers : 1;
+
+	return ++server.next_id * n + (uint64_t)server.worker;
+}
+
+/*
+ * Over a limit the request is still read, then refused.  Each worker
+ * keeps its share of the limits: the kernel spreads a client's
+ * connections over the workers.
+ */
 static void
 take_limit(struct session *s)
 {
 	size_t open;
 
 	s->limit = connlimit_take(&s->client_addr, &open);
-	if (s->limit == NULL || open > server.conf->max_connections_per_client)
+	if (s->limit == NULL ||
+	    open > workers_share(server.conf->max_connections_per_client))
 		s->over_limit = 1;
 }
 
@@ -107,15 +122,15 @@ proxy_header(struct session *s, struct evbuffer *in)
 	if (n <= 0) {
 		log_info("session %llu: no valid PROXY header from %s",
 		    (unsigned long long)s->id, lb);
-		server.count.proxy_headers[PROXYHDR_BAD]++;
+		server.count->proxy_headers[PROXYHDR_BAD]++;
 		session_close(s, EV_DENY, REASON_BAD_REQUEST);
 		return -1;
 	}
 	evbuffer_drain(in, (size_t)n);
 	if (pp.local)
-		server.count.proxy_headers[PROXYHDR_LOCAL]++;
+		server.count->proxy_headers[PROXYHDR_LOCAL]++;
 	else {
-		server.count.proxy_headers[PROXYHDR_PROXY]++;
+		server.count->proxy_headers[PROXYHDR_PROXY]++;
 		s->client_addr = pp.src;
 		s->client_port = pp.sport;
 		addr_format(&s->client_addr, src, sizeof(src));
@@ -204,7 +219,7 @@ timer_fired(evutil_socket_t fd, short what, void *arg)
 	case S_PROXY:
 		log_info("session %llu: no whole PROXY header in "
 		    "handshake_timeout", (unsigned long long)s->id);
-		server.count.proxy_headers[PROXYHDR_BAD]++;
+		server.count->proxy_headers[PROXYHDR_BAD]++;
 		/* FALLTHROUGH */
 	case S_DETECT:
 	case S_HANDSHAKE:
@@ -247,7 +262,7 @@ session_accept(int fd, const struct sockaddr *peer, int peerlen)
 		close(fd);
 		return;
 	}
-	s->id = ++server.next_id;
+	s->id = session_new_id();
 	gettimeofday(&s->started, NULL);
 	addr_from_sockaddr(peer, &s->client_addr);
 	s->client_port = ntohs(peer->sa_family == AF_INET ?
@@ -268,8 +283,8 @@ session_accept(int fd, const struct sockaddr *peer, int peerlen)
 	}
 	TAILQ_INSERT_TAIL(&server.sessions, s, entry);
 	server.nsessions++;
-	server.count.accepted++;
-	if (server.nsessions > c->max_connections)
+	server.count->accepted++;
+	if (server.nsessions > workers_share(c->max_connections))
 		s->over_limit = 1;
 	s->state = S_DETECT;
 	if (c->proxy_protocol &&
@@ -382,9 +397,9 @@ session_authenticate(struct session *s, const char *user, const char *pass,
 	if (r == AUTH_OK)
 		return 0;
 	if (r == AUTH_THROTTLED)
-		server.count.auth_throttled++;
+		server.count->auth_throttled++;
 	else
-		server.count.auth_failures++;
+		server.count->auth_failures++;
 	session_refuse(s, EV_DENY, REASON_AUTH);
 	return -1;
 }
@@ -431,11 +446,11 @@ session_request(struct session *s, const char *host, uint16_t port)
 	}
 	if (dnscache_get(server.dns, s->query.dest.name, time(NULL), addrs,
 	    &n)) {
-		server.count.dns_hits++;
+		server.count->dns_hits++;
 		session_resolved(s, addrs, n);
 		return;
 	}
-	server.count.dns_misses++;
+	server.count->dns_misses++;
 	session_set_state(s, S_RESOLVING);
 	s->dns = resolve_name(server.resolver, s->query.dest.name, dns_answer,
 	    s);
@@ -600,10 +615,32 @@ session_reply(struct session *s)
 		reply_flushed(s->client, s);
 }
 
+/* A protocol's place in the counters: connect, http, socks5, socks4. */
+static size_t
+proto_index(const char *name)
+{
+	return name[0] == 'c' ? 0 : name[0] == 'h' ? 1 : name[5] == '5' ?
+	    2 : 3;
+}
+
+/* This worker's open sessions, by protocol, into its gauges. */
+void
+session_gauges(void)
+{
+	struct counters	*c = server.count;
+	struct session	*s;
+
+	memset(c->open_by_proto, 0, sizeof(c->open_by_proto));
+	TAILQ_FOREACH(s, &server.sessions, entry)
+		if (s->proto_name != NULL)
+			c->open_by_proto[proto_index(s->proto_name)]++;
+	c->open_sessions = server.nsessions;
+}
+
 static void
 count_end(const struct session *s)
 {
-	struct counters *c = &server.count;
+	struct counters *c = server.count;
 
 	switch (s->event) {
 	case EV_FLOW:
@@ -621,8 +658,7 @@ count_end(const struct session *s)
 	c->bytes_up += s->bytes_up;
 	c->bytes_down += s->bytes_down;
 	if (s->event != EV_NONE && s->proto_name != NULL)
-		c->by_proto[s->proto_name[0] == 'c' ? 0 : s->proto_name[0] ==
-		    'h' ? 1 : s->proto_name[5] == '5' ? 2 : 3]++;
+		c->by_proto[proto_index(s->proto_name)]++;
 }
 
 /* A refused or failed attempt in the pcap: a SYN answered by an RST. */
@@ -709,7 +745,7 @@ session_next_request(struct session *s)
 	s->connect_error = REASON_NONE;
 	s->bytes_up = s->bytes_down = 0;
 	s->kept_alive = 1;
-	s->id = ++server.next_id;
+	s->id = session_new_id();
 	gettimeofday(&s->started, NULL);
 	s->state = S_HANDSHAKE;
 	bufferevent_setcb(s->client, client_read, NULL, client_event, s);

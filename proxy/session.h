@@ -115,5 +115,6 @@ void	session_close(struct session *, enum session_event, enum reason);
 void	session_relay(struct session *);
 void	session_shutdown_all(void);
 void	session_revoke(void);
+void	session_gauges(void);
 
 #endif

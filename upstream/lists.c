@@ -8,6 +8,9 @@
  * old one, is logged with its reason and counted.  Every accepted
  * version is cached and announced through the changed callback, which
  * builds and publishes a new allowlist.
+ *
+ * A follower worker fetches nothing: its url lists come from the cache,
+ * read again when the leader says a new version is there (lists_sync).
  */
 #include <event2/event.h>
 #include <stdio.h>
@@ -30,6 +33,7 @@ struct list_state {
 	int			 has_version;
 	char			*etag, *last_modified;
 	time_t			 fetched_at;
+	uint8_t			 sha256[32];	/* of the version in force */
 	struct fetch		*fetch;
 	struct event		*timer;
 	uint64_t		 backoff_ms;
@@ -43,8 +47,10 @@ static struct list_state	*states;
 static size_t			 nstates;
 static struct entries		**current;
 static void			(*lists_changed)(void);
+static int			 lists_following;
 
 static void	schedule(struct list_state *, uint64_t);
+static int	load_cache(struct list_state *, int);
 
 static const char *
 source(const struct list_conf *l)
@@ -125,6 +131,7 @@ accept_body(struct list_state *st, const char *body, size_t len,
 	st->entries = e;
 	st->has_version = 1;
 	st->fetched_at = time(NULL);
+	memcpy(st->sha256, sha, 32);
 	free(st->etag);
 	free(st->last_modified);
 	st->etag = etag ? strdup(etag) : NULL;
@@ -232,6 +239,11 @@ refresh(struct list_state *st)
 {
 	if (st->fetch != NULL)
 		return;
+	if (lists_following && st->conf->url != NULL) {
+		if (load_cache(st, 1) == 1)
+			publish();
+		return;
+	}
 	if (st->conf->file != NULL) {
 		reread(st);
 		schedule(st, jittered(st->conf->refresh_ms));
@@ -263,39 +275,54 @@ schedule(struct list_state *st, uint64_t ms)
 	evtimer_add(st->timer, &tv);
 }
 
-/* The cached version of a url list, checked like a fetched one. */
-static void
-load_cache(struct list_state *st)
+/*
+ * The cached version of a url list, checked like a fetched one; when
+ * again, only a version fetched at another time than the one in force.
+ * Returns 1 when it is now the list's version.
+ */
+static int
+load_cache(struct list_state *st, int again)
 {
 	struct listcache_meta	 m;
 	char			*body, err[512];
 	size_t			 len;
 	struct entries		*e;
 
+	int			 rc = 0;
+
 	if (listcache_read(lists_conf->cache_dir, st->conf->name, &body, &len,
 	    &m, err, sizeof(err)) == -1) {
 		log_info("list %s: no usable cache (%s)", st->conf->name, err);
-		return;
+		return 0;
 	}
-	if (strcmp(m.url, source(st->conf)) != 0)
+	if (again && st->has_version && memcmp(m.sha256, st->sha256, 32) == 0)
+		;	/* the version in force */
+	else if (strcmp(m.url, source(st->conf)) != 0)
 		log_warn("list %s: the cache is of %s, not %s: ignored",
 		    st->conf->name, m.url, source(st->conf));
 	else if ((e = listload_body(st->conf, body, len, err, sizeof(err))) ==
 	    NULL)
 		log_warn("list %s: cache refused: %s", st->conf->name, err);
 	else {
+		entries_unref(st->entries);
+		free(st->etag);
+		free(st->last_modified);
 		st->entries = e;
 		st->has_version = 1;
 		st->fetched_at = m.fetched_at;
+		memcpy(st->sha256, m.sha256, 32);
+		st->stats.last_success = m.fetched_at;
 		st->etag = m.etag;
 		st->last_modified = m.last_modified;
 		m.etag = m.last_modified = NULL;
 		log_info("list %s: %zu entries from the cache, fetched %lld s "
 		    "ago", st->conf->name, entries_count(e),
 		    (long long)(time(NULL) - m.fetched_at));
+		rc = 1;
 	}
 	free(body);
 	listcache_meta_free(&m);
+	return rc;
 }
 
 static struct list_state *
@@ -377,7 +404,9 @@ lists_take(const struct config *conf, int fetch_now)
 		uint64_t due = 0;
 
 		if (!states[i].has_version)
-			load_cache(&states[i]);
+			load_cache(&states[i], 0);
+		if (lists_following && states[i].conf->url != NULL)
+			continue;	/* the leader fetches */
 		if (!fetch_now && states[i].conf->url != NULL &&
 		    states[i].has_version) {
 			uint64_t age = (uint64_t)(time(NULL) -
@@ -395,6 +424,27 @@ lists_take(const struct config *conf, int fetch_now)
 	for (size_t i = 0; i < nstates; i++)
 		current[i] = states[i].entries;
 	return 0;
+}
+
+/* This process is a follower worker: it fetches nothing itself. */
+void
+lists_follow(void)
+{
+	lists_following = 1;
+}
+
+/* The leader has a new version of some list in the cache: read it. */
+void
+lists_sync(void)
+{
+	int changed = 0;
+
+	for (size_t i = 0; i < nstates; i++)
+		if (states[i].conf->url != NULL &&
+		    load_cache(&states[i], 1) == 1)
+			changed = 1;
+	if (changed)
+		publish();
 }
 
 int

@@ -23,6 +23,8 @@ struct list_stats {
 
 int			 lists_start(struct event_base *, struct evdns_base *,
 			    const struct config *, void (*)(void));
+void			 lists_follow(void);
+void			 lists_sync(void);
 int			 lists_reload(const struct config *, struct evdns_base *);
 struct entries		**lists_current(void);
 const struct list_stats	*lists_stats(size_t);

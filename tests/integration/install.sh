@@ -292,7 +292,8 @@ events = $L/events.log
 [admin]
 listen =
 EOC
-	t_start_pinhole "$T_DIR/rot.ini" "$T_DIR/rot.err" "$PORT" 1
+	T_EVENTS=$L/events.log t_start_pinhole "$T_DIR/rot.ini" "$T_DIR/rot.err" \
+	    "$PORT" 1
 	t_ok $? "pinhole started with its logs in a folder of the test"
 	sed -e "s|/var/log/pinhole/|$L/|g" \
 	    -e "s/^\([[:space:]]*su\) pinhole pinhole$/\1 $(id -un) $(id -gn)/" \

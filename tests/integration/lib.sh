@@ -132,8 +132,8 @@ t_wait_port() {	# t_wait_port PORT [COUNT [TENTHS [PID]]]
 t_wait_grep() {	# t_wait_grep FILE RE [COUNT [TENTHS]]
 	i=0
 	while [ $i -lt "${4:-50}" ]; do
-		[ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "${3:-1}" ] &&
-		    return 0
+		_twg_n=$(grep -c -- "$2" "$1" 2>/dev/null)
+		[ "${_twg_n:-0}" -ge "${3:-1}" ] && return 0
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -164,7 +164,8 @@ t_wait_exit() {	# t_wait_exit PID [TENTHS]
 }
 
 # Starts pinhole on CONFIG with stderr to ERR (stdout to ERR.out) and
-# waits until it listens on PORT at COUNT addresses (default 2).  PID in
+# waits until it listens on PORT at COUNT addresses (default 2) and has
+# said it started.  PID in
 # PH_PID and T_PIDS.  ULIMIT_N, when set, is its descriptor limit.
 t_start_pinhole() {	# t_start_pinhole CONFIG ERR PORT [COUNT]
 	: "${ASAN_OPTIONS:=detect_leaks=1:abort_on_error=0:exitcode=99}"
@@ -183,6 +184,18 @@ t_start_pinhole() {	# t_start_pinhole CONFIG ERR PORT [COUNT]
 		echo "# pinhole did not start: $(head -c 2000 "$2")"
 		return 1
 	fi
+	# The port opens before start-up is over (the workers bind it
+	# first): ready is the log's "started" line ($T_EVENTS when the
+	# events log is not stderr).
+	_tsp_i=0
+	until grep -q 'pinhole .* started: ' "${T_EVENTS:-$2}" 2>/dev/null; do
+		if t_gone "$PH_PID" || [ $_tsp_i -ge 100 ]; then
+			echo "# pinhole did not finish starting: $(tail -c 2000 "$2")"
+			return 1
+		fi
+		sleep 0.1
+		_tsp_i=$((_tsp_i + 1))
+	done
 }
 
 # Does FILE hold a sanitizer report?

@@ -34,7 +34,7 @@ s_world_or_bail() {
 # rule echo for echo.test, web.test and 127.0.0.1 on $ECHO and $WEB,
 # access log ${S_LOG:-$T_DIR/flows.jsonl}, admin on 127.0.0.1:$ADMIN;
 # PROXY-LINEs go into [proxy], and $S_LOGLINES (newline separated) into
-# [log].
+# [log]; $S_WORKERS is [proxy] workers (default 1).
 s_conf() {	# s_conf FILE [PROXY-LINE...]
 	_f=$1
 	shift
@@ -42,7 +42,7 @@ s_conf() {	# s_conf FILE [PROXY-LINE...]
 		echo "[proxy]"
 		echo "listen = 127.0.0.1:$P"
 		echo "clients = 127.0.0.0/8"
-		echo "workers = 1"
+		echo "workers = ${S_WORKERS:-1}"
 		for _l in "$@"; do
 			echo "$_l"
 		done
@@ -75,12 +75,17 @@ EOF
 	} >"$_f"
 }
 
-s_fds() {	# s_fds PID: its open descriptors
-	ls "/proc/$1/fd" 2>/dev/null | wc -l
+# PID's and its worker processes' (its children's) together.
+s_fds() {	# s_fds PID: their open descriptors
+	for _p in "$1" $(pgrep -P "$1"); do
+		ls "/proc/$_p/fd" 2>/dev/null
+	done | wc -l
 }
 
-s_rss() {	# s_rss PID: its resident set, kB
-	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null
+s_rss() {	# s_rss PID: their resident sets, kB
+	for _p in "$1" $(pgrep -P "$1"); do
+		cat "/proc/$_p/status" 2>/dev/null
+	done | awk '/^VmRSS:/ { kb += $2 } END { print kb + 0 }'
 }
 
 # The metrics of the pinhole at $ADMIN into FILE; s_m FILE KEY reads one.

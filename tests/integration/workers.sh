@@ -1,0 +1,236 @@
+#!/bin/sh
+# [proxy] workers = 2: two processes, each with its own listening socket
+# in one SO_REUSEPORT group.  Both serve (flow ids tell them apart), the
+# leader's /metrics and /status add up both, a second pinhole on the
+# same port is refused, the leader alone fetches a vendor list and the
+# follower takes each new version from the cache, signals reach both,
+# and either one dying takes the other down.  A pcap forces one worker.
+. tests/integration/lib.sh
+. tests/integration/lists_lib.sh
+
+t_proxy_world_or_bail
+ports=$(t_free_ports 3) || { echo "Bail out! no free ports"; exit 1; }
+# shellcheck disable=SC2086
+set -- $ports
+VTLS=$1 VPLAIN=$2 ADMIN=$3
+vl_certs
+t_okd $? "test CA and server certificates made" "$(cat "$T_DIR/certs.log")"
+vl_start_vendor
+t_ok $? "vendor server listens on 127.0.0.1:$VTLS (TLS)"
+vl_serve /l.txt 127.0.0.31
+# The listed addresses' own echo server, on the same port as echo.test.
+t_bg "$T_DIR/echo31.out" "$T_PY" "$T_TOOLS/echo_server.py" --port "$ECHO" \
+    --listen 127.0.0.31 --listen 127.0.0.32
+t_wait_port "$ECHO" 2 100 "$T_BG_PID"
+t_ok $? "an echo server on 127.0.0.31 and .32 too"
+
+LOG=$T_DIR/w.jsonl
+ERR=$T_DIR/w.err
+CONF=$T_DIR/w.ini
+w_conf() {	# w_conf FILE WORKERS [PROXY-LINE...]
+	f=$1 n=$2
+	shift 2
+	t_proxy_conf "$f" "$P" "$LOG" "$@"
+	sed -i -e "s/^workers = 1\$/workers = $n/" \
+	    -e "s/^listen =\$/listen = 127.0.0.1:$ADMIN/" "$f"
+	cat >>"$f" <<EOC
+
+[allow listed]
+lists = vendor
+ports = $ECHO
+allow_private = yes
+
+[list vendor]
+url = https://127.0.0.1:$VTLS/l.txt
+ca_file = $T_DIR/certs/ca.crt
+refresh = 1h
+EOC
+}
+w_conf "$CONF" 2
+t_start_pinhole "$CONF" "$ERR" "$P"
+t_okd $? "pinhole with workers = 2 started" "$(head -c 2000 "$ERR")" ||
+    { echo "Bail out!"; exit 1; }
+LEADER=$PH_PID
+i=0
+while [ $i -lt 50 ] && [ -z "$(pgrep -P "$LEADER")" ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+FOLLOWER=$(pgrep -P "$LEADER")
+t_ok $([ -n "$FOLLOWER" ] && [ "$(echo "$FOLLOWER" | wc -l)" = 1 ]; echo $?) \
+    "the leader has one follower process ($FOLLOWER)"
+t_wait_grep "$ERR" 'workers' 1 50
+t_okd $? "the start line says 2 workers" "$(grep started "$ERR")"
+grep -q 'started: .* 2 workers' "$ERR"
+t_ok $? "... exactly 2"
+# Two listening sockets on the port, one per process.
+n=$(ss -Hltnp "sport = :$P" 2>/dev/null | grep '127.0.0.1' | grep -c pinhole)
+t_eq "$n" 2 "two sockets listen on 127.0.0.1:$P (SO_REUSEPORT)"
+
+# ---- both serve
+connect_status() {	# connect_status HOST:PORT
+	"$T_PY" "$T_TOOLS/raw_client.py" --raw 127.0.0.1 "$P" \
+	    "esc:CONNECT $1 HTTP/1.1\r\n\r\n" read:39 shut 2>/dev/null |
+	    head -n 1 | tr -d '\r'
+}
+ok=0
+for i in $(seq 1 60); do
+	[ "$(connect_status "echo.test:$ECHO")" = \
+	    "HTTP/1.1 200 Connection established" ] && ok=$((ok + 1))
+done
+t_eq "$ok" 60 "60 CONNECTs in a row: all 200"
+i=0
+while [ $i -lt 50 ] && [ "$(wc -l <"$LOG")" -lt 60 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+ids=$("$T_PY" -c '
+import json, sys
+ids = [json.loads(l)["id"] for l in open(sys.argv[1])]
+print(len(ids), len(set(ids)), sum(1 for i in ids if i % 2 == 0),
+      sum(1 for i in ids if i % 2 == 1))' "$LOG")
+set -- $ids
+t_eq "$1 $2" "60 60" "60 flow records, 60 distinct ids"
+t_ok $([ "$3" -gt 0 ] && [ "$4" -gt 0 ]; echo $?) \
+    "both workers served: $3 even ids (leader), $4 odd (follower)"
+
+metric() { curl -s --max-time 5 "http://127.0.0.1:$ADMIN/metrics" |
+    awk -v m="$1" '$1 == m { print $2 }'; }
+t_eq "$(metric pinhole_workers)" 2 "/metrics: pinhole_workers 2"
+t_eq "$(metric pinhole_accepted_total)" 60 \
+    "/metrics adds both workers up: pinhole_accepted_total 60"
+t_eq "$(metric 'pinhole_connections_total{proto="connect"}')" 60 \
+    "... pinhole_connections_total{proto=\"connect\"} 60"
+
+# Open connections of both, in /status (the follower's within a second).
+t_bg "$T_DIR/idle.out" "$T_PY" "$T_TOOLS/idle_conns.py" \
+    --connect "127.0.0.1:$P" --count 40 --until "$T_DIR/idle.go" --max-hold 30
+IDLE=$T_BG_PID
+t_wait_grep "$T_DIR/idle.out" '^open 40$' 1 100
+open_now() { curl -s --max-time 5 "http://127.0.0.1:$ADMIN/status" |
+    sed -n 's/.*"connections_open":\([0-9]*\).*/\1/p'; }
+i=0
+while [ $i -lt 30 ] && [ "$(open_now)" != 40 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+t_eq "$(open_now)" 40 "/status: 40 connections open across both workers"
+touch "$T_DIR/idle.go"
+t_wait_exit "$IDLE" 100
+
+# ---- a second pinhole on the same port is refused
+w_conf "$T_DIR/second.ini" 2
+ERR2=$T_DIR/second.err
+"$PINHOLE" -c "$T_DIR/second.ini" >"$ERR2.out" 2>"$ERR2" &
+SECOND=$!
+t_wait_exit "$SECOND" 100
+t_eq "$T_RC" 1 "a second pinhole with workers = 2 on the same port exits 1"
+grep -q "cannot listen on 127.0.0.1:$P: Address already in use" "$ERR2"
+t_okd $? "... saying the address is in use" "$(head -n 5 "$ERR2")"
+
+# ---- the leader fetches; the follower reads each version from the cache
+ok=0
+for i in $(seq 1 20); do
+	[ "$(connect_status "127.0.0.31:$ECHO")" = \
+	    "HTTP/1.1 200 Connection established" ] && ok=$((ok + 1))
+done
+t_eq "$ok" 20 "the listed 127.0.0.31: 20 of 20 CONNECTs allowed"
+t_eq "$(vl_requests /l.txt)" 1 "the vendor saw one fetch, not one per worker"
+vl_serve /l.txt 127.0.0.32
+t_eq "$(curl -s -o /dev/null -w '%{http_code}' -X POST --max-time 5 \
+    "http://127.0.0.1:$ADMIN/refresh/vendor")" 202 "POST /refresh/vendor: 202"
+t_wait_grep "$ERR" 'list vendor: 1 entries from https' 1 50
+i=0
+while [ $i -lt 50 ] && [ "$(grep -c 'list vendor: 1 entries from the cache' \
+    "$ERR")" -lt 2 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+grep -c 'list vendor: 1 entries from the cache' "$ERR" | {
+	read -r n
+	t_eq "$n" 2 "the follower read the cache at start and once more after the fetch"
+}
+ok=0 denied=0
+for i in $(seq 1 20); do
+	[ "$(connect_status "127.0.0.32:$ECHO")" = \
+	    "HTTP/1.1 200 Connection established" ] && ok=$((ok + 1))
+	[ "$(connect_status "127.0.0.31:$ECHO")" = \
+	    "HTTP/1.1 403 Forbidden" ] && denied=$((denied + 1))
+done
+t_eq "$ok $denied" "20 20" \
+    "the new version in both workers: 127.0.0.32 allowed 20 of 20, 127.0.0.31 refused 20 of 20"
+t_eq "$(vl_requests /l.txt)" 2 "the vendor saw two fetches in all"
+
+# ---- signals reach both
+kill -HUP "$LEADER"
+i=0
+while [ $i -lt 50 ] && [ "$(grep -c 'reloaded: ' "$ERR")" -lt 2 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+t_eq "$(grep -c 'reloaded: ' "$ERR")" 2 "SIGHUP to the leader: both workers reloaded"
+kill -TERM "$LEADER"
+t_wait_exit "$LEADER" 100
+t_eq "$T_RC" 0 "SIGTERM: the leader exits 0"
+t_gone "$FOLLOWER"
+t_ok $? "... and the follower has ended too"
+t_sanitizer_clean "$ERR"
+t_okd $? "no sanitizer report from either" "$(grep -A5 -e SUMMARY -e 'runtime error' "$ERR")"
+
+# ---- one dying takes the other down
+t_start_pinhole "$CONF" "$ERR.2" "$P"
+t_ok $? "pinhole with workers = 2 started again"
+LEADER=$PH_PID
+i=0
+while [ $i -lt 50 ] && [ -z "$(pgrep -P "$LEADER")" ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+FOLLOWER=$(pgrep -P "$LEADER")
+t_wait_grep "$ERR.2" 'started: ' 1 50
+kill -KILL "$FOLLOWER"
+t_wait_exit "$LEADER" 100
+t_eq "$T_RC" 1 "the follower killed: the leader stops, exit 1"
+grep -q "worker 1 (pid $FOLLOWER) ended: signal 9; stopping" "$ERR.2"
+t_okd $? "... saying which worker ended how" "$(tail -n 3 "$ERR.2")"
+
+t_start_pinhole "$CONF" "$ERR.3" "$P"
+t_ok $? "pinhole with workers = 2 started a third time"
+LEADER=$PH_PID
+i=0
+while [ $i -lt 50 ] && [ -z "$(pgrep -P "$LEADER")" ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+FOLLOWER=$(pgrep -P "$LEADER")
+t_wait_grep "$ERR.3" 'started: ' 1 50
+t_ok $([ -n "$FOLLOWER" ]; echo $?) "its follower is $FOLLOWER"
+kill -KILL "$LEADER"
+wait "$LEADER" 2>/dev/null
+i=0
+while [ $i -lt 50 ] && ! t_gone "$FOLLOWER"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+t_gone "$FOLLOWER"
+t_ok $? "the leader killed: the follower stops too"
+grep -q 'worker 1: the leader is gone; stopping' "$ERR.3"
+t_okd $? "... saying so" "$(tail -n 3 "$ERR.3")"
+
+# ---- a pcap has one writer
+w_conf "$T_DIR/pcap.ini" 2
+sed -i "s|^access = .*|&\npcap = $T_DIR/w.pcap|" "$T_DIR/pcap.ini"
+line=$(grep -n '^workers = 2$' "$T_DIR/pcap.ini" | cut -d: -f1)
+out=$("$PINHOLE" -t -c "$T_DIR/pcap.ini" 2>&1)
+t_eq "$?" 1 "workers = 2 with a pcap: pinhole -t exits 1"
+t_eq "$(echo "$out" | head -n 1)" \
+    "$T_DIR/pcap.ini:$line: workers = 2: a pcap file has one writer; use workers = 1 or auto (one worker when there is a pcap)" \
+    "... at FILE:LINE"
+sed -i 's/^workers = 2$/workers = auto/' "$T_DIR/pcap.ini"
+t_start_pinhole "$T_DIR/pcap.ini" "$ERR.4" "$P"
+t_ok $? "workers = auto with a pcap starts"
+t_wait_grep "$ERR.4" 'started: .* 1 worker$' 1 50
+t_okd $? "... with one worker" "$(grep started "$ERR.4")"
+t_eq "$(pgrep -P "$PH_PID" | wc -l)" 0 "... and no follower process"
+t_stop_pinhole "$PH_PID" "$ERR.4" "workers = auto with a pcap"
+t_done
