@@ -145,8 +145,10 @@ accept_body(struct list_state *st, const char *body, size_t len,
 	m.fetched_at = st->fetched_at;
 	memcpy(m.sha256, sha, 32);
 	m.entries = entries_count(e);
-	if (listcache_write(lists_conf->cache_dir, l->name, body, len, &m,
-	    cerr, sizeof(cerr)) == -1) {
+	/* The cache has one writer: a follower reads its file lists itself
+	 * but leaves the cache to the leader. */
+	if (!lists_following && listcache_write(lists_conf->cache_dir,
+	    l->name, body, len, &m, cerr, sizeof(cerr)) == -1) {
 		st->stats.cache_errors++;
 		log_warn("list %s: cannot write the cache: %s", l->name, cerr);
 	}

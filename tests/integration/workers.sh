@@ -20,9 +20,9 @@ t_ok $? "vendor server listens on 127.0.0.1:$VTLS (TLS)"
 vl_serve /l.txt 127.0.0.31
 # The listed addresses' own echo server, on the same port as echo.test.
 t_bg "$T_DIR/echo31.out" "$T_PY" "$T_TOOLS/echo_server.py" --port "$ECHO" \
-    --listen 127.0.0.31 --listen 127.0.0.32
-t_wait_port "$ECHO" 2 100 "$T_BG_PID"
-t_ok $? "an echo server on 127.0.0.31 and .32 too"
+    --listen 127.0.0.31 --listen 127.0.0.32 --listen 127.0.0.33
+t_wait_port "$ECHO" 3 100 "$T_BG_PID"
+t_ok $? "an echo server on 127.0.0.31, .32 and .33 too"
 
 LOG=$T_DIR/w.jsonl
 ERR=$T_DIR/w.err
@@ -36,9 +36,12 @@ w_conf() {	# w_conf FILE WORKERS [PROXY-LINE...]
 	cat >>"$f" <<EOC
 
 [allow listed]
-lists = vendor
+lists = vendor, local
 ports = $ECHO
 allow_private = yes
+
+[list local]
+file = $T_DIR/local.txt
 
 [list vendor]
 url = https://127.0.0.1:$VTLS/l.txt
@@ -46,6 +49,7 @@ ca_file = $T_DIR/certs/ca.crt
 refresh = 1h
 EOC
 }
+echo 127.0.0.33 >"$T_DIR/local.txt"
 w_conf "$CONF" 2
 t_start_pinhole "$CONF" "$ERR" "$P"
 t_okd $? "pinhole with workers = 2 started" "$(head -c 2000 "$ERR")" ||
@@ -133,8 +137,10 @@ ok=0
 for i in $(seq 1 20); do
 	[ "$(connect_status "127.0.0.31:$ECHO")" = \
 	    "HTTP/1.1 200 Connection established" ] && ok=$((ok + 1))
+	[ "$(connect_status "127.0.0.33:$ECHO")" = \
+	    "HTTP/1.1 200 Connection established" ] && ok=$((ok + 1))
 done
-t_eq "$ok" 20 "the listed 127.0.0.31: 20 of 20 CONNECTs allowed"
+t_eq "$ok" 40 "the listed 127.0.0.31 and 127.0.0.33 (file): 40 of 40 CONNECTs allowed"
 t_eq "$(vl_requests /l.txt)" 1 "the vendor saw one fetch, not one per worker"
 vl_serve /l.txt 127.0.0.32
 t_eq "$(curl -s -o /dev/null -w '%{http_code}' -X POST --max-time 5 \
@@ -169,6 +175,12 @@ while [ $i -lt 50 ] && [ "$(grep -c 'reloaded: ' "$ERR")" -lt 2 ]; do
 	i=$((i + 1))
 done
 t_eq "$(grep -c 'reloaded: ' "$ERR")" 2 "SIGHUP to the leader: both workers reloaded"
+# Both read the file list (at start, and again on SIGHUP); only the
+# leader writes the cache, so they never trip over its temporary file.
+t_eq "$(grep -c 'list local: 1 entries from' "$ERR")" 4 \
+    "both workers read the file list at start and on SIGHUP"
+t_eq "$(grep -c 'cannot write the cache' "$ERR")" 0 \
+    "no cache write failed (the cache has one writer)"
 kill -TERM "$LEADER"
 t_wait_exit "$LEADER" 100
 t_eq "$T_RC" 0 "SIGTERM: the leader exits 0"
