@@ -49,24 +49,23 @@ ca_file = $T_DIR/certs/ca.crt
 refresh = 1h
 EOC
 }
+# start_two ERR WHAT: pinhole on $CONF, its pids in LEADER and FOLLOWER;
+# two checks (started; one follower process).
+start_two() {
+	t_start_pinhole "$CONF" "$1" "$P"
+	t_okd $? "pinhole with workers = 2 started $2" "$(head -c 2000 "$1")" ||
+	    { echo "Bail out!"; exit 1; }
+	LEADER=$PH_PID
+	FOLLOWER=$(pgrep -P "$LEADER")
+	t_ok $([ -n "$FOLLOWER" ] && [ "$(echo "$FOLLOWER" | wc -l)" = 1 ]
+	    echo $?) "... the leader has one follower process ($FOLLOWER)"
+}
+
 echo 127.0.0.33 >"$T_DIR/local.txt"
 w_conf "$CONF" 2
-t_start_pinhole "$CONF" "$ERR" "$P"
-t_okd $? "pinhole with workers = 2 started" "$(head -c 2000 "$ERR")" ||
-    { echo "Bail out!"; exit 1; }
-LEADER=$PH_PID
-i=0
-while [ $i -lt 50 ] && [ -z "$(pgrep -P "$LEADER")" ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-FOLLOWER=$(pgrep -P "$LEADER")
-t_ok $([ -n "$FOLLOWER" ] && [ "$(echo "$FOLLOWER" | wc -l)" = 1 ]; echo $?) \
-    "the leader has one follower process ($FOLLOWER)"
-t_wait_grep "$ERR" 'workers' 1 50
+start_two "$ERR" ""
+grep -q 'started: .* 2 workers$' "$ERR"
 t_okd $? "the start line says 2 workers" "$(grep started "$ERR")"
-grep -q 'started: .* 2 workers' "$ERR"
-t_ok $? "... exactly 2"
 # Two listening sockets on the port, one per process.
 n=$(ss -Hltnp "sport = :$P" 2>/dev/null | grep '127.0.0.1' | grep -c pinhole)
 t_eq "$n" 2 "two sockets listen on 127.0.0.1:$P (SO_REUSEPORT)"
@@ -190,33 +189,14 @@ t_sanitizer_clean "$ERR"
 t_okd $? "no sanitizer report from either" "$(grep -A5 -e SUMMARY -e 'runtime error' "$ERR")"
 
 # ---- one dying takes the other down
-t_start_pinhole "$CONF" "$ERR.2" "$P"
-t_ok $? "pinhole with workers = 2 started again"
-LEADER=$PH_PID
-i=0
-while [ $i -lt 50 ] && [ -z "$(pgrep -P "$LEADER")" ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-FOLLOWER=$(pgrep -P "$LEADER")
-t_wait_grep "$ERR.2" 'started: ' 1 50
+start_two "$ERR.2" again
 kill -KILL "$FOLLOWER"
 t_wait_exit "$LEADER" 100
 t_eq "$T_RC" 1 "the follower killed: the leader stops, exit 1"
 grep -q "worker 1 (pid $FOLLOWER) ended: signal 9; stopping" "$ERR.2"
 t_okd $? "... saying which worker ended how" "$(tail -n 3 "$ERR.2")"
 
-t_start_pinhole "$CONF" "$ERR.3" "$P"
-t_ok $? "pinhole with workers = 2 started a third time"
-LEADER=$PH_PID
-i=0
-while [ $i -lt 50 ] && [ -z "$(pgrep -P "$LEADER")" ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-FOLLOWER=$(pgrep -P "$LEADER")
-t_wait_grep "$ERR.3" 'started: ' 1 50
-t_ok $([ -n "$FOLLOWER" ]; echo $?) "its follower is $FOLLOWER"
+start_two "$ERR.3" "a third time"
 kill -KILL "$LEADER"
 wait "$LEADER" 2>/dev/null
 i=0
