@@ -76,6 +76,20 @@ vl_start_vendor() {
 	    t_wait_port "$VPLAIN" 1 100 "$VL_PID"
 }
 
+# The proxy tests' world plus a vendor: free ports VTLS, VPLAIN and
+# ADMIN (for pinhole's admin endpoint), certificates, the vendor server
+# started; two checks, and the script bails out when there are no ports.
+vl_world_or_bail() {
+	_vl_ports=$(t_free_ports 3) || { echo "Bail out! no free ports"; exit 1; }
+	# shellcheck disable=SC2086
+	set -- $_vl_ports
+	VTLS=$1 VPLAIN=$2 ADMIN=$3
+	vl_certs
+	t_okd $? "test CA and server certificates made" "$(cat "$T_DIR/certs.log")"
+	vl_start_vendor
+	t_ok $? "vendor server listens on 127.0.0.1:$VTLS (TLS)"
+}
+
 vl_stop_vendor() {
 	kill "$VL_PID" 2>/dev/null
 	t_wait_exit "$VL_PID" 50

@@ -9,14 +9,7 @@
 . tests/integration/lists_lib.sh
 
 t_proxy_world_or_bail
-ports=$(t_free_ports 3) || { echo "Bail out! no free ports"; exit 1; }
-# shellcheck disable=SC2086
-set -- $ports
-VTLS=$1 VPLAIN=$2 ADMIN=$3
-vl_certs
-t_okd $? "test CA and server certificates made" "$(cat "$T_DIR/certs.log")"
-vl_start_vendor
-t_ok $? "vendor server listens on 127.0.0.1:$VTLS (TLS)"
+vl_world_or_bail
 vl_serve /l.txt 127.0.0.31
 # The listed addresses' own echo server, on the same port as echo.test.
 t_bg "$T_DIR/echo31.out" "$T_PY" "$T_TOOLS/echo_server.py" --port "$ECHO" \
