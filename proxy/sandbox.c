@@ -40,6 +40,8 @@
 #include <libgen.h>
 #include <limits.h>
 #include <linux/landlock.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 #include <seccomp.h>
@@ -488,7 +490,11 @@ add_arg_rules(scmp_filter_ctx ctx, size_t *n)
 	/* abort() signals this process only. */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
 	    arg_is(0, 0, (scmp_datum_t)getpid()));
-	*n += 4;
+	/* The relay turns Nagle's algorithm off on each tunnel's sockets;
+	 * no other socket option is set after start-up. */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
+	    arg_is(1, 0, IPPROTO_TCP), arg_is(2, 0, TCP_NODELAY));
+	*n += 5;
 	/* The leader passes signals on to its followers, and to no one else. */
 	nw = workers_pids(&pids);
 	for (int w = 1; w < nw; w++)

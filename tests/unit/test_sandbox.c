@@ -16,6 +16,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,6 +45,8 @@ enum probe {
 	P_MMAP_EXEC,		/* executable memory */
 	P_CHDIR,		/* a call off the list */
 	P_KILL_OTHER,		/* a signal to another process */
+	P_NODELAY,		/* TCP_NODELAY, which the relay sets */
+	P_SOCKOPT_OTHER,	/* any other socket option */
 	P_COUNT
 };
 
@@ -90,6 +94,15 @@ try_socket(int family, int type)
 	return 0;
 }
 
+/* setsockopt(level, name) on a TCP socket made before the sandbox. */
+static int
+try_sockopt(int fd, int level, int name)
+{
+	int on = 1;
+
+	return setsockopt(fd, level, name, &on, sizeof(on)) == -1 ? errno : 0;
+}
+
 static int
 try_mmap_exec(void)
 {
@@ -107,6 +120,7 @@ static void
 probe_child(struct config *c, int fd)
 {
 	int	 r[P_COUNT];
+	int	 tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	r[P_APPLIED] = sandbox_apply(c);
 	r[P_READ_CONFIG] = try_open("conf/pinhole.ini", O_RDONLY);
@@ -120,6 +134,8 @@ probe_child(struct config *c, int fd)
 	r[P_MMAP_EXEC] = try_mmap_exec();
 	r[P_CHDIR] = chdir("/") == -1 ? errno : 0;
 	r[P_KILL_OTHER] = kill(getppid(), 0) == -1 ? errno : 0;
+	r[P_NODELAY] = try_sockopt(tcp, IPPROTO_TCP, TCP_NODELAY);
+	r[P_SOCKOPT_OTHER] = try_sockopt(tcp, SOL_SOCKET, SO_KEEPALIVE);
 	if (write(fd, r, sizeof(r)) != (ssize_t)sizeof(r))
 		_exit(3);
 	_exit(0);
@@ -253,6 +269,10 @@ sandbox_on(struct config *c)
 	    "sandbox on: chdir (not on the list) fails with EPERM");
 	t_int(r[P_KILL_OTHER], EPERM,
 	    "sandbox on: kill() to another process fails with EPERM");
+	t_int(r[P_NODELAY], 0,
+	    "sandbox on: setsockopt(TCP_NODELAY), the relay's, is allowed");
+	t_int(r[P_SOCKOPT_OTHER], EPERM,
+	    "sandbox on: another socket option (SO_KEEPALIVE) fails with EPERM");
 
 	st = forbidden(c, "execve");
 	t_ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
