@@ -151,6 +151,31 @@ round_cidrs(int round, size_t n, int min_len, const char *within)
 	free(in);
 }
 
+
+/* Adds each of the CIDRs given as text to set. */
+static void
+add_cidrs(struct cidrset *set, const char *const *nets, size_t n)
+{
+	struct cidr c;
+
+	for (size_t i = 0; i < n; i++) {
+		cidr_parse(nets[i], &c, NULL);
+		cidrset_add(set, &c);
+	}
+}
+
+/* The CIDR of set that a matches, as text; "" when none does. */
+static void
+lookup_text(const struct cidrset *set, const struct addr *a, char *buf,
+    size_t size)
+{
+	struct cidr got;
+
+	buf[0] = '\0';
+	if (cidrset_lookup(set, a, &got))
+		cidr_format(&got, buf, size);
+}
+
 static void
 edges(void)
 {
@@ -176,22 +201,16 @@ edges(void)
 		{ "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", "::/0" },
 	};
 	struct cidrset	*set = cidrset_new(), *empty = cidrset_new();
-	struct cidr	 c, got;
 	struct addr	 a;
 	char		 buf[CIDR_STRLEN];
 
-	for (size_t i = 0; i < sizeof(nets) / sizeof(nets[0]); i++) {
-		cidr_parse(nets[i], &c, NULL);
-		cidrset_add(set, &c);
-	}
+	add_cidrs(set, nets, sizeof(nets) / sizeof(nets[0]));
 	cidrset_build(set);
 	cidrset_build(empty);
 	t_int((long long)cidrset_count(set), 7, "7 distinct CIDRs");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		addr_parse(cases[i].addr, &a);
-		buf[0] = '\0';
-		if (cidrset_lookup(set, &a, &got))
-			cidr_format(&got, buf, sizeof(buf));
+		lookup_text(set, &a, buf, sizeof(buf));
 		t_str(buf, cases[i].want, "edge lookup %s", cases[i].addr);
 		t_ok(!cidrset_lookup(empty, &a, NULL), "empty set: %s misses",
 		    cases[i].addr);
@@ -422,14 +441,11 @@ packed_edges(void)
 		{ "2001:db8:ffff::", "2001:db8::/32" },
 	};
 	struct cidrset	*set = cidrset_new(), *hosts = cidrset_new();
-	struct cidr	 c, got;
+	struct cidr	 c;
 	struct addr	 a;
 	char		 buf[CIDR_STRLEN];
 
-	for (size_t i = 0; i < sizeof(nets) / sizeof(nets[0]); i++) {
-		cidr_parse(nets[i], &c, NULL);
-		cidrset_add(set, &c);
-	}
+	add_cidrs(set, nets, sizeof(nets) / sizeof(nets[0]));
 	/* Enough /32s and /128s at odd places for both tables to pack. */
 	for (int i = 0; i < 200000; i++) {
 		random_addr(&c.net, NULL, i % 2 ? ADDR_V6 : ADDR_V4, 0);
@@ -449,9 +465,7 @@ packed_edges(void)
 	    "bytes", cidrset_memory(hosts));
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		addr_parse(cases[i].addr, &a);
-		buf[0] = '\0';
-		if (cidrset_lookup(set, &a, &got))
-			cidr_format(&got, buf, sizeof(buf));
+		lookup_text(set, &a, buf, sizeof(buf));
 		t_str(buf, cases[i].want, "packed edge lookup %s",
 		    cases[i].addr);
 		t_ok(!cidrset_lookup(hosts, &a, NULL), "packed, hosts only: %s "
