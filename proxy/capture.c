@@ -61,6 +61,7 @@ static uint64_t		 pcap_keep;
 static uint64_t		 pcap_written;	/* the file's size, had all gone well */
 static int		 pcap_failing;
 static time_t		 pcap_retry;	/* while failing: when to try again */
+static uint64_t		 pcap_full_at;	/* the file's size when it failed */
 static uint64_t		 pcap_ends[PCAP_ENDS];	/* the last records' ends */
 static uint64_t		 pcap_nends;
 
@@ -253,7 +254,11 @@ write_failed(void)
 	int		 err = errno;
 
 	fflush(fp);
+	if (!pcap_failing)
+		pcap_full_at = 0;
 	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode)) {
+		if (!pcap_failing)
+			pcap_full_at = (uint64_t)st.st_size;
 		n = pcap_nends < PCAP_ENDS ? pcap_nends : PCAP_ENDS;
 		for (uint64_t i = 0; i < n; i++) {
 			uint64_t end = pcap_ends[(pcap_nends - 1 - i) %
@@ -311,7 +316,10 @@ capture_write(const struct pcap_pkthdr *h, const uint8_t *pkt)
 	pcap_dump((u_char *)pcap_out, h, pkt);
 	pcap_written += 16 + h->caplen;
 	mark_end();
-	if (pcap_failing && pcap_dump_flush(pcap_out) == 0) {
+	/* Written again only past where the disk was full: records that
+	 * fit in the bytes the cut-back freed end no episode. */
+	if (pcap_failing && pcap_written > pcap_full_at &&
+	    pcap_dump_flush(pcap_out) == 0) {
 		log_info("pcap %s: writing again", pcap_path);
 		pcap_failing = 0;
 	}

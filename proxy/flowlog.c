@@ -34,6 +34,7 @@ static enum flowlog_kind flowlog_kind = FLOWLOG_OFF;
 static int		 flowlog_fd = -1;
 static char		*flowlog_path;
 static int		 flowlog_failing;
+static off_t		 flowlog_full_at;	/* the file's size when it failed */
 static char		 flowlog_buf[FLOWLOG_BUFFER];
 static size_t		 flowlog_len, flowlog_records;
 static struct event	*flowlog_timer;
@@ -64,6 +65,17 @@ cut_short(size_t n)
 	return whole;
 }
 
+/* The access log's size; 0 when it is not a file (never full then). */
+static off_t
+file_size(void)
+{
+	struct stat st;
+
+	if (fstat(flowlog_fd, &st) == -1 || !S_ISREG(st.st_mode))
+		return 0;
+	return st.st_size;
+}
+
 /* Writes the records waiting in the buffer. */
 void
 flowlog_flush(void)
@@ -78,12 +90,18 @@ flowlog_flush(void)
 		n = write(flowlog_fd, flowlog_buf, flowlog_len);
 	while (n == -1 && errno == EINTR);
 	if (n == (ssize_t)flowlog_len) {
-		if (flowlog_failing)
+		/* Written again only past where the disk was full: a batch
+		 * that fits in the bytes a cut-back freed ends no episode. */
+		if (flowlog_failing && (flowlog_full_at == 0 ||
+		    file_size() > flowlog_full_at)) {
 			log_info("access log: writing again");
-		flowlog_failing = 0;
+			flowlog_failing = 0;
+		}
 	} else {
 		int err = errno;
 
+		if (!flowlog_failing)
+			flowlog_full_at = file_size();
 		server.count->log_write_errors += flowlog_records -
 		    (n > 0 ? cut_short((size_t)n) : 0);
 		if (!flowlog_failing++) {
