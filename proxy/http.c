@@ -206,7 +206,6 @@ start_connect(struct session *s, const struct http_head *req, size_t end)
 		return;
 	}
 	http_state(s)->connect = 1;
-	bufferevent_disable(s->client, EV_READ);
 	session_request(s, host, (uint16_t)port);
 }
 
@@ -265,9 +264,12 @@ http_connected(struct session *s)
 		forward_connected(s);
 		return;
 	}
-	evbuffer_add_printf(bufferevent_get_output(s->client),
+	char reply[64];
+	int len;
+
+	len = snprintf(reply, sizeof(reply),
 	    "HTTP/1.%d 200 Connection established\r\n\r\n", h->minor);
-	relay_start(s);
+	relay_start(s, reply, (size_t)len);
 }
 
 const struct proto http_proto = {

@@ -16,6 +16,8 @@
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <event2/event.h>
@@ -127,7 +129,12 @@ listener_pause(int err)
 	evtimer_add(resume_timer, &tv);
 }
 
-/* A listening socket on a; -1 with errno set. */
+/*
+ * A listening socket on a; -1 with errno set.  Accepted sockets inherit
+ * its TCP_NODELAY: the relay writes what it has just read, and replies
+ * go in one write, so Nagle's algorithm would only delay them (a
+ * setsockopt a connection saved).
+ */
 static int
 bind_one(const struct endpoint *a, int reuseport)
 {
@@ -142,6 +149,7 @@ bind_one(const struct endpoint *a, int reuseport)
 	    (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on,
 	    sizeof(on)) == -1) || (ss.ss_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1) ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1 ||
 	    bind(fd, (struct sockaddr *)&ss, (socklen_t)len) == -1 ||
 	    listen(fd, 1024) == -1) {
 		err = errno;

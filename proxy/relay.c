@@ -384,7 +384,8 @@ take_over(struct relay_dir *d, struct bufferevent *bev)
 /*
  * A relay writes what it has just read: Nagle's algorithm would hold a
  * small write back until the last one is acknowledged, a delay the two
- * ends did not ask for (remote-support sessions are keystrokes).
+ * ends did not ask for (remote-support sessions are keystrokes).  The
+ * client's socket has it off already, from the listening socket.
  */
 static void
 nodelay(int fd)
@@ -401,10 +402,8 @@ relay_begin(struct session *s)
 	struct relay	*r;
 	int		 cfd = bufferevent_getfd(s->client);
 	int		 ufd = bufferevent_getfd(s->upstream);
+	int		 rc;
 
-	bufferevent_disable(s->client, EV_READ | EV_WRITE);
-	bufferevent_disable(s->upstream, EV_READ | EV_WRITE);
-	nodelay(cfd);
 	nodelay(ufd);
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		session_close(s, EV_ERROR, REASON_NONE);
@@ -412,10 +411,17 @@ relay_begin(struct session *s)
 	}
 	r->s = s;
 	s->relay = r;
-	if (dir_init(r, CAPTURE_UP, cfd, ufd) == -1 ||
+	rc = dir_init(r, CAPTURE_UP, cfd, ufd) == -1 ||
 	    dir_init(r, CAPTURE_DOWN, ufd, cfd) == -1 ||
 	    take_over(&r->d[CAPTURE_UP], s->client) == -1 ||
-	    take_over(&r->d[CAPTURE_DOWN], s->upstream) == -1)
+	    take_over(&r->d[CAPTURE_DOWN], s->upstream) == -1 ? -1 : 0;
+	/*
+	 * Only now: libevent counts the events on a descriptor, so the
+	 * client's, watched for reading all along, sees no epoll change.
+	 */
+	bufferevent_disable(s->client, EV_READ | EV_WRITE);
+	bufferevent_disable(s->upstream, EV_READ | EV_WRITE);
+	if (rc == -1)
 		session_close(s, EV_FLOW, REASON_NONE);
 }
 
@@ -434,23 +440,34 @@ reply_failed(struct bufferevent *bev, short what, void *arg)
 	session_close(arg, EV_FLOW, REASON_NONE);
 }
 
-/* The tunnel is granted and its reply is queued for the client. */
+/*
+ * The tunnel is granted: reply to the client, then relay.  The reply is
+ * short and the client is waiting for it with nothing else on its way,
+ * so it is written at once, without asking the loop whether the socket
+ * is writable (two epoll_ctl calls and a turn of the loop per tunnel).
+ * Behind bytes still queued for the client, it queues too.
+ */
 void
-relay_start(struct session *s)
+relay_start(struct session *s, const void *reply, size_t len)
 {
-	struct evbuffer *out;
+	struct evbuffer	*out = bufferevent_get_output(s->client);
+	ssize_t		 n = 0;
 
 	session_set_state(s, S_RELAY);
 	touch(s);
-	bufferevent_disable(s->client, EV_READ);
-	bufferevent_disable(s->upstream, EV_READ);
-	/* The reply is short: it mostly goes at once, without a loop turn. */
-	out = bufferevent_get_output(s->client);
-	(void)evbuffer_write(out, bufferevent_getfd(s->client));
 	if (evbuffer_get_length(out) == 0) {
-		relay_begin(s);
-		return;
+		do
+			n = write(bufferevent_getfd(s->client), reply, len);
+		while (n == -1 && errno == EINTR);
+		if (n == (ssize_t)len) {
+			relay_begin(s);
+			return;
+		}
+		if (n == -1)
+			n = 0;	/* full, or failing: the bufferevent finds out */
 	}
+	bufferevent_disable(s->client, EV_READ);
+	bufferevent_write(s->client, (const char *)reply + n, len - (size_t)n);
 	bufferevent_setwatermark(s->client, EV_WRITE, 0, 0);
 	bufferevent_setcb(s->client, NULL, reply_written, reply_failed, s);
 	bufferevent_enable(s->client, EV_WRITE);

@@ -4,7 +4,7 @@
 
 #include "session.h"
 
-void	relay_start(struct session *);
+void	relay_start(struct session *, const void *, size_t);
 void	relay_idle_check(struct session *);
 void	relay_free(struct session *);
 

@@ -198,6 +198,16 @@ client_event(struct bufferevent *bev, short what, void *arg)
 		session_close(s, s->event, s->reason);
 		return;
 	}
+	/*
+	 * A tunnel's client stays watched while its destination is looked
+	 * up and connected to (turning it off and on again would cost two
+	 * epoll_ctl calls a tunnel).  An end or an error then stays in the
+	 * socket for the relay (or the refusal) to meet, as if it had come
+	 * later: a client may half-close after its request and still get
+	 * its tunnel.  The bufferevent has stopped reading.
+	 */
+	if (s->state == S_RESOLVING || s->state == S_CONNECTING)
+		return;
 	/* The client went away before its request was done or served. */
 	if (s->state == S_PROXY || s->state == S_DETECT || waiting_idle(s))
 		session_close(s, EV_NONE, REASON_NONE);

@@ -93,15 +93,15 @@ socks4_read(struct session *s)
 		session_refuse(s, EV_DENY, REASON_AUTH);
 		return;
 	}
-	bufferevent_disable(s->client, EV_READ);
 	session_request(s, req.host, req.port);
 }
 
 static void
 socks4_connected(struct session *s)
 {
-	reply(s, SOCKS4_GRANTED);
-	relay_start(s);
+	uint8_t msg[8] = { 0, SOCKS4_GRANTED };
+
+	relay_start(s, msg, sizeof(msg));
 }
 
 static void

@@ -141,11 +141,19 @@ state(struct session *s)
 	return s->pstate;
 }
 
-static void
-reply(struct session *s, int rep, const struct sockaddr_storage *bound)
+#define REPLY_MAX	(4 + 16 + 2)
+
+/* The reply to a request, in msg; its length. */
+static size_t
+reply_format(uint8_t msg[REPLY_MAX], int rep,
+    const struct sockaddr_storage *bound)
 {
-	uint8_t	 msg[4 + 16 + 2] = { 5, (uint8_t)rep, 0, 1 };
 	size_t	 len = 4 + 4 + 2;
+
+	memset(msg, 0, REPLY_MAX);
+	msg[0] = 5;
+	msg[1] = (uint8_t)rep;
+	msg[3] = 1;
 
 	if (bound != NULL && bound->ss_family == AF_INET) {
 		const struct sockaddr_in *sin = (const void *)bound;
@@ -160,7 +168,15 @@ reply(struct session *s, int rep, const struct sockaddr_storage *bound)
 		memcpy(msg + 20, &sin6->sin6_port, 2);
 		len = 4 + 16 + 2;
 	}
-	bufferevent_write(s->client, msg, len);
+	return len;
+}
+
+static void
+reply(struct session *s, int rep, const struct sockaddr_storage *bound)
+{
+	uint8_t	 msg[REPLY_MAX];
+
+	bufferevent_write(s->client, msg, reply_format(msg, rep, bound));
 }
 
 static void
@@ -251,7 +267,6 @@ socks5_read(struct session *s)
 		case STAGE_REQUEST:
 			if ((n = socks5_parse_request(b, len, &req, &rep)) > 0) {
 				evbuffer_drain(in, (size_t)n);
-				bufferevent_disable(s->client, EV_READ);
 				session_request(s, req.host, req.port);
 				return;
 			}
@@ -267,12 +282,12 @@ socks5_connected(struct session *s)
 {
 	struct sockaddr_storage	 bound;
 	socklen_t		 len = sizeof(bound);
+	uint8_t			 msg[REPLY_MAX];
 
 	memset(&bound, 0, sizeof(bound));
 	getsockname(bufferevent_getfd(s->upstream), (struct sockaddr *)&bound,
 	    &len);
-	reply(s, REP_OK, &bound);
-	relay_start(s);
+	relay_start(s, msg, reply_format(msg, REP_OK, &bound));
 }
 
 static void

@@ -278,11 +278,12 @@ t_proxy_world() {
 	t_bg "$T_DIR/web.out" "$T_PY" "$T_TOOLS/http_backend.py" --port "$WEB"
 	T_WEB_PID=$T_BG_PID
 	# $CLOSED is bound and never listened on (refused, and kept from
-	# other programs); $HANG is a listener whose connects hang.
+	# other programs); $HANG is a listener whose connects hang, until
+	# $T_DIR/hole.serve exists: then it accepts and echoes.
 	t_bg "$T_DIR/closed.out" "$T_PY" "$T_TOOLS/blackhole.py" --closed \
 	    --port "$CLOSED" --lifetime 300
 	t_bg "$T_DIR/hole.out" "$T_PY" "$T_TOOLS/blackhole.py" \
-	    --port "$HANG" --lifetime 300
+	    --port "$HANG" --lifetime 300 --serve-when "$T_DIR/hole.serve"
 	t_wait_port "$ECHO" 2 100 "$T_ECHO_PID" &&
 	    t_wait_port "$ECHO2" 1 100 "$T_ECHO2_PID" &&
 	    t_wait_port "$WEB" 1 100 "$T_WEB_PID" &&

@@ -106,6 +106,17 @@ t_eq "$(wc -c <"$T_DIR/reply"):$(echo "$END" | sed 's/reset/eof/')" "0:eof" \
 hold h1 "$ECHO"
 t_okd $? "a tunnel to echo.test:$ECHO is open" "$(cat "$T_DIR/h1.out"*)"
 H1=$HOLD_PID
+# Nagle's algorithm is off on both of the tunnel's sockets, read from
+# pinhole itself: the client's from the listening socket, the
+# destination's set by the relay.
+H1_CL=$(cat "$T_DIR/h1.tag")
+"$T_PY" "$T_TOOLS/sockopt.py" "$D_PID" --port "${H1_CL##*:}" >"$T_DIR/so" 2>&1
+t_eq "$(cat "$T_DIR/so")" "127.0.0.1:$P $H1_CL nodelay=1" \
+    "the tunnel's client socket in pinhole: TCP_NODELAY on"
+"$T_PY" "$T_TOOLS/sockopt.py" "$D_PID" --port "$ECHO" >"$T_DIR/so" 2>&1
+t_eq "$(sed 's/^127.0.0.1:[0-9]* /LOCAL /' "$T_DIR/so")" \
+    "LOCAL 127.0.0.1:$ECHO nodelay=1" \
+    "the tunnel's destination socket in pinhole: TCP_NODELAY on"
 tunnel_to "$ECHO2" x
 t_eq "$TT" "refused:0502" "before the reload, port $ECHO2 is not allowed (SOCKS5 0x02)"
 sed "s/^ports = $ECHO\$/ports = $ECHO2/" "$CONF" >"$T_DIR/v2.ini"

@@ -4,8 +4,13 @@ dropped by the kernel, so a connect to it neither succeeds nor fails
 until the connecting side gives up.
 
     blackhole.py --port PORT [--host 127.0.0.1] [--lifetime S] [--closed]
+                 [--serve-when FILE]
 
 Prints "ready" once a probe connect has been seen to hang.  With
+--serve-when, once FILE exists the port starts accepting and echoes
+every connection (echo_server.py's serve): a connect that was hanging
+then completes when the kernel sends its SYN again (about 1 s after the
+first).  With
 --closed the port is only bound, never listened on: connects to it are
 refused at once, and no other program can take the port meanwhile.
 """
@@ -13,10 +18,12 @@ import argparse
 import os
 import socket
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from proxyclient import loopback_only  # noqa: E402
+from echo_server import serve  # noqa: E402
 
 
 def main():
@@ -25,6 +32,7 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--lifetime", type=float, default=120)
     ap.add_argument("--closed", action="store_true")
+    ap.add_argument("--serve-when")
     a = ap.parse_args()
     loopback_only(a.host)
     ls = socket.socket()
@@ -60,7 +68,19 @@ def main():
         print("FAIL connects do not hang", flush=True)
         sys.exit(1)
     print("ready", flush=True)
-    time.sleep(a.lifetime)
+    end = time.monotonic() + a.lifetime
+    if a.serve_when is None:
+        time.sleep(a.lifetime)
+        return
+    while not os.path.exists(a.serve_when) and time.monotonic() < end:
+        time.sleep(0.05)
+    ls.settimeout(0.2)
+    while time.monotonic() < end:
+        try:
+            conn, _ = ls.accept()
+        except socket.timeout:
+            continue
+        threading.Thread(target=serve, args=(conn, 10), daemon=True).start()
 
 
 if __name__ == "__main__":
