@@ -440,34 +440,18 @@ reply_failed(struct bufferevent *bev, short what, void *arg)
 	session_close(arg, EV_FLOW, REASON_NONE);
 }
 
-/*
- * The tunnel is granted: reply to the client, then relay.  The reply is
- * short and the client is waiting for it with nothing else on its way,
- * so it is written at once, without asking the loop whether the socket
- * is writable (two epoll_ctl calls and a turn of the loop per tunnel).
- * Behind bytes still queued for the client, it queues too.
- */
+/* The tunnel is granted: reply to the client, then relay. */
 void
 relay_start(struct session *s, const void *reply, size_t len)
 {
-	struct evbuffer	*out = bufferevent_get_output(s->client);
-	ssize_t		 n = 0;
-
 	session_set_state(s, S_RELAY);
 	touch(s);
-	if (evbuffer_get_length(out) == 0) {
-		do
-			n = write(bufferevent_getfd(s->client), reply, len);
-		while (n == -1 && errno == EINTR);
-		if (n == (ssize_t)len) {
-			relay_begin(s);
-			return;
-		}
-		if (n == -1)
-			n = 0;	/* full, or failing: the bufferevent finds out */
+	if (session_send(s, reply, len)) {
+		relay_begin(s);
+		return;
 	}
+	/* The rest of the reply first. */
 	bufferevent_disable(s->client, EV_READ);
-	bufferevent_write(s->client, (const char *)reply + n, len - (size_t)n);
 	bufferevent_setwatermark(s->client, EV_WRITE, 0, 0);
 	bufferevent_setcb(s->client, NULL, reply_written, reply_failed, s);
 	bufferevent_enable(s->client, EV_WRITE);

@@ -608,6 +608,32 @@ session_refuse(struct session *s, enum session_event event,
 	session_reply(s);
 }
 
+/*
+ * Sends the client a handshake reply (a SOCKS answer, the reply that
+ * grants a tunnel).  The client is waiting for it, so its socket has
+ * room: one write(2), without a turn of the loop for EPOLLOUT and the
+ * two epoll_ctl calls around it.  Behind bytes still queued, or for
+ * what the socket does not take, it queues in the bufferevent (which
+ * also meets any error).  Returns whether all of it is written.
+ */
+int
+session_send(struct session *s, const void *p, size_t len)
+{
+	ssize_t	 n = 0;
+
+	if (evbuffer_get_length(bufferevent_get_output(s->client)) == 0) {
+		do
+			n = write(bufferevent_getfd(s->client), p, len);
+		while (n == -1 && errno == EINTR);
+		if (n == (ssize_t)len)
+			return 1;
+		if (n == -1)
+			n = 0;
+	}
+	bufferevent_write(s->client, (const char *)p + n, len - (size_t)n);
+	return 0;
+}
+
 /* The reply is in the client's output: close once it is written. */
 void
 session_reply(struct session *s)

@@ -109,6 +109,7 @@ int	session_authenticate(struct session *, const char *, const char *,
 	    size_t);
 void	session_request(struct session *, const char *, uint16_t);
 void	session_refuse(struct session *, enum session_event, enum reason);
+int	session_send(struct session *, const void *, size_t);
 void	session_reply(struct session *);
 void	session_next_request(struct session *);
 void	session_close(struct session *, enum session_event, enum reason);

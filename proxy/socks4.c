@@ -26,7 +26,7 @@ reply(struct session *s, uint8_t code)
 {
 	uint8_t msg[8] = { 0, code };
 
-	bufferevent_write(s->client, msg, sizeof(msg));
+	(void)session_send(s, msg, sizeof(msg));
 }
 
 /* The end of the NUL-terminated string at off: -1 unfinished, -2 too long. */

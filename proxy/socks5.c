@@ -176,7 +176,7 @@ reply(struct session *s, int rep, const struct sockaddr_storage *bound)
 {
 	uint8_t	 msg[REPLY_MAX];
 
-	bufferevent_write(s->client, msg, reply_format(msg, rep, bound));
+	(void)session_send(s, msg, reply_format(msg, rep, bound));
 }
 
 static void
@@ -200,7 +200,7 @@ greet(struct session *s, int offers)
 		choice[1] = SOCKS5_USERPASS;
 	else if (server.auth == NULL && (offers & SOCKS5_OFFERS_NO_AUTH))
 		choice[1] = SOCKS5_NO_AUTH;
-	bufferevent_write(s->client, choice, 2);
+	(void)session_send(s, choice, 2);
 	if (choice[1] == SOCKS5_NO_METHOD) {
 		s->event = EV_DENY;
 		s->reason = server.auth != NULL ? REASON_AUTH :
@@ -223,7 +223,7 @@ authenticate(struct session *s, struct socks_auth *a)
 	OPENSSL_cleanse(a, sizeof(*a));
 	if (rc == -1)
 		return 0;
-	bufferevent_write(s->client, ok, 2);
+	(void)session_send(s, ok, 2);
 	state(s)->stage = STAGE_REQUEST;
 	return 1;
 }
@@ -299,7 +299,7 @@ socks5_refuse(struct session *s, enum reason why)
 
 	/* Refused while authenticating: RFC 1929's own failure reply. */
 	if (st != NULL && st->stage == STAGE_AUTH) {
-		bufferevent_write(s->client, failed, 2);
+		(void)session_send(s, failed, 2);
 		return;
 	}
 	switch (why) {
