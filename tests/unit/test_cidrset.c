@@ -416,6 +416,85 @@ large_set(int round, size_t n, int merge)
 	free(got.c);
 }
 
+/* a + delta (-1 or 1), wrapping at the ends of its family's space. */
+static struct addr
+addr_step(struct addr a, int delta)
+{
+	for (int i = addr_bits(&a) / 8 - 1; i >= 0; i--) {
+		a.b[i] = (uint8_t)(a.b[i] + delta);
+		if (a.b[i] != (delta > 0 ? 0 : 0xff))
+			break;
+	}
+	return a;
+}
+
+/*
+ * Islands (cidrpack.c): hosts inside a broad net take one packed record
+ * each, not two; the address just before or after one is the broad net
+ * again, a host in the next bucket or none.
+ */
+static void
+islands(void)
+{
+	static const char *const broad[] = { "10.0.0.0/8", "2001:db8::/32" };
+	struct cidrset	*set = cidrset_new();
+	struct ref	 in, got;
+	size_t		 hosts = 100000;
+	int		 bad = 0, checked = 0;
+
+	in.c = calloc(hosts + 2, sizeof(*in.c));
+	got.c = calloc(hosts + 3, sizeof(*got.c));
+	in.n = got.n = 0;
+	for (int i = 0; i < 2; i++) {
+		cidr_parse(broad[i], &in.c[in.n], NULL);
+		cidrset_add(set, &in.c[in.n++]);
+	}
+	for (size_t i = 0; i < hosts; i++) {
+		struct cidr *c = &in.c[in.n++];
+
+		*c = in.c[i % 2];
+		random_addr(&c->net, &in.c[i % 2].net, c->net.family,
+		    in.c[i % 2].len);
+		c->len = (uint8_t)addr_bits(&c->net);
+		cidrset_add(set, c);
+	}
+	t_ok(cidrset_build(set) == 0, "islands: build 100,000 hosts in two "
+	    "broad nets");
+	ref_sort(&in);
+	/*
+	 * 50,000 IPv4 hosts at 3 bytes and 50,000 IPv6 ones at 16, indexes
+	 * and bases: about 1.05 MB.  Two records a host would be 1.9 MB.
+	 */
+	t_ok(cidrset_memory(set) < 1200000, "islands: one record a host, "
+	    "%zu bytes", cidrset_memory(set));
+	for (size_t i = 0; i < in.n; i++) {
+		struct addr	 near[3];
+		struct cidr	 w, g;
+		int		 wf, gf;
+
+		near[0] = in.c[i].net;
+		near[1] = addr_step(in.c[i].net, -1);
+		near[2] = addr_step(in.c[i].net, 1);
+		for (int k = 0; k < 3; k++) {
+			wf = ref_lookup(&in, &near[k], addr_bits(&near[k]) + 1,
+			    &w);
+			gf = cidrset_lookup(set, &near[k], &g);
+			checked++;
+			if (wf != gf || (wf && cidr_cmp(&w, &g) != 0))
+				bad++;
+		}
+	}
+	t_int(bad, 0, "islands: %d lookups of hosts and their neighbours "
+	    "agree with the sorted copy", checked);
+	cidrset_foreach(set, collect, &got);
+	qsort(got.c, got.n, sizeof(*got.c), cidr_cmp);
+	t_int(foreach_check(set, &in, &got), 0, "islands: cidrset_foreach "
+	    "gives back the broad nets and every host");
+	cidrset_free(set);
+	free(in.c);
+	free(got.c);
+}
+
 /* The ends of the address space in packed tables. */
 static void
 packed_edges(void)
@@ -624,6 +703,7 @@ main(void)
 	large_set(1, 150000, 0);
 	large_set(2, 150000, 1);
 	packed_edges();
+	islands();
 	round_names();
 	return t_done();
 }
