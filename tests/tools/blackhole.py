@@ -8,7 +8,7 @@ until the connecting side gives up.
 
 Prints "ready" once a probe connect has been seen to hang.  With
 --serve-when, once FILE exists the port starts accepting and echoes
-every connection (echo_server.py's serve): a connect that was hanging
+every connection (echo_server.py's accept_loop): a connect that was hanging
 then completes when the kernel sends its SYN again (about 1 s after the
 first).  With
 --closed the port is only bound, never listened on: connects to it are
@@ -18,12 +18,11 @@ import argparse
 import os
 import socket
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from proxyclient import loopback_only  # noqa: E402
-from echo_server import serve  # noqa: E402
+from echo_server import accept_loop  # noqa: E402
 
 
 def main():
@@ -74,13 +73,7 @@ def main():
         return
     while not os.path.exists(a.serve_when) and time.monotonic() < end:
         time.sleep(0.05)
-    ls.settimeout(0.2)
-    while time.monotonic() < end:
-        try:
-            conn, _ = ls.accept()
-        except socket.timeout:
-            continue
-        threading.Thread(target=serve, args=(conn, 10), daemon=True).start()
+    accept_loop(ls, 10, end)
 
 
 if __name__ == "__main__":
