@@ -7,10 +7,11 @@
  *
  * The index covers the `bits` address bits after the common prefix, so
  * only the bits after those (shift = cp + bits) are stored; a bucket's
- * records sit next to each other in address order.  base[b] is the
- * value in effect at bucket b's start (an interval running in from
- * before, or one starting right there, whose record is left out), so a
- * lookup never looks outside its bucket.
+ * records sit next to each other in address order.  A bucket's index
+ * entry holds where its records start (24 bits) and its base: the value
+ * in effect at its start (an interval running in from before, or one
+ * starting right there, whose record is left out), so a lookup never
+ * looks outside its bucket, and reads one index entry and the bucket.
  *
  * IPv4: shift >= 16, so a start's remaining bits fit in 16; a record is
  * 3 bytes, the value byte then the 16 bits, read as one 24-bit number
@@ -41,7 +42,21 @@
 /* About four IPv6 records a bucket: one cache line. */
 #define PACK6_PER_BUCKET 4
 #define PACK6_MIN	64
-#define PACK_MAX_BITS	16	/* 2^16 + 1 offsets: 256 KiB, stays in L2 */
+#define PACK_MAX_BITS	16	/* 2^16 + 1 entries: 256 KiB, stays in L2 */
+#define PACK_MAX_N	(1u << 24)	/* records an entry can point to */
+
+/* An index entry: where its bucket's records start, and its base. */
+static uint32_t
+entry_off(uint32_t e)
+{
+	return e & (PACK_MAX_N - 1);
+}
+
+static uint8_t
+entry_base(uint32_t e)
+{
+	return (uint8_t)(e >> 24);
+}
 
 static int
 log2_floor(size_t n)
@@ -144,18 +159,20 @@ pack_fill(struct table *t, size_t buckets)
 	uint8_t	 cur = 0;
 
 	for (size_t b = 0; b < buckets; b++) {
-		t->index[b] = (uint32_t)out;
+		uint8_t base;
+
 		if (i < t->n && pack_bucket(t, top_start(t, i)) == b &&
 		    at_bucket_start(t, i))
 			cur = table_val(t, i++);
-		t->base[b] = cur;
+		base = cur;
+		t->index[b] = (uint32_t)out | (uint32_t)base << 24;
 		for (; i < t->n && pack_bucket(t, top_start(t, i)) == b; i++) {
-			int island = is_island(t, i, t->base[b]);
+			int island = is_island(t, i, base);
 
 			put_record(t, out++, i, island);
 			cur = table_val(t, i);
 			if (island) {
-				cur = t->base[b];
+				cur = base;
 				i++;		/* its end: implied */
 			}
 		}
@@ -207,7 +224,7 @@ cidrpack_build(struct table *t)
 	size_t		 buckets, n = t->n;
 	int		 cp, bits;
 
-	if (n == 0)
+	if (n == 0 || n >= PACK_MAX_N)
 		return 0;
 	first = table_start(t, 0);
 	last = table_start(t, n - 1);
@@ -217,13 +234,11 @@ cidrpack_build(struct table *t)
 	buckets = (size_t)1 << bits;
 	free(t->index);
 	t->index = malloc((buckets + 1) * sizeof(*t->index));
-	t->base = malloc(buckets);
 	if (t->v4)
 		t->p4 = malloc(3 * n);
 	else
 		t->p6 = malloc(n * sizeof(*t->p6));
-	if (t->index == NULL || t->base == NULL ||
-	    (t->p4 == NULL && t->p6 == NULL))
+	if (t->index == NULL || (t->p4 == NULL && t->p6 == NULL))
 		return -1;
 	t->cp = t->v4 ? cp - 96 : cp;
 	t->bits = bits;
@@ -258,7 +273,7 @@ static uint8_t
 pack4_find(const struct table *t, uint32_t key)
 {
 	struct u128	 k = v4_top(key);
-	uint32_t	 b, want, r;
+	uint32_t	 b, e, want, r;
 	uint64_t	 past;
 	const uint8_t	*p;
 	size_t		 n;
@@ -268,9 +283,10 @@ pack4_find(const struct table *t, uint32_t key)
 	if (pack_outside(t, k, &val))
 		return val;
 	b = pack_bucket(t, k);
-	p = t->p4 + 3 * (size_t)t->index[b];
-	if ((n = t->index[b + 1] - t->index[b]) == 0)
-		return t->base[b];
+	e = t->index[b];
+	p = t->p4 + 3 * (size_t)entry_off(e);
+	if ((n = entry_off(t->index[b + 1]) - entry_off(e)) == 0)
+		return entry_base(e);
 	__builtin_prefetch(p + 3 * n - 1);
 	want = pack4_key(t, key) << 8 | 0xff;
 	while (n > 1) {		/* branch-free: the compiler uses cmov */
@@ -290,7 +306,7 @@ pack4_find(const struct table *t, uint32_t key)
 	past = ((uint64_t)(want >> 8) - (r >> 8)) >>
 	    ((16 + t->shift - (int)(r & 0x7f) + 1) & 63);
 	inside = (r <= want) & (!(r & ISLAND4) | (past == 0));
-	return inside ? (uint8_t)(r & 0x7f) : t->base[b];
+	return inside ? (uint8_t)(r & 0x7f) : entry_base(e);
 }
 
 static uint8_t
@@ -298,7 +314,7 @@ pack6_find(const struct table *t, struct u128 key)
 {
 	const rec6	*p;
 	rec6		 want, r, past;
-	uint32_t	 b;
+	uint32_t	 b, e;
 	size_t		 n;
 	uint8_t		 val;
 	int		 inside;
@@ -306,9 +322,10 @@ pack6_find(const struct table *t, struct u128 key)
 	if (pack_outside(t, key, &val))
 		return val;
 	b = pack_bucket(t, key);
-	p = t->p6 + t->index[b];
-	if ((n = t->index[b + 1] - t->index[b]) == 0)
-		return t->base[b];
+	e = t->index[b];
+	p = t->p6 + entry_off(e);
+	if ((n = entry_off(t->index[b + 1]) - entry_off(e)) == 0)
+		return entry_base(e);
 	__builtin_prefetch(p + n - 1);
 	want = rec6_of(u128_shl(key, t->shift)) | REC6_LOW;
 	while (n > 1) {
@@ -320,7 +337,7 @@ pack6_find(const struct table *t, struct u128 key)
 	r = *p;
 	past = (want - r) >> ((128 - (int)(uint8_t)r + 1 + t->shift) & 127);
 	inside = (r <= want) & (!(r & REC6_ISLAND) | (past == 0));
-	return inside ? (uint8_t)r : t->base[b];
+	return inside ? (uint8_t)r : entry_base(e);
 }
 
 /* The value of the interval key falls in. */
@@ -381,20 +398,20 @@ cidrpack_next(const struct table *t, struct cursor *c, struct u128 *start,
 	if (c->island_end) {
 		c->island_end = 0;
 		*start = c->end;
-		*val = c->cur = t->base[c->b];
+		*val = c->cur = entry_base(t->index[c->b]);
 		return 1;
 	}
 	while (c->b < buckets) {
 		if (!c->opened) {
 			c->opened = 1;
-			if (t->base[c->b] != c->cur) {
+			if (entry_base(t->index[c->b]) != c->cur) {
 				*start = bucket_start(t, c->b,
 				    (struct u128){ 0, 0 });
-				*val = c->cur = t->base[c->b];
+				*val = c->cur = entry_base(t->index[c->b]);
 				return 1;
 			}
 		}
-		if (c->i < t->index[c->b + 1]) {
+		if (c->i < entry_off(t->index[c->b + 1])) {
 			if (pack_record(t, c->b, c->i++, start, val)) {
 				c->island_end = 1;
 				c->end = u128_add_block(*start,
@@ -415,7 +432,7 @@ cidrpack_memory(const struct table *t)
 	size_t buckets = (size_t)1 << t->bits;
 
 	return t->n * (t->v4 ? 3 : sizeof(rec6)) +
-	    (buckets + 1) * sizeof(*t->index) + buckets;
+	    (buckets + 1) * sizeof(*t->index);
 }
 
 void
@@ -423,8 +440,6 @@ cidrpack_free(struct table *t)
 {
 	free(t->p4);
 	free(t->p6);
-	free(t->base);
 	t->p4 = NULL;
 	t->p6 = NULL;
-	t->base = NULL;
 }

@@ -34,13 +34,13 @@ struct table {
 	struct iv6	*i6;		/* one cache line per probe */
 	int		 cp;		/* bits common to every start */
 	int		 bits;		/* index width */
-	uint32_t	*index;		/* 2^bits + 1 bucket offsets */
+	uint32_t	*index;		/* 2^bits + 1 bucket offsets (packed:
+					   and bases, cidrpack.c) */
 	size_t		 cap;
 
 	/* Packed: i4, i6 are freed, n counts the records. */
 	int		 packed;
 	int		 shift;		/* cp + bits */
-	uint8_t		*base;		/* the value at each bucket's start */
 	uint8_t		*p4;		/* 3-byte records */
 	rec6		*p6;
 	struct u128	 first;		/* the first start */
