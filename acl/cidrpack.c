@@ -212,16 +212,25 @@ pack_bits(const struct table *t, int cp)
 	return bits;
 }
 
+/* The bytes of n records. */
+static size_t
+records_size(const struct table *t, size_t n)
+{
+	return n * (t->v4 ? 3 : sizeof(rec6));
+}
+
 /*
  * Packs a built table when it is large enough for the index to pay:
  * small tables stay as they are, in a cache line or two anyway.  1:
- * packed, 0: left as it is, -1: out of memory.
+ * packed, 0: left as it is, -1: out of memory (and left as it is).
  */
 int
 cidrpack_build(struct table *t)
 {
 	struct u128	 first, last;
 	size_t		 buckets, n = t->n;
+	uint32_t	*index;
+	void		*recs, *p;
 	int		 cp, bits;
 
 	if (n == 0 || n >= PACK_MAX_N)
@@ -232,20 +241,32 @@ cidrpack_build(struct table *t)
 	if ((bits = pack_bits(t, cp)) == -1)
 		return 0;
 	buckets = (size_t)1 << bits;
-	free(t->index);
-	t->index = malloc((buckets + 1) * sizeof(*t->index));
-	if (t->v4)
-		t->p4 = malloc(3 * n);
-	else
-		t->p6 = malloc(n * sizeof(*t->p6));
-	if (t->index == NULL || (t->p4 == NULL && t->p6 == NULL))
+	index = malloc((buckets + 1) * sizeof(*index));
+	recs = malloc(records_size(t, n));
+	if (index == NULL || recs == NULL) {
+		free(index);
+		free(recs);
 		return -1;
+	}
+	free(t->index);
+	t->index = index;
+	if (t->v4)
+		t->p4 = recs;
+	else
+		t->p6 = recs;
 	t->cp = t->v4 ? cp - 96 : cp;
 	t->bits = bits;
 	t->shift = t->cp + bits;
 	t->first = t->v4 ? v4_top((uint32_t)first.lo) : first;
 	t->lastval = table_val(t, n - 1);
 	pack_fill(t, buckets);
+	/* Islands left records unused: give them back. */
+	if ((p = realloc(recs, records_size(t, t->n > 0 ? t->n : 1))) != NULL) {
+		if (t->v4)
+			t->p4 = p;
+		else
+			t->p6 = p;
+	}
 	free(t->i4);
 	free(t->i6);
 	t->i4 = NULL;
@@ -431,8 +452,7 @@ cidrpack_memory(const struct table *t)
 {
 	size_t buckets = (size_t)1 << t->bits;
 
-	return t->n * (t->v4 ? 3 : sizeof(rec6)) +
-	    (buckets + 1) * sizeof(*t->index);
+	return records_size(t, t->n) + (buckets + 1) * sizeof(*t->index);
 }
 
 void

@@ -201,12 +201,15 @@ client_event(struct bufferevent *bev, short what, void *arg)
 	/*
 	 * A tunnel's client stays watched while its destination is looked
 	 * up and connected to (turning it off and on again would cost two
-	 * epoll_ctl calls a tunnel).  An end or an error then stays in the
-	 * socket for the relay (or the refusal) to meet, as if it had come
-	 * later: a client may half-close after its request and still get
-	 * its tunnel.  The bufferevent has stopped reading.
+	 * epoll_ctl calls a tunnel).  An end or an error met by reading then
+	 * stays in the socket for the relay (or the refusal) to meet, as if
+	 * it had come later: a client may half-close after its request and
+	 * still get its tunnel.  The bufferevent has stopped reading.  An
+	 * error in writing (what a kept-alive connection still had to send)
+	 * ends the session as before.
 	 */
-	if (s->state == S_RESOLVING || s->state == S_CONNECTING)
+	if ((s->state == S_RESOLVING || s->state == S_CONNECTING) &&
+	    (what & BEV_EVENT_READING))
 		return;
 	/* The client went away before its request was done or served. */
 	if (s->state == S_PROXY || s->state == S_DETECT || waiting_idle(s))

@@ -297,11 +297,11 @@ el=$(sed -n 's/.*elapsed=\([0-9]*\)\.\([0-9]\).*/\1\2/p' "$T_DIR/ri")	# tenths
 [ "${el:-99}" -ge 9 ] && [ "${el:-99}" -le 30 ]
 t_ok $? "the 504 comes after connect_timeout = 1s (took $(sed -n 's/.*elapsed=//p' "$T_DIR/ri") s)"
 t_eq "$(lg event reason addr)" "error timeout 127.0.0.1" "connect timeout: error timeout"
-# The client stays watched while pinhole connects: its end waits for the
-# reply, and does not end the session early.
-rq "esc:CONNECT hang.test:$HANG HTTP/1.1\r\n\r\nearly" shut
+# The client stays watched while pinhole connects: bytes and its end that
+# come meanwhile wait for the reply, and do not end the session early.
+rq "esc:CONNECT hang.test:$HANG HTTP/1.1\r\n\r\n" sleep:0.3 esc:early shut
 t_eq "$ST:$END" "HTTP/1.1 504 Gateway Timeout:eof" \
-    "a client that half-closes while the connect hangs still gets its 504"
+    "a client that sends bytes and half-closes while the connect hangs still gets its 504"
 t_eq "$(lg event reason)" "error timeout" "... logged as the connect timeout"
 
 survived "502 and 504"
@@ -427,14 +427,21 @@ sleep 0.2
 RAW_PORT=$P2 rq "esc:CONNECT echo.test:$ECHO HTTP/1.1\r\n\r\nagain" shut
 t_eq "$ST:$(body)" "HTTP/1.1 200 Connection established:again" \
     "once they close, the client is served again"
-# A tunnel whose client half-closes while pinhole is still connecting
-# (default connect_timeout): the hanging port starts serving, the
-# kernel's second SYN gets through, and the tunnel carries the bytes
-# sent with the request and then the end.
+# A tunnel whose client sends bytes and half-closes while pinhole is
+# still connecting (default connect_timeout): the hanging port starts
+# serving, the kernel's next SYN gets through, and the tunnel carries
+# the bytes read during the connect and then the end.
 RAW_PORT=$P2 RAW_BIND=127.0.0.3 \
-    rq "esc:CONNECT hang.test:$HANG HTTP/1.1\r\n\r\nearly" shut &
+    rq "esc:CONNECT hang.test:$HANG HTTP/1.1\r\n\r\n" sleep:0.3 esc:early \
+    shut &
 RQ_PID=$!
-sleep 0.3
+i=0
+while [ $i -lt 50 ] && [ -z "$(ss -Htn state syn-sent "dport = :$HANG")" ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+t_ok $([ $i -lt 50 ]; echo $?) "pinhole's connect to the hanging port waits (SYN-SENT)"
+sleep 0.5	# the bytes and the end come during the connect
 touch "$T_DIR/hole.serve"
 t_wait_exit "$RQ_PID" 100
 ST=$(head -n 1 "$T_DIR/reply" | tr -d '\r')
