@@ -25,9 +25,9 @@
  * after which the bucket's base value resumes, needs no record for its
  * end.  Its start's record is flagged (bit 7 of an IPv4 value byte, bit
  * 8 of an IPv6 record) and the lookup finds the end from the prefix
- * length.  Random CIDRs are nearly all islands (a host inside a broad
- * net too), so most CIDRs cost one record, not two: a million of them
- * fit in the cache of the machines pinhole runs on.
+ * length.  Random CIDRs are mostly islands (a host inside a broad net
+ * too), so most CIDRs cost one record, not two: a million random ones
+ * take about 8 MB, which a server's last-level cache can hold.
  */
 #include <stdlib.h>
 
