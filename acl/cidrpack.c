@@ -287,27 +287,43 @@ pack_outside(const struct table *t, struct u128 k, uint8_t *val)
 }
 
 /*
+ * Key k's bucket: its first record and how many in *first and *n, its
+ * base in *val.  0 when that answers the lookup, in *val: k outside the
+ * common prefix, or an empty bucket.
+ */
+static int
+pack_bucket_of(const struct table *t, struct u128 k, size_t *first,
+    size_t *n, uint8_t *val)
+{
+	uint32_t	 b, e;
+
+	if (pack_outside(t, k, val))
+		return 0;
+	b = pack_bucket(t, k);
+	e = t->index[b];
+	*first = entry_off(e);
+	*n = entry_off(t->index[b + 1]) - *first;
+	*val = entry_base(e);
+	return *n > 0;
+}
+
+/*
  * Both ends of the bucket are fetched before the search touches them:
  * the bucket's one or two cache lines then come in together.
  */
 static uint8_t
 pack4_find(const struct table *t, uint32_t key)
 {
-	struct u128	 k = v4_top(key);
-	uint32_t	 b, e, want, r;
+	uint32_t	 want, r;
 	uint64_t	 past;
 	const uint8_t	*p;
-	size_t		 n;
+	size_t		 first, n;
 	uint8_t		 val;
 	int		 inside;
 
-	if (pack_outside(t, k, &val))
+	if (!pack_bucket_of(t, v4_top(key), &first, &n, &val))
 		return val;
-	b = pack_bucket(t, k);
-	e = t->index[b];
-	p = t->p4 + 3 * (size_t)entry_off(e);
-	if ((n = entry_off(t->index[b + 1]) - entry_off(e)) == 0)
-		return entry_base(e);
+	p = t->p4 + 3 * first;
 	__builtin_prefetch(p + 3 * n - 1);
 	want = pack4_key(t, key) << 8 | 0xff;
 	while (n > 1) {		/* branch-free: the compiler uses cmov */
@@ -327,7 +343,7 @@ pack4_find(const struct table *t, uint32_t key)
 	past = ((uint64_t)(want >> 8) - (r >> 8)) >>
 	    ((16 + t->shift - (int)(r & 0x7f) + 1) & 63);
 	inside = (r <= want) & (!(r & ISLAND4) | (past == 0));
-	return inside ? (uint8_t)(r & 0x7f) : entry_base(e);
+	return inside ? (uint8_t)(r & 0x7f) : val;
 }
 
 static uint8_t
@@ -335,18 +351,13 @@ pack6_find(const struct table *t, struct u128 key)
 {
 	const rec6	*p;
 	rec6		 want, r, past;
-	uint32_t	 b, e;
-	size_t		 n;
+	size_t		 first, n;
 	uint8_t		 val;
 	int		 inside;
 
-	if (pack_outside(t, key, &val))
+	if (!pack_bucket_of(t, key, &first, &n, &val))
 		return val;
-	b = pack_bucket(t, key);
-	e = t->index[b];
-	p = t->p6 + entry_off(e);
-	if ((n = entry_off(t->index[b + 1]) - entry_off(e)) == 0)
-		return entry_base(e);
+	p = t->p6 + first;
 	__builtin_prefetch(p + n - 1);
 	want = rec6_of(u128_shl(key, t->shift)) | REC6_LOW;
 	while (n > 1) {
@@ -358,7 +369,7 @@ pack6_find(const struct table *t, struct u128 key)
 	r = *p;
 	past = (want - r) >> ((128 - (int)(uint8_t)r + 1 + t->shift) & 127);
 	inside = (r <= want) & (!(r & REC6_ISLAND) | (past == 0));
-	return inside ? (uint8_t)r : entry_base(e);
+	return inside ? (uint8_t)r : val;
 }
 
 /* The value of the interval key falls in. */
