@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "forward.h"
 #include "hostport.h"
+#include "log.h"
 #include "http.h"
 #include "pac.h"
 #include "proto.h"
@@ -53,20 +54,35 @@ status_text(int status)
 	}
 }
 
-/* A complete response that ends the connection. */
+/*
+ * A complete response that ends the connection, sent with session_send:
+ * a refusal usually goes out with one write(2), head and body together.
+ */
 static void
 respond(struct session *s, int status, const char *extra, const char *type,
     const char *body, size_t len, int head_only)
 {
 	struct http	*h = s->pstate;
+	char		 buf[2048];
+	int		 n;
 
-	evbuffer_add_printf(bufferevent_get_output(s->client),
+	n = snprintf(buf, sizeof(buf),
 	    "HTTP/1.%d %d %s\r\n%sContent-Type: %s\r\nContent-Length: %zu\r\n"
 	    "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
 	    h != NULL && h->minor == 0 ? 0 : 1, status, status_text(status),
 	    extra, type, len);
-	if (!head_only)
-		bufferevent_write(s->client, body, len);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		fatalx("http: a response head over %zu bytes", sizeof(buf));
+	if (head_only)
+		len = 0;
+	if (len <= sizeof(buf) - (size_t)n) {
+		if (len > 0)
+			memcpy(buf + n, body, len);
+		(void)session_send(s, buf, (size_t)n + len);
+		return;
+	}
+	(void)session_send(s, buf, (size_t)n);
+	(void)session_send(s, body, len);
 }
 
 void

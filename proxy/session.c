@@ -649,9 +649,13 @@ session_reply(struct session *s)
 	bufferevent_setwatermark(s->client, EV_WRITE, 0, 0);
 	bufferevent_setcb(s->client, client_read, reply_flushed, client_event,
 	    s);
-	bufferevent_enable(s->client, EV_READ | EV_WRITE);
-	if (evbuffer_get_length(bufferevent_get_output(s->client)) == 0)
+	bufferevent_enable(s->client, EV_READ);
+	/* Written already (session_send): no need to watch for writing. */
+	if (evbuffer_get_length(bufferevent_get_output(s->client)) == 0) {
 		reply_flushed(s->client, s);
+		return;
+	}
+	bufferevent_enable(s->client, EV_WRITE);
 }
 
 /* A protocol's place in the counters: connect, http, socks5, socks4. */

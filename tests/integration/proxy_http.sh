@@ -459,6 +459,17 @@ LG_PID=$T_MAIN_PID
 LOG_C=$T_DIR/flows-c.jsonl
 P3=$(t_free_ports 1)	# taken late: fewer races with other tests
 CLIENTS=127.0.0.2/32 t_proxy_conf "$T_DIR/c.ini" "$P3" "$LOG_C"
+# A rule of 151 names: its PAC is larger than the 2 KiB a response is
+# put together in, so the body follows the head in a write of its own.
+{
+	printf '\n[allow many]\nhosts = '
+	i=1
+	while [ $i -le 150 ]; do
+		printf 'h%03d.many.test, ' $i
+		i=$((i + 1))
+	done
+	printf 'last.many.test\nports = 443\n'
+} >>"$T_DIR/c.ini"
 t_start_pinhole "$T_DIR/c.ini" "$T_DIR/c.err" "$P3"
 t_ok $? "pinhole with clients = 127.0.0.2/32 started"
 C_PID=$PH_PID
@@ -478,6 +489,13 @@ t_eq "$ST" "HTTP/1.1 403 Forbidden" "forwarding for a client outside [proxy] cli
 RAW_PORT=$P3 RAW_BIND=127.0.0.2 rq "esc:CONNECT echo.test:$ECHO HTTP/1.1\r\n\r\nok" shut
 t_eq "$ST:$(body)" "HTTP/1.1 200 Connection established:ok" \
     "client 127.0.0.2 is served"
+RAW_PORT=$P3 RAW_BIND=127.0.0.2 rq "esc:GET /proxy.pac HTTP/1.1\r\n\r\n"
+len=$(tr -d '\r' <"$T_DIR/reply" | sed -n 's/^Content-Length: //p')
+t_eq "$ST:$(body | wc -c | tr -d ' '):$(body | grep -o '[a-z0-9]*\.many\.test' |
+    sort -u | wc -l | tr -d ' ')" "HTTP/1.1 200 OK:$len:151" \
+    "a PAC over 2 KiB ($len bytes) comes whole, with the 151 names of its rule"
+[ "${len:-0}" -gt 2048 ]
+t_ok $? "... and it is over 2 KiB"
 RLOG=
 t_stop_pinhole "$C_PID" "$T_DIR/c.err" "clients pinhole"
 LG_PID=$T_MAIN_PID
