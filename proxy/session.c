@@ -612,10 +612,10 @@ session_refuse(struct session *s, enum session_event event,
 }
 
 /*
- * Sends the client a handshake reply (a SOCKS answer, the reply that
- * grants a tunnel).  The client is waiting for it, so its socket has
- * room: one write(2), without a turn of the loop for EPOLLOUT and the
- * two epoll_ctl calls around it.  Behind bytes still queued, or for
+ * Sends the client a reply it is waiting for (a SOCKS answer, the reply
+ * that grants a tunnel, an HTTP response that ends the connection), so
+ * its socket has room: one write(2), without a turn of the loop for
+ * EPOLLOUT and the two epoll_ctl calls around it.  Behind bytes still queued, or for
  * what the socket does not take, it queues in the bufferevent (which
  * also meets any error).  Returns whether all of it is written.
  */
