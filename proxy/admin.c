@@ -142,12 +142,21 @@ metrics(struct evhttp_request *req, struct evbuffer *b)
 	    (unsigned long long)c->log_write_failures,
 	    (unsigned long long)c->pcap_write_failures);
 	evbuffer_add_printf(b, "# HELP pinhole_auth_failures_total Proxy "
-	    "logins refused: a wrong user or password, or a client throttled "
-	    "after too many.\n# TYPE pinhole_auth_failures_total counter\n"
+	    "logins refused: a wrong user or password, a client throttled "
+	    "after too many, or too many password checks waiting (busy).\n"
+	    "# TYPE pinhole_auth_failures_total counter\n"
 	    "pinhole_auth_failures_total{result=\"wrong\"} %llu\n"
-	    "pinhole_auth_failures_total{result=\"throttled\"} %llu\n",
+	    "pinhole_auth_failures_total{result=\"throttled\"} %llu\n"
+	    "pinhole_auth_failures_total{result=\"busy\"} %llu\n",
 	    (unsigned long long)c->auth_failures,
-	    (unsigned long long)c->auth_throttled);
+	    (unsigned long long)c->auth_throttled,
+	    (unsigned long long)c->auth_busy);
+	evbuffer_add_printf(b, "# HELP pinhole_auth_checks_total Passwords "
+	    "checked with crypt(3); a remembered one needs none, and logins "
+	    "with the same user and password at once share one.\n"
+	    "# TYPE pinhole_auth_checks_total counter\n"
+	    "pinhole_auth_checks_total %llu\n",
+	    (unsigned long long)c->auth_checks);
 	evbuffer_add_printf(b, "# HELP pinhole_proxy_headers_total PROXY "
 	    "protocol headers from the load balancers: with the client's "
 	    "address, without one (LOCAL, UNKNOWN), malformed.\n"

@@ -1,11 +1,17 @@
 /*
  * Checking proxy users.  crypt(3) with a modern hash costs milliseconds
- * by design and runs on the event loop, so two things keep it rare: a
- * password that verified once is remembered as a SHA-256 digest until
- * the users file is read again (a browser sends its credentials with
- * every request), and a client with too many failures in a minute is
- * refused without a check for the next minute.
+ * to a second by design, so it runs on a thread of its own (hashcheck.c)
+ * and a session waits for its answer while the event loop runs on.
+ * Three things keep the checks few: a password that verified once is
+ * remembered as a SHA-256 digest until the users file is read again (a
+ * browser sends its credentials with every request), sessions that
+ * send the same name and password at once share one check, and a
+ * client with too many failures in a minute (checks on their way
+ * counted as failures) is refused without a check for the next minute.
+ * At most AUTH_PENDING_MAX checks wait in a worker; past that a login
+ * is refused unchecked, so no client can queue unbounded work.
  */
+#include <sys/queue.h>
 #include <sys/stat.h>
 
 #include <crypt.h>
@@ -21,6 +27,7 @@
 #include <time.h>
 
 #include "auth.h"
+#include "hashcheck.h"
 #include "workers.h"
 
 #define AUTH_LINE_MAX		4096
@@ -30,6 +37,7 @@
 #define AUTH_WINDOW		60
 #define AUTH_BLOCK		60	/* seconds refused without a check */
 #define AUTH_SLOTS		1024	/* clients followed at once */
+#define AUTH_PENDING_MAX	64	/* checks waiting in a worker */
 
 struct auth_user {
 	char		*name;
@@ -53,8 +61,31 @@ struct auth_slot {
 	time_t		 blocked_until;
 };
 
+/* A session waiting for a check. */
+struct auth_wait {
+	TAILQ_ENTRY(auth_wait)	 entry;
+	struct auth_job		*job;
+	struct addr		 client;
+	auth_done_fn		 done;
+	void			*arg;
+};
+
+/* One crypt(3) on its way, for every session that sent that name and
+ * password meanwhile. */
+struct auth_job {
+	TAILQ_ENTRY(auth_job)	 entry;
+	struct auth		*auth;	/* NULL once the users were re-read */
+	char			*name;
+	unsigned char		 digest[SHA256_DIGEST_LENGTH];
+	struct addr		 client;	/* who asked first */
+	int			 known;		/* a user of that name */
+	TAILQ_HEAD(, auth_wait)	 waits;
+};
+
 static struct auth_slot	 slots[AUTH_SLOTS];
-static struct crypt_data crypt_buf;
+static struct crypt_data crypt_buf;	/* without the thread: unit tests */
+static TAILQ_HEAD(, auth_job) jobs = TAILQ_HEAD_INITIALIZER(jobs);
+static size_t		 njobs;
 
 /* Each family and the length of its hash part, after the last '$'. */
 static const struct {
@@ -272,8 +303,14 @@ auth_load(const char *path, char *err, size_t errlen)
 void
 auth_free(struct auth *a)
 {
+	struct auth_job *j;
+
 	if (a == NULL)
 		return;
+	/* Checks on their way against these users: told, not remembered. */
+	TAILQ_FOREACH(j, &jobs, entry)
+		if (j->auth == a)
+			j->auth = NULL;
 	for (size_t i = 0; i < a->nusers; i++) {
 		free(a->users[i].name);
 		free(a->users[i].hash);
@@ -330,80 +367,261 @@ digest(const char *name, const char *pass, size_t plen, unsigned char *out)
 	EVP_MD_CTX_free(ctx);
 }
 
-/* crypt(3) against hash; a failing crypt never matches. */
-static int
-crypt_matches(const char *pass, const char *hash)
+static struct auth_user *
+find_user(struct auth *a, const char *name)
 {
-	const char	*out = crypt_r(pass, hash, &crypt_buf);
-	size_t		 len = strlen(hash);
+	struct auth_user key = { .name = (char *)name };
 
-	return out != NULL && out[0] != '*' && strlen(out) == len &&
-	    CRYPTO_memcmp(out, hash, len) == 0;
+	if (a->nusers == 0)
+		return NULL;
+	return bsearch(&key, a->users, a->nusers, sizeof(struct auth_user),
+	    by_name);
 }
 
-/* pass is NUL-terminated here: crypt(3) takes a C string. */
-static int
-check_user(struct auth *a, struct auth_user *u, const char *name,
-    const char *pass, size_t plen)
+/* Failures of client in the current window, and checks it has waiting. */
+static unsigned
+charged(const struct auth_slot *sl, const struct addr *client, time_t now)
 {
-	unsigned char	 d[SHA256_DIGEST_LENGTH];
+	const struct auth_job	*j;
+	unsigned		 n = 0;
 
-	if (u == NULL) {
-		/* An unknown name costs what a known one does. */
-		if (a->nusers > 0)
-			(void)crypt_matches(pass, a->users[0].hash);
-		return 0;
+	if (memcmp(&sl->addr, client, sizeof(*client)) == 0 &&
+	    now - sl->window_start < AUTH_WINDOW)
+		n = sl->failures;
+	TAILQ_FOREACH(j, &jobs, entry)
+		if (memcmp(&j->client, client, sizeof(*client)) == 0)
+			n++;
+	return n;
+}
+
+static struct auth_job *
+find_job(struct auth *a, const char *name, const unsigned char *d)
+{
+	struct auth_job *j;
+
+	TAILQ_FOREACH(j, &jobs, entry)
+		if (j->auth == a && strcmp(j->name, name) == 0 &&
+		    CRYPTO_memcmp(j->digest, d, SHA256_DIGEST_LENGTH) == 0)
+			return j;
+	return NULL;
+}
+
+static void
+job_free(struct auth_job *j)
+{
+	OPENSSL_cleanse(j->digest, sizeof(j->digest));
+	free(j->name);
+	free(j);
+}
+
+/*
+ * A check came back.  Its result is remembered (or its failure noted)
+ * only against the users it was made for; after a re-read every waiter
+ * is told to ask again.
+ */
+static void
+job_done(void *arg, int match)
+{
+	struct auth_job		*j = arg;
+	struct auth_user	*u;
+	struct auth_wait	*w;
+	enum auth_result	 r = AUTH_OK;
+	time_t			 now = time(NULL);
+
+	TAILQ_REMOVE(&jobs, j, entry);
+	njobs--;
+	if (j->auth != NULL && match && j->known &&
+	    (u = find_user(j->auth, j->name)) != NULL) {
+		memcpy(u->ok, j->digest, sizeof(u->ok));
+		u->has_ok = 1;
+	} else if (j->auth != NULL) {
+		r = AUTH_FAILED;
+		note_failure(slot_of(&j->client), &j->client, now);
+		TAILQ_FOREACH(w, &j->waits, entry)
+			if (memcmp(&w->client, &j->client,
+			    sizeof(w->client)) != 0)
+				note_failure(slot_of(&w->client), &w->client,
+				    now);
 	}
-	digest(name, pass, plen, d);
-	if (u->has_ok && CRYPTO_memcmp(d, u->ok, sizeof(d)) == 0)
-		return 1;
-	if (!crypt_matches(pass, u->hash))
-		return 0;
-	memcpy(u->ok, d, sizeof(d));
-	u->has_ok = 1;
-	return 1;
+	while ((w = TAILQ_FIRST(&j->waits)) != NULL) {
+		auth_done_fn	 done = w->done;
+		void		*warg = w->arg;
+
+		TAILQ_REMOVE(&j->waits, w, entry);
+		free(w);
+		done(warg, r);		/* may end its session */
+	}
+	job_free(j);
 }
 
-static int
-check_password(struct auth *a, const char *name, const char *pass,
-    size_t plen)
+static enum auth_result
+wait_for(struct auth_job *j, const struct addr *client, auth_done_fn done,
+    void *arg, struct auth_wait **wait)
 {
-	struct auth_user	 key = { .name = (char *)name };
-	char			 copy[AUTH_PASS_MAX + 1];
-	int			 ok;
+	struct auth_wait *w;
 
-	if (memchr(pass, '\0', plen) != NULL || plen > AUTH_PASS_MAX)
-		return 0;
-	memcpy(copy, pass, plen);
-	copy[plen] = '\0';
-	ok = check_user(a, a->nusers == 0 ? NULL : bsearch(&key, a->users,
-	    a->nusers, sizeof(struct auth_user), by_name), name, copy, plen);
-	OPENSSL_cleanse(copy, sizeof(copy));
-	return ok;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return AUTH_BUSY;
+	w->job = j;
+	w->client = *client;
+	w->done = done;
+	w->arg = arg;
+	TAILQ_INSERT_TAIL(&j->waits, w, entry);
+	*wait = w;
+	return AUTH_WAITING;
+}
+
+/* Starts the check of pass (NUL-terminated) for name on the thread. */
+static enum auth_result
+start_job(struct auth *a, struct auth_user *u, const char *name,
+    const char *pass, const unsigned char *d, const struct addr *client,
+    auth_done_fn done, void *arg, struct auth_wait **wait)
+{
+	struct auth_job		*j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    (j->name = strdup(name)) == NULL) {
+		free(j);
+		return AUTH_BUSY;
+	}
+	j->auth = a;
+	memcpy(j->digest, d, sizeof(j->digest));
+	j->client = *client;
+	j->known = u != NULL;
+	TAILQ_INIT(&j->waits);
+	/* An unknown name costs what a known one does. */
+	if (wait_for(j, client, done, arg, wait) != AUTH_WAITING ||
+	    hashcheck_submit(pass, u != NULL ? u->hash : a->users[0].hash,
+	    job_done, j) == -1) {
+		free(*wait);
+		*wait = NULL;
+		job_free(j);
+		return AUTH_BUSY;
+	}
+	TAILQ_INSERT_TAIL(&jobs, j, entry);
+	njobs++;
+	return AUTH_CHECKING;
+}
+
+/* Without the thread (unit tests): crypt(3) right here. */
+static enum auth_result
+check_here(struct auth *a, struct auth_user *u, const char *pass,
+    const unsigned char *d)
+{
+	if (u == NULL) {
+		(void)hashcheck_matches(pass, a->users[0].hash, &crypt_buf);
+		return AUTH_FAILED;
+	}
+	if (!hashcheck_matches(pass, u->hash, &crypt_buf))
+		return AUTH_FAILED;
+	memcpy(u->ok, d, sizeof(u->ok));
+	u->has_ok = 1;
+	return AUTH_OK;
+}
+
+/*
+ * pass is NUL-terminated here (crypt(3) takes a C string); d is the
+ * digest of name and pass.
+ */
+static enum auth_result
+check_password(struct auth *a, const char *name, const char *pass,
+    const unsigned char *d, struct auth_slot *sl, const struct addr *client,
+    auth_done_fn done, void *arg, struct auth_wait **wait)
+{
+	struct auth_user	*u = find_user(a, name);
+	struct auth_job		*j;
+
+	if (u != NULL && u->has_ok &&
+	    CRYPTO_memcmp(d, u->ok, SHA256_DIGEST_LENGTH) == 0)
+		return AUTH_OK;
+	if (a->nusers == 0)
+		return AUTH_FAILED;
+	if (!hashcheck_running())
+		return check_here(a, u, pass, d);
+	if ((j = find_job(a, name, d)) != NULL)
+		return wait_for(j, client, done, arg, wait);
+	if (njobs >= AUTH_PENDING_MAX)
+		return AUTH_BUSY;
+	if (charged(sl, client, time(NULL)) >=
+	    workers_share(AUTH_MAX_FAILURES))
+		return AUTH_THROTTLED;
+	return start_job(a, u, name, pass, d, client, done, arg, wait);
 }
 
 /*
  * Checks name and password (plen bytes, not NUL-terminated) for a
  * client.  A client past AUTH_MAX_FAILURES is throttled, not checked.
+ * AUTH_CHECKING and AUTH_WAITING: done(arg, result) comes later, unless
+ * auth_cancel(*wait) comes first.
  */
 enum auth_result
 auth_verify(struct auth *a, const struct addr *client, const char *name,
-    const char *pass, size_t plen)
+    const char *pass, size_t plen, auth_done_fn done, void *arg,
+    struct auth_wait **wait)
 {
 	struct auth_slot	*sl = slot_of(client);
 	time_t			 now = time(NULL);
+	char			 copy[AUTH_PASS_MAX + 1];
+	unsigned char		 d[SHA256_DIGEST_LENGTH];
+	enum auth_result	 r = AUTH_FAILED;
 
+	*wait = NULL;
 	if (memcmp(&sl->addr, client, sizeof(*client)) == 0 &&
 	    sl->blocked_until > now)
 		return AUTH_THROTTLED;
+	if (a != NULL && memchr(pass, '\0', plen) == NULL &&
+	    plen <= AUTH_PASS_MAX) {
+		memcpy(copy, pass, plen);
+		copy[plen] = '\0';
+		digest(name, copy, plen, d);
+		r = check_password(a, name, copy, d, sl, client, done, arg,
+		    wait);
+		OPENSSL_cleanse(copy, sizeof(copy));
+		OPENSSL_cleanse(d, sizeof(d));
+	}
 	/*
 	 * A success does not forgive earlier failures: one good account
 	 * must not buy unlimited guesses at the others.
 	 */
-	if (a != NULL && check_password(a, name, pass, plen))
-		return AUTH_OK;
-	note_failure(sl, client, now);
-	return AUTH_FAILED;
+	if (r == AUTH_FAILED)
+		note_failure(sl, client, now);
+	return r;
+}
+
+/* The session waiting is gone; its check runs on for the others. */
+void
+auth_cancel(struct auth_wait *w)
+{
+	if (w == NULL)
+		return;
+	TAILQ_REMOVE(&w->job->waits, w, entry);
+	free(w);
+}
+
+/* The thread that runs crypt(3) for this process. */
+int
+auth_start(struct event_base *base)
+{
+	return hashcheck_start(base);
+}
+
+/* At exit: the thread stops, and the checks on their way are dropped. */
+void
+auth_stop(void)
+{
+	struct auth_job		*j;
+	struct auth_wait	*w;
+
+	hashcheck_stop();
+	while ((j = TAILQ_FIRST(&jobs)) != NULL) {
+		TAILQ_REMOVE(&jobs, j, entry);
+		while ((w = TAILQ_FIRST(&j->waits)) != NULL) {
+			TAILQ_REMOVE(&j->waits, w, entry);
+			free(w);
+		}
+		job_free(j);
+	}
+	njobs = 0;
 }
 
 static int

@@ -119,7 +119,7 @@ forward_request(struct session *s, const struct http_head *req,
 		session_refuse(s, EV_DENY, REASON_BAD_REQUEST);
 		return;
 	}
-	if (http_authenticate(s, req, host, port) == -1)
+	if (http_authenticate(s, req, host, port) != 0)
 		return;
 	free(h->head);
 	h->headlen = 0;

@@ -132,6 +132,8 @@ http_refuse(struct session *s, enum reason why)
  * With [auth], a request for a destination carries its user in
  * Proxy-Authorization: Basic.  Missing, unreadable or wrong is 407.
  * The host and port are kept first, for the flow record of a refusal.
+ * As session_authenticate: 0 go on, -1 refused, 1 checking (the head
+ * stays unread and is read again).
  */
 int
 http_authenticate(struct session *s, const struct http_head *req,
@@ -214,7 +216,7 @@ start_connect(struct session *s, const struct http_head *req, size_t end)
 	/* req points into the input buffer: read it before draining. */
 	ok = hostport_split(req->target, req->tlen, host, sizeof(host),
 	    &port) == 0 && port != -1;	/* CONNECT needs its port */
-	if (ok && http_authenticate(s, req, host, (uint16_t)port) == -1)
+	if (ok && http_authenticate(s, req, host, (uint16_t)port) != 0)
 		return;
 	evbuffer_drain(bufferevent_get_input(s->client), end);
 	if (!ok) {

@@ -338,7 +338,8 @@ landlock_apply(const struct config *c)
 	}
 #endif
 
-	/* For this thread only: pinhole has no other. */
+	/* This thread and those it starts: the password thread comes after
+	 * (sandbox_confine). */
 	if (syscall(SYS_landlock_restrict_self, ll.fd, 0) == -1) {
 		log_error("sandbox: Landlock: %s", strerror(errno));
 		close(ll.fd);
@@ -380,6 +381,8 @@ static const char *const allowed_calls[] = {
 	"getrandom", "futex", "sysinfo", "getpid", "gettid",
 	"clock_gettime" /* * */, "gettimeofday" /* * */, "time" /* * */,
 	"exit_group",
+	/* the password thread's end, at exit (hashcheck.c) */
+	"exit",
 	/* the leader of several workers waiting for them at exit (and
 	 * signalling them: kill below, to their pids only) */
 	"wait4", "clock_nanosleep", "nanosleep" /* + */,
@@ -396,7 +399,7 @@ static const char *const allowed_calls[] = {
  * reports read the program's symbols (readlink of /proc/self/exe).
  */
 static const char *const sanitizer_calls[] = {
-	"open", "getdents", "readlink", "exit", "getppid", "sched_yield",
+	"open", "getdents", "readlink", "getppid", "sched_yield",
 	"sigaltstack", "ptrace",
 	NULL
 };
@@ -565,9 +568,14 @@ seccomp_apply(void)
 	return 0;
 }
 
-/* Confines the running proxy to what c needs; -1: it must not run on. */
+/*
+ * The first half: no new privileges and the filesystem confined.  A
+ * thread started after it is bound the same way (Landlock binds a
+ * thread and those it starts), so the password thread starts between
+ * the halves.  -1: the proxy must not run on.
+ */
 int
-sandbox_apply(const struct config *c)
+sandbox_confine(const struct config *c)
 {
 	if (!c->sandbox)
 		return 0;
@@ -575,7 +583,23 @@ sandbox_apply(const struct config *c)
 		log_error("sandbox: no_new_privs: %s", strerror(errno));
 		return -1;
 	}
-	if (landlock_apply(c) == -1 || seccomp_apply() == -1)
+	return landlock_apply(c);
+}
+
+/* The second half: the system-call filter, on every thread at once. */
+int
+sandbox_filter(const struct config *c)
+{
+	if (!c->sandbox)
+		return 0;
+	return seccomp_apply();
+}
+
+/* Confines the running proxy to what c needs; -1: it must not run on. */
+int
+sandbox_apply(const struct config *c)
+{
+	if (sandbox_confine(c) == -1 || sandbox_filter(c) == -1)
 		return -1;
 	return 0;
 }

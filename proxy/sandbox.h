@@ -8,6 +8,8 @@
 
 struct config;
 
+int	sandbox_confine(const struct config *);
+int	sandbox_filter(const struct config *);
 int	sandbox_apply(const struct config *);
 
 #endif

@@ -353,15 +353,22 @@ watch_signals(void)
 static void
 server_free(void)
 {
-	/* A signal passed on late finds a worker on its way out anyway:
-	 * it must not end it by the default action instead. */
+	/*
+	 * A signal passed on late finds a worker on its way out anyway:
+	 * it must not end it by the default action instead.  Freeing a
+	 * signal's event puts the handler from before back (the default),
+	 * so they are held meanwhile, and ignored after; the password
+	 * thread has stopped first, so no other thread takes them.
+	 */
+	auth_stop();
+	signals_hold(1);
+	for (size_t i = 0; i < sizeof(sig_events) / sizeof(sig_events[0]); i++)
+		if (sig_events[i] != NULL)
+			event_free(sig_events[i]);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGUSR1, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
-	for (size_t i = 0; i < sizeof(sig_events) / sizeof(sig_events[0]); i++)
-		if (sig_events[i] != NULL)
-			event_free(sig_events[i]);
 	if (grace_timer != NULL)
 		event_free(grace_timer);
 	if (gauges_timer != NULL)
@@ -452,7 +459,9 @@ server_run(struct config *conf)
 			log_warn("the admin endpoint is off; the proxy runs on");
 		if (listener_open(conf, server.worker, server.nworkers) == 0 &&
 		    privdrop_drop(conf) == 0 &&
-		    sandbox_apply(conf) == 0) {
+		    sandbox_confine(conf) == 0 &&
+		    auth_start(server.base) == 0 &&
+		    sandbox_filter(conf) == 0) {
 			if (server.worker == 0)
 				log_info("pinhole %s started: %zu rules, %zu "
 				    "lists, %zu users, %d worker%s",

@@ -37,6 +37,8 @@ struct counters {
 	uint64_t	pcap_write_failures;
 	uint64_t	reloads, reload_failures;
 	uint64_t	auth_failures, auth_throttled;
+	uint64_t	auth_busy;		/* refused: checks waiting */
+	uint64_t	auth_checks;		/* crypt(3) runs */
 	uint64_t	proxy_headers[PROXYHDR_BAD + 1];
 	/* gauges, brought up to date for the metrics */
 	uint64_t	open_sessions;

@@ -67,6 +67,7 @@ session_set_state(struct session *s, enum session_state state)
 	case S_PROXY:
 	case S_DETECT:
 	case S_HANDSHAKE:
+	case S_AUTHENTICATING:
 		break;		/* the deadline set at accept stands */
 	}
 }
@@ -214,7 +215,7 @@ client_event(struct bufferevent *bev, short what, void *arg)
 	/* The client went away before its request was done or served. */
 	if (s->state == S_PROXY || s->state == S_DETECT || waiting_idle(s))
 		session_close(s, EV_NONE, REASON_NONE);
-	else if (s->state == S_HANDSHAKE)
+	else if (s->state == S_HANDSHAKE || s->state == S_AUTHENTICATING)
 		session_close(s, EV_DENY, REASON_BAD_REQUEST);
 	else
 		session_close(s, EV_ERROR, (what & BEV_EVENT_EOF) ?
@@ -236,6 +237,7 @@ timer_fired(evutil_socket_t fd, short what, void *arg)
 		/* FALLTHROUGH */
 	case S_DETECT:
 	case S_HANDSHAKE:
+	case S_AUTHENTICATING:
 		log_debug("session %llu: handshake_timeout",
 		    (unsigned long long)s->id);
 		session_close(s, s->state == S_PROXY || s->state == S_DETECT ||
@@ -380,11 +382,33 @@ session_client_allowed(const struct session *s)
 }
 
 /*
+ * A password check came back: the protocol reads its request again,
+ * which the check now answers at once, or the session is refused.
+ */
+static void
+auth_checked(void *arg, enum auth_result r)
+{
+	struct session *s = arg;
+
+	s->auth_wait = NULL;
+	if (r != AUTH_OK) {
+		server.count->auth_failures++;
+		session_refuse(s, EV_DENY, REASON_AUTH);
+		return;
+	}
+	session_set_state(s, S_HANDSHAKE);
+	bufferevent_enable(s->client, EV_READ);
+	s->proto->read(s);
+}
+
+/*
  * With [auth], a protocol hands the user and password over before its
  * request: the user is kept for the flow log and the rules' `users`.
  * A client refused anyway (outside [proxy] clients, at a limit) is
- * refused for that, without a password check.  Returns -1 when the
- * session was refused.
+ * refused for that, without a password check.  Returns 0 when the user
+ * may go on, -1 when the session was refused, and 1 while the password
+ * is checked: the protocol leaves the message that carries it unread,
+ * and reads it again when the check is done (auth_checked).
  */
 int
 session_authenticate(struct session *s, const char *user, const char *pass,
@@ -406,13 +430,31 @@ session_authenticate(struct session *s, const char *user, const char *pass,
 		session_refuse(s, EV_DENY, REASON_AUTH);
 		return -1;
 	}
-	r = auth_verify(server.auth, &s->client_addr, user, pass, plen);
-	if (r == AUTH_OK)
+	r = auth_verify(server.auth, &s->client_addr, user, pass, plen,
+	    auth_checked, s, &s->auth_wait);
+	switch (r) {
+	case AUTH_OK:
 		return 0;
-	if (r == AUTH_THROTTLED)
+	case AUTH_CHECKING:
+		server.count->auth_checks++;
+		/* FALLTHROUGH */
+	case AUTH_WAITING:
+		session_set_state(s, S_AUTHENTICATING);
+		bufferevent_disable(s->client, EV_READ);
+		return 1;
+	case AUTH_BUSY:
+		server.count->auth_busy++;
+		log_info("session %llu: too many password checks waiting, "
+		    "refused unchecked", (unsigned long long)s->id);
+		session_refuse(s, EV_DENY, REASON_LIMIT);
+		return -1;
+	case AUTH_THROTTLED:
 		server.count->auth_throttled++;
-	else
+		break;
+	case AUTH_FAILED:
 		server.count->auth_failures++;
+		break;
+	}
 	session_refuse(s, EV_DENY, REASON_AUTH);
 	return -1;
 }
@@ -735,6 +777,7 @@ session_close(struct session *s, enum session_event event,
 	count_end(s);
 	if (s->dns != NULL)
 		resolve_cancel(s->dns);
+	auth_cancel(s->auth_wait);
 	relay_free(s);
 	fd_wait_over(s);
 	if (s->upstream != NULL)

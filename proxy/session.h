@@ -24,6 +24,7 @@ enum session_state {
 	S_PROXY,	/* a load balancer's PROXY header comes first */
 	S_DETECT,	/* waiting for the first byte */
 	S_HANDSHAKE,	/* a protocol parser reads the request */
+	S_AUTHENTICATING, /* its password is checked; reading waits */
 	S_RESOLVING,
 	S_CONNECTING,
 	S_RELAY,
@@ -37,6 +38,7 @@ enum session_event {
 	EV_NONE		/* ended before it was a request: no record */
 };
 
+struct auth_wait;
 struct relay;
 struct session;
 
@@ -68,6 +70,7 @@ struct session {
 	char			 host[NAME_MAX_LEN + 2];
 	uint16_t		 port;
 	char			*user;
+	struct auth_wait	*auth_wait;	/* S_AUTHENTICATING */
 	struct acl		*acl;		/* checked against this one */
 	struct acl_query	 query;
 	struct acl_verdict	 verdict;

@@ -213,16 +213,22 @@ greet(struct session *s, int offers)
 	return 1;
 }
 
+/*
+ * The RFC 1929 message (n bytes) stays unread until its user may go
+ * on: while its password is checked the session waits, then reads it
+ * again.  Returns 0 when the session was refused or waits.
+ */
 static int
-authenticate(struct session *s, struct socks_auth *a)
+authenticate(struct session *s, struct socks_auth *a, size_t n)
 {
 	uint8_t	 ok[2] = { 1, 0 };
 	int	 rc;
 
 	rc = session_authenticate(s, a->user, a->pass, a->plen);
 	OPENSSL_cleanse(a, sizeof(*a));
-	if (rc == -1)
+	if (rc != 0)
 		return 0;
+	evbuffer_drain(bufferevent_get_input(s->client), n);
 	(void)session_send(s, ok, 2);
 	state(s)->stage = STAGE_REQUEST;
 	return 1;
@@ -258,11 +264,9 @@ socks5_read(struct session *s)
 			}
 			break;
 		case STAGE_AUTH:
-			if ((n = socks5_parse_auth(b, len, &a)) > 0) {
-				evbuffer_drain(in, (size_t)n);
-				if (!authenticate(s, &a))
-					return;
-			}
+			if ((n = socks5_parse_auth(b, len, &a)) > 0 &&
+			    !authenticate(s, &a, (size_t)n))
+				return;
 			break;
 		case STAGE_REQUEST:
 			if ((n = socks5_parse_request(b, len, &req, &rep)) > 0) {

@@ -128,8 +128,7 @@ notice_read(evutil_socket_t fd, short what, void *arg)
 		;
 	if (r == 0) {
 		/* Only the leader's end of the pipe closing makes an EOF:
-		 * it is gone (the parent-death signal does not pass the
-		 * sandbox's Landlock scope). */
+		 * it is gone (the parent-death signal is off by now). */
 		log_error("worker %d: the leader is gone; stopping",
 		    server.worker);
 		event_del(notice_ev);
@@ -183,7 +182,16 @@ workers_watch(struct event_base *base, void (*notice)(void),
 		fcntl(my_notice, F_SETFL, O_NONBLOCK);
 		notice_ev = event_new(base, my_notice, EV_READ | EV_PERSIST,
 		    notice_read, NULL);
-		return notice_ev == NULL ? -1 : event_add(notice_ev, NULL);
+		if (notice_ev == NULL || event_add(notice_ev, NULL) == -1)
+			return -1;
+		/*
+		 * From here the pipe's end tells that the leader is gone.
+		 * Its parent-death signal would come once per thread of
+		 * the leader (it has the password thread), the last one
+		 * while this worker is already stopping.
+		 */
+		prctl(PR_SET_PDEATHSIG, 0);
+		return 0;
 	}
 	child_ev = evsignal_new(base, SIGCHLD, child_exited, NULL);
 	if (child_ev == NULL || evsignal_add(child_ev, NULL) == -1)

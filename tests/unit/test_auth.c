@@ -1,9 +1,13 @@
 /*
  * Proxy users: the users file (every error with its line), the three
  * hash families, Basic credentials decoding, the remembered good
- * password, and the per-client throttle.
+ * password, and the per-client throttle, checked here and on the
+ * password thread; on the thread also logins sharing a check, checks
+ * counted against the throttle, the bound on checks waiting, a waiter
+ * gone, and the users read again while a check runs.
  */
 #include <crypt.h>
+#include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,48 +125,207 @@ client(int last)
 	return a;
 }
 
+static struct event_base	*base;	/* with the password thread: async */
+
+struct told {
+	int			 n;
+	enum auth_result	 r;
+};
+
 static void
-test_verify(void)
+on_done(void *arg, enum auth_result r)
+{
+	struct told *t = arg;
+
+	t->n++;
+	t->r = r;
+}
+
+/* Runs the loop until t was told (n times), for at most 20 s. */
+static int
+loop_until(struct told *t, int n)
+{
+	for (int i = 0; i < 2000 && t->n < n; i++) {
+		struct timeval tv = { 0, 10000 };
+
+		event_base_loopexit(base, &tv);
+		event_base_dispatch(base);
+	}
+	return t->n >= n;
+}
+
+/*
+ * One login as a session makes it: a check on its way is waited for,
+ * and its "ask again" asked, which must answer at once.
+ */
+static enum auth_result
+verify(struct auth *a, const struct addr *c, const char *name,
+    const char *pass, size_t plen)
+{
+	struct told		 t = { 0, AUTH_FAILED };
+	struct auth_wait	*w;
+	enum auth_result	 r;
+
+	r = auth_verify(a, c, name, pass, plen, on_done, &t, &w);
+	if (r != AUTH_CHECKING && r != AUTH_WAITING)
+		return r;
+	if (!loop_until(&t, 1) || t.n != 1)
+		return -1;
+	if (t.r != AUTH_OK)
+		return t.r;
+	return auth_verify(a, c, name, pass, plen, on_done, &t, &w);
+}
+
+/* The same table here and on the thread, from clients first .. +2. */
+static void
+test_verify(int first)
 {
 	char		 file[1024], err[512];
 	char		*y = hash("$y$", "secret"), *b = hash("$2b$", "hunter2");
 	struct auth	*a;
-	struct addr	 c1 = client(10), c2 = client(11), c3 = client(12);
+	struct addr	 c1 = client(first), c2 = client(first + 1);
+	struct addr	 c3 = client(first + 2);
+	const char	*how = base != NULL ? "thread" : "here";
 
 	snprintf(file, sizeof(file), "alice:%s\nbob:%s\n", y, b);
 	a = load_text("v", file, err, sizeof(err));
-	t_int(auth_verify(a, &c1, "alice", "secret", 6), AUTH_OK,
-	    "the right password");
-	t_int(auth_verify(a, &c1, "alice", "secret", 6), AUTH_OK,
-	    "the right password again (remembered)");
-	t_int(auth_verify(a, &c1, "bob", "hunter2", 7), AUTH_OK,
-	    "bcrypt user");
-	t_int(auth_verify(a, &c1, "alice", "secre", 5), AUTH_FAILED,
-	    "a prefix of the password");
-	t_int(auth_verify(a, &c1, "alice", "secret\0x", 8), AUTH_FAILED,
-	    "a NUL inside the password");
-	t_int(auth_verify(a, &c1, "bob", "secret", 6), AUTH_FAILED,
-	    "another user's password");
-	t_int(auth_verify(a, &c1, "mallory", "secret", 6), AUTH_FAILED,
-	    "an unknown user");
-	t_int(auth_verify(a, &c1, "alice", "x", 1), AUTH_FAILED,
-	    "the fifth failure in a minute");
-	t_int(auth_verify(a, &c1, "alice", "secret", 6), AUTH_THROTTLED,
-	    "then even the right password is throttled");
-	t_int(auth_verify(a, &c2, "alice", "secret", 6), AUTH_OK,
-	    "another client is not");
-	t_int(auth_verify(NULL, &c2, "alice", "secret", 6), AUTH_FAILED,
-	    "no users: nobody gets in");
+	t_int(verify(a, &c1, "alice", "secret", 6), AUTH_OK,
+	    "%s: the right password", how);
+	t_int(verify(a, &c1, "alice", "secret", 6), AUTH_OK,
+	    "%s: the right password again (remembered)", how);
+	t_int(verify(a, &c1, "bob", "hunter2", 7), AUTH_OK,
+	    "%s: bcrypt user", how);
+	t_int(verify(a, &c1, "alice", "secre", 5), AUTH_FAILED,
+	    "%s: a prefix of the password", how);
+	t_int(verify(a, &c1, "alice", "secret\0x", 8), AUTH_FAILED,
+	    "%s: a NUL inside the password", how);
+	t_int(verify(a, &c1, "bob", "secret", 6), AUTH_FAILED,
+	    "%s: another user's password", how);
+	t_int(verify(a, &c1, "mallory", "secret", 6), AUTH_FAILED,
+	    "%s: an unknown user", how);
+	t_int(verify(a, &c1, "alice", "x", 1), AUTH_FAILED,
+	    "%s: the fifth failure in a minute", how);
+	t_int(verify(a, &c1, "alice", "secret", 6), AUTH_THROTTLED,
+	    "%s: then even the right password is throttled", how);
+	t_int(verify(a, &c2, "alice", "secret", 6), AUTH_OK,
+	    "%s: another client is not", how);
+	t_int(verify(NULL, &c2, "alice", "secret", 6), AUTH_FAILED,
+	    "%s: no users: nobody gets in", how);
 	for (int i = 0; i < 4; i++)
-		auth_verify(a, &c3, "alice", "guess", 5);
-	t_int(auth_verify(a, &c3, "bob", "hunter2", 7), AUTH_OK,
-	    "a good login after four failures");
-	t_int(auth_verify(a, &c3, "alice", "guess", 5), AUTH_FAILED,
-	    "does not forgive them: the fifth failure");
-	t_int(auth_verify(a, &c3, "bob", "hunter2", 7), AUTH_THROTTLED,
-	    "throttles the client");
+		verify(a, &c3, "alice", "guess", 5);
+	t_int(verify(a, &c3, "bob", "hunter2", 7), AUTH_OK,
+	    "%s: a good login after four failures", how);
+	t_int(verify(a, &c3, "alice", "guess", 5), AUTH_FAILED,
+	    "%s: does not forgive them: the fifth failure", how);
+	t_int(verify(a, &c3, "bob", "hunter2", 7), AUTH_THROTTLED,
+	    "%s: throttles the client", how);
 	auth_free(a);
 	free(y);
+	free(b);
+}
+
+/* n distinct wrong passwords from one client each, all sent at once. */
+static int
+start_wrong(struct auth *a, int first, int nclients, int per_client,
+    struct told *t, struct auth_wait **w)
+{
+	int	 k = 0, checking = 0;
+	char	 pw[32];
+
+	for (int c = 0; c < nclients; c++) {
+		struct addr ca = client(first + c);
+
+		for (int i = 0; i < per_client; i++, k++) {
+			snprintf(pw, sizeof(pw), "wrong-%d", k);
+			checking += auth_verify(a, &ca, "alice", pw,
+			    strlen(pw), on_done, &t[k], &w[k]) ==
+			    AUTH_CHECKING;
+		}
+	}
+	return checking;
+}
+
+static void
+test_async(void)
+{
+	char			 file[1024], err[512];
+	char			*b = hash("$2b$", "hunter2");
+	struct auth		*a, *a2;
+	struct addr		 c1 = client(40), c2 = client(41);
+	struct told		 t[70], gone = { 0, AUTH_OK };
+	struct auth_wait	*w[70], *wg;
+	enum auth_result	 r1, r2, r3;
+	int			 n;
+
+	memset(t, 0, sizeof(t));
+	snprintf(file, sizeof(file), "alice:%s\nbob:%s\n", b, b);
+	a = load_text("async", file, err, sizeof(err));
+
+	/* Three logins at once, one of them gone before the answer. */
+	r1 = auth_verify(a, &c1, "bob", "hunter2", 7, on_done, &t[0], &w[0]);
+	r2 = auth_verify(a, &c2, "bob", "hunter2", 7, on_done, &t[1], &w[1]);
+	r3 = auth_verify(a, &c2, "bob", "hunter2", 7, on_done, &gone, &wg);
+	t_ok(r1 == AUTH_CHECKING && r2 == AUTH_WAITING && r3 == AUTH_WAITING,
+	    "the same user and password at once: one check, two waiting "
+	    "(%d %d %d)", r1, r2, r3);
+	auth_cancel(wg);
+	t_ok(loop_until(&t[0], 1) && loop_until(&t[1], 1) &&
+	    t[0].r == AUTH_OK && t[1].r == AUTH_OK,
+	    "both told to ask again (%d %d)", t[0].r, t[1].r);
+	t_int(gone.n, 0, "the one gone is not told");
+	t_int(auth_verify(a, &c2, "bob", "hunter2", 7, on_done, &t[2], &w[2]),
+	    AUTH_OK, "asked again: answered at once");
+
+	/* Checks on their way count as failures for the throttle. */
+	memset(t, 0, sizeof(t));
+	n = start_wrong(a, 42, 1, 6, t, w);
+	t_int(n, 5, "one client, six wrong passwords at once: five checks");
+	t_ok(t[5].n == 0 && w[5] == NULL,
+	    "the sixth throttled at once, nothing to wait for");
+	for (int i = 0; i < 5; i++)
+		loop_until(&t[i], 1);
+	t_ok(t[0].r == AUTH_FAILED && t[4].r == AUTH_FAILED,
+	    "the five fail (%d %d)", t[0].r, t[4].r);
+	t_int(verify(a, &c1, "alice", "hunter2", 7), AUTH_OK,
+	    "another client logs in meanwhile");
+	t_int(verify(a, &(struct addr){ .family = ADDR_V4,
+	    .b = { 127, 0, 0, 42 } }, "alice", "hunter2", 7), AUTH_THROTTLED,
+	    "the five failures throttle their client");
+
+	/* At most 64 checks wait; then a login is refused unchecked. */
+	memset(t, 0, sizeof(t));
+	n = start_wrong(a, 100, 65, 1, t, w);
+	t_int(n, 64, "65 clients at once: 64 checks");
+	t_ok(w[64] == NULL && t[64].n == 0, "the 65th: nothing to wait for");
+	t_int(auth_verify(a, &c1, "bob", "new-guess", 9, on_done, &t[66],
+	    &w[66]), AUTH_BUSY, "another login now: busy, unchecked");
+	for (int i = 0; i < 64; i++)
+		loop_until(&t[i], 1);
+	t_int(auth_verify(a, &c1, "bob", "hunter2", 7, on_done, &t[67],
+	    &w[67]), AUTH_OK, "once they are done: in again");
+
+	/* The users read again while a check runs: ask again, nothing
+	 * remembered for the new users. */
+	memset(t, 0, sizeof(t));
+	a2 = load_text("async2", file, err, sizeof(err));
+	r1 = auth_verify(a2, &c2, "alice", "hunter2", 7, on_done, &t[0],
+	    &w[0]);
+	auth_free(a2);
+	a2 = load_text("async3", file, err, sizeof(err));
+	t_ok(r1 == AUTH_CHECKING && loop_until(&t[0], 1) &&
+	    t[0].r == AUTH_OK, "users re-read meanwhile: told to ask again");
+	t_int(auth_verify(a2, &c2, "alice", "hunter2", 7, on_done, &t[1],
+	    &w[1]), AUTH_CHECKING, "the new users check afresh");
+	loop_until(&t[1], 1);
+	t_int(t[1].r, AUTH_OK, "and that check passes");
+
+	/* A check on its way at the end is dropped with the thread. */
+	t_int(auth_verify(a2, &c1, "alice", "other", 5, on_done, &t[2],
+	    &w[2]), AUTH_CHECKING, "a check left on its way");
+	auth_stop();
+	t_int(t[2].n, 0, "at the end it is dropped, not told");
+	auth_free(a);
+	auth_free(a2);
 	free(b);
 }
 
@@ -207,7 +370,13 @@ int
 main(void)
 {
 	test_load();
-	test_verify();
+	test_verify(10);
+	base = event_base_new();
+	if (base == NULL || auth_start(base) == -1)
+		abort();
+	test_verify(20);
+	test_async();
+	event_base_free(base);
 	test_basic();
 	return t_done();
 }
