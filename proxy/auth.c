@@ -6,8 +6,9 @@
  * remembered as a SHA-256 digest until the users file is read again (a
  * browser sends its credentials with every request), sessions that
  * send the same name and password at once share one check, and a
- * client with too many failures in a minute (checks on their way
- * counted as failures) is refused without a check for the next minute.
+ * client with too many failures in a minute is refused without a check
+ * for the next minute (its checks on their way count as failures: a
+ * login past them waits for one to be done).
  * At most AUTH_PENDING_MAX checks wait in a worker; past that a login
  * is refused unchecked, so no client can queue unbounded work.
  */
@@ -61,11 +62,12 @@ struct auth_slot {
 	time_t		 blocked_until;
 };
 
-/* A session waiting for a check. */
+/* A session waiting for a check, or (job NULL) for a turn to start one. */
 struct auth_wait {
 	TAILQ_ENTRY(auth_wait)	 entry;
 	struct auth_job		*job;
 	struct addr		 client;
+	unsigned		 round;		/* deferred in this round */
 	auth_done_fn		 done;
 	void			*arg;
 };
@@ -86,6 +88,9 @@ static struct auth_slot	 slots[AUTH_SLOTS];
 static struct crypt_data crypt_buf;	/* without the thread: unit tests */
 static TAILQ_HEAD(, auth_job) jobs = TAILQ_HEAD_INITIALIZER(jobs);
 static size_t		 njobs;
+/* Logins deferred while their client's checks fill its budget. */
+static TAILQ_HEAD(, auth_wait) deferred = TAILQ_HEAD_INITIALIZER(deferred);
+static unsigned		 round_now;
 
 /* Each family and the length of its hash part, after the last '$'. */
 static const struct {
@@ -378,16 +383,24 @@ find_user(struct auth *a, const char *name)
 	    by_name);
 }
 
-/* Failures of client in the current window, and checks it has waiting. */
+/* Failures of client in the current window. */
 static unsigned
-charged(const struct auth_slot *sl, const struct addr *client, time_t now)
+failures_of(const struct auth_slot *sl, const struct addr *client,
+    time_t now)
+{
+	if (memcmp(&sl->addr, client, sizeof(*client)) == 0 &&
+	    now - sl->window_start < AUTH_WINDOW)
+		return sl->failures;
+	return 0;
+}
+
+/* Checks client started that are on their way. */
+static unsigned
+pending_of(const struct addr *client)
 {
 	const struct auth_job	*j;
 	unsigned		 n = 0;
 
-	if (memcmp(&sl->addr, client, sizeof(*client)) == 0 &&
-	    now - sl->window_start < AUTH_WINDOW)
-		n = sl->failures;
 	TAILQ_FOREACH(j, &jobs, entry)
 		if (memcmp(&j->client, client, sizeof(*client)) == 0)
 			n++;
@@ -414,6 +427,48 @@ job_free(struct auth_job *j)
 	free(j);
 }
 
+/* Did j's client, or a waiter before w, send this guess already? */
+static int
+guessed_before(const struct auth_job *j, const struct auth_wait *w)
+{
+	const struct auth_wait *v;
+
+	if (memcmp(&w->client, &j->client, sizeof(w->client)) == 0)
+		return 1;
+	for (v = TAILQ_FIRST(&j->waits); v != w; v = TAILQ_NEXT(v, entry))
+		if (memcmp(&v->client, &w->client, sizeof(w->client)) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * One of client's checks is done: its deferred logins ask again, each
+ * once (one deferred again waits for the next round).
+ */
+static void
+wake_deferred(const struct addr *client)
+{
+	struct auth_wait	*w;
+	unsigned		 round = ++round_now;
+
+	for (;;) {
+		TAILQ_FOREACH(w, &deferred, entry)
+			if (w->round != round &&
+			    memcmp(&w->client, client, sizeof(*client)) == 0)
+				break;
+		if (w == NULL)
+			return;
+		TAILQ_REMOVE(&deferred, w, entry);
+		{
+			auth_done_fn	 done = w->done;
+			void		*warg = w->arg;
+
+			free(w);
+			done(warg, AUTH_OK);	/* may end its session */
+		}
+	}
+}
+
 /*
  * A check came back.  Its result is remembered (or its failure noted)
  * only against the users it was made for; after a re-read every waiter
@@ -436,10 +491,10 @@ job_done(void *arg, int match)
 		u->has_ok = 1;
 	} else if (j->auth != NULL) {
 		r = AUTH_FAILED;
+		/* One failure for each client that made this guess. */
 		note_failure(slot_of(&j->client), &j->client, now);
 		TAILQ_FOREACH(w, &j->waits, entry)
-			if (memcmp(&w->client, &j->client,
-			    sizeof(w->client)) != 0)
+			if (!guessed_before(j, w))
 				note_failure(slot_of(&w->client), &w->client,
 				    now);
 	}
@@ -451,6 +506,7 @@ job_done(void *arg, int match)
 		free(w);
 		done(warg, r);		/* may end its session */
 	}
+	wake_deferred(&j->client);
 	job_free(j);
 }
 
@@ -467,6 +523,24 @@ wait_for(struct auth_job *j, const struct addr *client, auth_done_fn done,
 	w->done = done;
 	w->arg = arg;
 	TAILQ_INSERT_TAIL(&j->waits, w, entry);
+	*wait = w;
+	return AUTH_WAITING;
+}
+
+/* A login that waits until one of its client's checks is done. */
+static enum auth_result
+defer(const struct addr *client, auth_done_fn done, void *arg,
+    struct auth_wait **wait)
+{
+	struct auth_wait *w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return AUTH_BUSY;
+	w->client = *client;
+	w->round = round_now;
+	w->done = done;
+	w->arg = arg;
+	TAILQ_INSERT_TAIL(&deferred, w, entry);
 	*wait = w;
 	return AUTH_WAITING;
 }
@@ -530,6 +604,7 @@ check_password(struct auth *a, const char *name, const char *pass,
 {
 	struct auth_user	*u = find_user(a, name);
 	struct auth_job		*j;
+	uint64_t		 budget, failures;
 
 	if (u != NULL && u->has_ok &&
 	    CRYPTO_memcmp(d, u->ok, SHA256_DIGEST_LENGTH) == 0)
@@ -542,9 +617,16 @@ check_password(struct auth *a, const char *name, const char *pass,
 		return wait_for(j, client, done, arg, wait);
 	if (njobs >= AUTH_PENDING_MAX)
 		return AUTH_BUSY;
-	if (charged(sl, client, time(NULL)) >=
-	    workers_share(AUTH_MAX_FAILURES))
+	/*
+	 * A client's checks on their way count against its failures (any
+	 * of them may be one), so concurrency buys no extra guesses; a
+	 * login past that waits for a turn rather than being refused.
+	 */
+	budget = workers_share(AUTH_MAX_FAILURES);
+	if ((failures = failures_of(sl, client, time(NULL))) >= budget)
 		return AUTH_THROTTLED;
+	if (failures + pending_of(client) >= budget)
+		return defer(client, done, arg, wait);
 	return start_job(a, u, name, pass, d, client, done, arg, wait);
 }
 
@@ -594,7 +676,10 @@ auth_cancel(struct auth_wait *w)
 {
 	if (w == NULL)
 		return;
-	TAILQ_REMOVE(&w->job->waits, w, entry);
+	if (w->job != NULL)
+		TAILQ_REMOVE(&w->job->waits, w, entry);
+	else
+		TAILQ_REMOVE(&deferred, w, entry);
 	free(w);
 }
 
@@ -622,6 +707,10 @@ auth_stop(void)
 		job_free(j);
 	}
 	njobs = 0;
+	while ((w = TAILQ_FIRST(&deferred)) != NULL) {
+		TAILQ_REMOVE(&deferred, w, entry);
+		free(w);
+	}
 }
 
 static int

@@ -6,7 +6,9 @@
 # next login is refused unchecked (503, reason limit, result "busy");
 # a client gone during its check still has its failure counted; one
 # that times out during it leaves the check's result remembered; a
-# SIGTERM during a check stops pinhole cleanly.
+# SIGTERM during a check stops pinhole cleanly; users behind one address
+# who log in at once all get in (a login past the address's budget of
+# checks waits for a turn).
 #
 # Each part speaks from client addresses of its own (failures and
 # checks on their way are counted per client address).
@@ -28,6 +30,9 @@ case "$H_SLOW:$H_QUICK" in
 esac
 USERS=$T_DIR/users
 printf 'slow:%s\nquick:%s\n' "$H_SLOW" "$H_QUICK" >"$USERS"
+for u in 1 2 3 4 5 6; do
+	printf 'q%s:%s\n' "$u" "$H_QUICK" >>"$USERS"
+done
 
 LOG=$T_DIR/flows.jsonl
 CONF=$T_DIR/checks.ini
@@ -201,6 +206,26 @@ t_eq "$(($(metric pinhole_auth_failures_total wrong) - W0))" 1 \
 t_eq "$(lg "$(client_of "$T_DIR/g")" event user reason)" "deny slow auth" \
     "... and logged"
 
+# ---- seven users behind one address log in at once: five checks start,
+# two logins wait for a turn (none is refused)
+C0=$(checks)
+login 127.0.0.55 slow yet-another-guess "$T_DIR/n0"
+NBLOCK=$BG
+wait_checks $((C0 + 1))
+t_okd $? "a slow check runs ahead" "$(checks)"
+t_main_up "seven users from one address"
+"$T_PY" "$T_TOOLS/auth_burst.py" --timeout 30 "$P" "echo.test:$ECHO" \
+    127.0.0.56:quick:"$PW_QUICK" 127.0.0.56:q1:"$PW_QUICK" \
+    127.0.0.56:q2:"$PW_QUICK" 127.0.0.56:q3:"$PW_QUICK" \
+    127.0.0.56:q4:"$PW_QUICK" 127.0.0.56:q5:"$PW_QUICK" \
+    127.0.0.56:q6:"$PW_QUICK" >"$T_DIR/nat" 2>"$T_DIR/nat.err"
+t_eq "$(awk '{ printf "%s ", $3 }' "$T_DIR/nat")" \
+    "200 200 200 200 200 200 200 " \
+    "seven users from one address at once: all seven 200"
+t_eq "$(($(checks) - C0))" 7 \
+    "... with six checks (quick's password was remembered) after the slow one"
+t_wait_exit "$NBLOCK" 200
+
 # ---- a login that times out during its check: the result is kept
 sed -i 's/^handshake_timeout = 20s$/handshake_timeout = 1s/' "$CONF"
 kill -HUP "$T_MAIN_PID"
@@ -208,7 +233,8 @@ t_wait_grep "$ERR" 'reloaded' 1 50
 t_okd $? "SIGHUP: handshake_timeout = 1s" "$(tail -n 3 "$ERR")"
 # A new password for slow: nothing remembered for it yet.
 H_SLOW2=$(mkpasswd -m bcrypt -R 15 slow-pw-2)
-printf 'slow:%s\nquick:%s\n' "$H_SLOW2" "$H_QUICK" >"$USERS"
+printf 'slow:%s\nquick:%s\n' "$H_SLOW2" "$H_QUICK" >"$USERS.new"
+mv "$USERS.new" "$USERS"
 kill -HUP "$T_MAIN_PID"
 t_wait_grep "$ERR" 'reloaded' 2 50
 t_okd $? "SIGHUP: slow has a new password" "$(tail -n 3 "$ERR")"

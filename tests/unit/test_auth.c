@@ -250,8 +250,10 @@ test_async(void)
 {
 	char			 file[1024], err[512];
 	char			*b = hash("$2b$", "hunter2");
-	struct auth		*a, *a2;
+	char			 file7[1024];
+	struct auth		*a, *a2, *a7;
 	struct addr		 c1 = client(40), c2 = client(41);
+	struct addr		 c3 = client(45);
 	struct told		 t[70], gone = { 0, AUTH_OK };
 	struct auth_wait	*w[70], *wg;
 	enum auth_result	 r1, r2, r3;
@@ -260,6 +262,11 @@ test_async(void)
 	memset(t, 0, sizeof(t));
 	snprintf(file, sizeof(file), "alice:%s\nbob:%s\n", b, b);
 	a = load_text("async", file, err, sizeof(err));
+	file7[0] = '\0';
+	for (int i = 0; i < 7; i++)
+		snprintf(file7 + strlen(file7), sizeof(file7) - strlen(file7),
+		    "u%d:%s\n", i, b);
+	a7 = load_text("async7", file7, err, sizeof(err));
 
 	/* Three logins at once, one of them gone before the answer. */
 	r1 = auth_verify(a, &c1, "bob", "hunter2", 7, on_done, &t[0], &w[0]);
@@ -280,17 +287,45 @@ test_async(void)
 	memset(t, 0, sizeof(t));
 	n = start_wrong(a, 42, 1, 6, t, w);
 	t_int(n, 5, "one client, six wrong passwords at once: five checks");
-	t_ok(t[5].n == 0 && w[5] == NULL,
-	    "the sixth throttled at once, nothing to wait for");
-	for (int i = 0; i < 5; i++)
+	t_ok(t[5].n == 0 && w[5] != NULL,
+	    "the sixth waits for a turn, unchecked");
+	for (int i = 0; i < 6; i++)
 		loop_until(&t[i], 1);
 	t_ok(t[0].r == AUTH_FAILED && t[4].r == AUTH_FAILED,
 	    "the five fail (%d %d)", t[0].r, t[4].r);
+	t_int(t[5].r, AUTH_OK, "the sixth is told to ask again");
+	t_int(auth_verify(a, &(struct addr){ .family = ADDR_V4,
+	    .b = { 127, 0, 0, 42 } }, "alice", "wrong-5", 7, on_done, &t[6],
+	    &w[6]), AUTH_THROTTLED, "asking again: throttled, never checked");
 	t_int(verify(a, &c1, "alice", "hunter2", 7), AUTH_OK,
 	    "another client logs in meanwhile");
 	t_int(verify(a, &(struct addr){ .family = ADDR_V4,
 	    .b = { 127, 0, 0, 42 } }, "alice", "hunter2", 7), AUTH_THROTTLED,
 	    "the five failures throttle their client");
+
+	/* Seven users behind one address log in at once: five checks,
+	 * two wait for a turn, and all get in. */
+	memset(t, 0, sizeof(t));
+	n = 0;
+	for (int i = 0; i < 7; i++) {
+		char u[16];
+
+		snprintf(u, sizeof(u), "u%d", i);
+		n += auth_verify(a7, &c3, u, "hunter2", 7, on_done, &t[i],
+		    &w[i]) == AUTH_CHECKING;
+	}
+	t_int(n, 5, "seven users from one address at once: five checks");
+	for (int i = 0; i < 7; i++)
+		loop_until(&t[i], 1);
+	n = 0;
+	for (int i = 0; i < 7; i++) {
+		char u[16];
+
+		snprintf(u, sizeof(u), "u%d", i);
+		n += verify(a7, &c3, u, "hunter2", 7) == AUTH_OK &&
+		    t[i].r == AUTH_OK;
+	}
+	t_int(n, 7, "... all seven get in, none refused or throttled");
 
 	/* At most 64 checks wait; then a login is refused unchecked. */
 	memset(t, 0, sizeof(t));
@@ -326,6 +361,7 @@ test_async(void)
 	t_int(t[2].n, 0, "at the end it is dropped, not told");
 	auth_free(a);
 	auth_free(a2);
+	auth_free(a7);
 	free(b);
 }
 
