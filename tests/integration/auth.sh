@@ -14,10 +14,7 @@
 . tests/integration/lib.sh
 
 t_proxy_world_or_bail
-APORT=$(t_free_ports 1) || { echo "Bail out! no free port"; exit 1; }
-for p in $P $ECHO $WEB $CLOSED $HANG $P2 $P3 $ECHO2 $DNS_PORT; do
-	[ "$p" = "$APORT" ] && APORT=$((APORT + 1))
-done
+t_admin_port_or_bail
 
 # ---- users: one hash of each kind; carol's password holds a colon
 command -v mkpasswd >/dev/null

@@ -405,6 +405,15 @@ t_main_up() {	# t_main_up WHAT-COMES-NEXT (never inside $(...))
 	T_MAIN_LAST=$(printf '%s' "$*" | tr -d '\\' | cut -c1-70)
 }
 
+# A free port for [admin] listen in APORT, none of t_proxy_world's; the
+# script bails out when there is none.
+t_admin_port_or_bail() {
+	APORT=$(t_free_ports 1) || { echo "Bail out! no free port"; exit 1; }
+	for p in $P $ECHO $WEB $CLOSED $HANG $P2 $P3 $ECHO2 $DNS_PORT; do
+		[ "$p" = "$APORT" ] && APORT=$((APORT + 1))
+	done
+}
+
 # t_proxy_world as one check; the script bails out when it fails.
 t_proxy_world_or_bail() {
 	t_proxy_world

@@ -176,49 +176,63 @@ verify(struct auth *a, const struct addr *c, const char *name,
 	return auth_verify(a, c, name, pass, plen, on_done, &t, &w);
 }
 
-/* The same table here and on the thread, from clients first .. +2. */
+/*
+ * The same cases in order, here and on the thread: client 0..2 (from
+ * first on), no users at all (nousers), user, password (plen bytes).
+ */
+static const struct verify_case {
+	int			 client;
+	int			 nousers;
+	const char		*user, *pass;
+	size_t			 plen;
+	enum auth_result	 want;
+	const char		*what;
+} verify_cases[] = {
+	{ 0, 0, "alice", "secret", 6, AUTH_OK, "the right password" },
+	{ 0, 0, "alice", "secret", 6, AUTH_OK,
+	    "the right password again (remembered)" },
+	{ 0, 0, "bob", "hunter2", 7, AUTH_OK, "bcrypt user" },
+	{ 0, 0, "alice", "secre", 5, AUTH_FAILED, "a prefix of the password" },
+	{ 0, 0, "alice", "secret\0x", 8, AUTH_FAILED,
+	    "a NUL inside the password" },
+	{ 0, 0, "bob", "secret", 6, AUTH_FAILED, "another user's password" },
+	{ 0, 0, "mallory", "secret", 6, AUTH_FAILED, "an unknown user" },
+	{ 0, 0, "alice", "x", 1, AUTH_FAILED,
+	    "the fifth failure in a minute" },
+	{ 0, 0, "alice", "secret", 6, AUTH_THROTTLED,
+	    "then even the right password is throttled" },
+	{ 1, 0, "alice", "secret", 6, AUTH_OK, "another client is not" },
+	{ 1, 1, "alice", "secret", 6, AUTH_FAILED,
+	    "no users: nobody gets in" },
+	{ 2, 0, "alice", "guess", 5, AUTH_FAILED, "a first failure" },
+	{ 2, 0, "alice", "guess", 5, AUTH_FAILED, "a second" },
+	{ 2, 0, "alice", "guess", 5, AUTH_FAILED, "a third" },
+	{ 2, 0, "alice", "guess", 5, AUTH_FAILED, "a fourth" },
+	{ 2, 0, "bob", "hunter2", 7, AUTH_OK,
+	    "a good login after four failures" },
+	{ 2, 0, "alice", "guess", 5, AUTH_FAILED,
+	    "does not forgive them: the fifth failure" },
+	{ 2, 0, "bob", "hunter2", 7, AUTH_THROTTLED, "throttles the client" },
+};
+
 static void
 test_verify(int first)
 {
 	char		 file[1024], err[512];
 	char		*y = hash("$y$", "secret"), *b = hash("$2b$", "hunter2");
 	struct auth	*a;
-	struct addr	 c1 = client(first), c2 = client(first + 1);
-	struct addr	 c3 = client(first + 2);
-	const char	*how = base != NULL ? "thread" : "here";
 
 	snprintf(file, sizeof(file), "alice:%s\nbob:%s\n", y, b);
 	a = load_text("v", file, err, sizeof(err));
-	t_int(verify(a, &c1, "alice", "secret", 6), AUTH_OK,
-	    "%s: the right password", how);
-	t_int(verify(a, &c1, "alice", "secret", 6), AUTH_OK,
-	    "%s: the right password again (remembered)", how);
-	t_int(verify(a, &c1, "bob", "hunter2", 7), AUTH_OK,
-	    "%s: bcrypt user", how);
-	t_int(verify(a, &c1, "alice", "secre", 5), AUTH_FAILED,
-	    "%s: a prefix of the password", how);
-	t_int(verify(a, &c1, "alice", "secret\0x", 8), AUTH_FAILED,
-	    "%s: a NUL inside the password", how);
-	t_int(verify(a, &c1, "bob", "secret", 6), AUTH_FAILED,
-	    "%s: another user's password", how);
-	t_int(verify(a, &c1, "mallory", "secret", 6), AUTH_FAILED,
-	    "%s: an unknown user", how);
-	t_int(verify(a, &c1, "alice", "x", 1), AUTH_FAILED,
-	    "%s: the fifth failure in a minute", how);
-	t_int(verify(a, &c1, "alice", "secret", 6), AUTH_THROTTLED,
-	    "%s: then even the right password is throttled", how);
-	t_int(verify(a, &c2, "alice", "secret", 6), AUTH_OK,
-	    "%s: another client is not", how);
-	t_int(verify(NULL, &c2, "alice", "secret", 6), AUTH_FAILED,
-	    "%s: no users: nobody gets in", how);
-	for (int i = 0; i < 4; i++)
-		verify(a, &c3, "alice", "guess", 5);
-	t_int(verify(a, &c3, "bob", "hunter2", 7), AUTH_OK,
-	    "%s: a good login after four failures", how);
-	t_int(verify(a, &c3, "alice", "guess", 5), AUTH_FAILED,
-	    "%s: does not forgive them: the fifth failure", how);
-	t_int(verify(a, &c3, "bob", "hunter2", 7), AUTH_THROTTLED,
-	    "%s: throttles the client", how);
+	for (size_t i = 0; i < sizeof(verify_cases) / sizeof(verify_cases[0]);
+	    i++) {
+		const struct verify_case	*c = &verify_cases[i];
+		struct addr			 ca = client(first + c->client);
+
+		t_int(verify(c->nousers ? NULL : a, &ca, c->user, c->pass,
+		    c->plen), c->want, "%s: %s", base != NULL ? "thread" :
+		    "here", c->what);
+	}
 	auth_free(a);
 	free(y);
 	free(b);
