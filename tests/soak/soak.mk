@@ -2,8 +2,8 @@
 # by the top-level Makefile).
 #   make soak           tests/soak/*.sh but valgrind.sh, against the ASan
 #                       build: 10,000 idle tunnels, descriptors running
-#                       out, slowloris, 100 SIGHUPs under traffic, a full
-#                       disk for the logs (about 5 minutes)
+#                       out, slowloris, 100 SIGHUPs under traffic, a
+#                       storm of logins under SIGHUPs (about 2.5 minutes)
 #   make test-valgrind  a plain -O1 -g build (build/valgrind/pinhole) run
 #                       under valgrind memcheck through the core cases:
 #                       0 errors, 0 bytes definitely lost
