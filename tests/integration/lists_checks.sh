@@ -1,6 +1,7 @@
 #!/bin/sh
 # Vendor lists, continued (see lists.sh): validation of a new version,
-# SIGHUP, file = lists, corrupt caches, revoke_on_reload.
+# SIGHUP, file = lists (one that did not change is not parsed again),
+# corrupt caches, revoke_on_reload.
 . tests/integration/lib.sh
 . tests/integration/lists_lib.sh
 
@@ -139,6 +140,38 @@ kill -HUP "$PH_PID"
 vl_expect "list f: fetch failed: $T_DIR/flist.txt: cannot read it: No such file or directory; keeping the last good version (1 entries)" \
     "an unreadable file is a warning and keeps the last version"
 vl_allowed 127.0.0.173 "after the file went away"
+vl_stop
+
+# ---- a list whose bytes did not change is not parsed again (its bad
+# line is warned about once); new bytes or a new max_entries are
+CONF=$T_DIR/same.ini
+printf '127.0.0.175\nbad!line\n' >"$T_DIR/slist.txt"
+vl_conf "$CONF" s <<EOF
+[list s]
+file = $T_DIR/slist.txt
+refresh = 1h
+EOF
+vl_start "$CONF" same
+BADLINE='list s: 1 lines are no entry, skipped; the first, line 2: "bad!line"'
+vl_expect "$BADLINE" "the bad line is warned about at start"
+warned() { grep -cF -- "$BADLINE" "$VL_ERR"; }
+kill -HUP "$PH_PID"
+vl_expect "list s: 1 entries from $T_DIR/slist.txt (was 1)" \
+    "SIGHUP reads the unchanged file"
+t_eq "$(warned)" 1 "same: ... and does not parse it again (no second warning)"
+vl_allowed 127.0.0.175 "its version in force serves on"
+printf '127.0.0.175\nbad!line\n127.0.0.177\n' >"$T_DIR/slist.txt"
+kill -HUP "$PH_PID"
+vl_expect "list s: 2 entries from $T_DIR/slist.txt (was 1)" \
+    "SIGHUP after the file changed: read and parsed"
+t_eq "$(warned)" 2 "same: ... (the warning again)"
+vl_allowed 127.0.0.177 "the new address"
+sed -i "s|^file = $T_DIR/slist.txt\$|&\nmax_entries = 5|" "$CONF"
+kill -HUP "$PH_PID"
+vl_expect "list s: 2 entries from $T_DIR/slist.txt (was 2)" \
+    "SIGHUP with a new max_entries, the same bytes"
+t_wait_grep "$VL_ERR" "$BADLINE" 3 50
+t_eq "$(warned)" 3 "same: ... parsed again under the new setting"
 vl_stop
 
 # ---- corrupt caches, vendor down: logged, ignored, never fatal
