@@ -2,6 +2,9 @@
  * The sandbox of the running proxy, put in place once start-up is over
  * (ports bound, logs open, privileges dropped): from then on pinhole
  * only relays, reloads, refreshes lists, writes logs and the cache.
+ * It comes in two halves, sandbox_confine (1 and 2 below) and
+ * sandbox_filter (3), so that the password thread (hashcheck.c),
+ * started between them, is bound by all three.
  *
  * 1. PR_SET_NO_NEW_PRIVS: no exec can gain privileges (and both Landlock
  *    and seccomp need it from a process without CAP_SYS_ADMIN).

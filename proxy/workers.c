@@ -1,7 +1,8 @@
 /*
- * Worker processes.  The leader binds nothing before the fork: each
- * worker opens its own listening sockets with SO_REUSEPORT, so the
- * kernel spreads new connections over them and no accept is contended.
+ * Worker processes.  Each has its own listening sockets in one
+ * SO_REUSEPORT group (all bound by the leader before the fork, see
+ * listener.c), so the kernel spreads new connections over them and no
+ * accept is contended.
  * A follower that dies takes pinhole down (the leader stops the others
  * and exits non-zero, for the service manager to restart it): a worker
  * only dies of a bug, and half a proxy silently serving is worse.
