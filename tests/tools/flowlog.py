@@ -7,16 +7,27 @@
         "missing" and exits 1 if it never is.
     flowlog.py LOG all --client IP:PORT [--wait S] FIELD...
         The same for every record of that client, one line each.
+
+    The kernel may give a later connection a client port an earlier one
+    had: get and all read only the records of the latest connection from
+    that address (a record written more than GAP s after the one before
+    starts a new connection), and when the newest one is older than a
+    second they wait a little (STALE_WAIT s) for a newer one, which a
+    connection that just ended may still have in pinhole's buffer.
     flowlog.py LOG check
         Checks every line: a JSON object with exactly the documented
         keys and sane values.  Prints "ok N" or the first problem.
     flowlog.py LOG count KEY=VALUE...
         How many records have all these values.
 """
+import datetime
 import json
 import re
 import sys
 import time
+
+GAP = 3.0
+STALE_WAIT = 0.6
 
 KEYS = ["ts", "id", "event", "client", "user", "proto", "host", "port",
         "addr", "rule", "list", "entry", "reason", "bytes_up", "bytes_down",
@@ -45,6 +56,30 @@ def records(path):
         except ValueError:
             out.append({"_bad": line})
     return out
+
+
+def when(r):
+    """A record's ts in seconds since the epoch; 0 when it has none."""
+    try:
+        t = datetime.datetime.strptime(str(r.get("ts")),
+                                       "%Y-%m-%dT%H:%M:%S.%fZ")
+    except ValueError:
+        return 0.0
+    return t.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def newest(found):
+    return max(when(r) for r in found)
+
+
+def latest_connection(found):
+    """The records after the last gap of more than GAP s, in log order."""
+    times = sorted(when(r) for r in found)
+    start = times[0]
+    for a, b in zip(times, times[1:]):
+        if b - a > GAP:
+            start = b
+    return [r for r in found if when(r) >= start]
 
 
 def show(v):
@@ -105,15 +140,21 @@ def main():
         else:
             fields.append(args[i])
             i += 1
+    called = time.time()
     deadline = time.monotonic() + wait
+    stale_deadline = time.monotonic() + min(wait, STALE_WAIT)
     while True:
         found = [r for r in records(path) if r.get("client") == client]
-        if found or time.monotonic() >= deadline:
+        if found and (newest(found) >= called - 1.0 or
+                      time.monotonic() >= stale_deadline):
+            break
+        if time.monotonic() >= deadline:
             break
         time.sleep(0.05)
     if not found:
         print("missing")
         sys.exit(1)
+    found = latest_connection(found)
     for r in (found if verb == "all" else found[-1:]):
         print(" ".join(show(r.get(f)) for f in fields))
 
