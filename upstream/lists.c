@@ -114,12 +114,20 @@ read_as_of(const struct list_conf *l)
 {
 	struct read_as r;
 
-	memset(&r, 0, sizeof(r));
 	r.max_entries = l->max_entries;
 	r.min_prefix_v4 = l->min_prefix_v4;
 	r.min_prefix_v6 = l->min_prefix_v6;
 	r.allow_empty = l->allow_empty;
 	return r;
+}
+
+static int
+same_read_as(const struct read_as *a, const struct read_as *b)
+{
+	return a->max_entries == b->max_entries &&
+	    a->min_prefix_v4 == b->min_prefix_v4 &&
+	    a->min_prefix_v6 == b->min_prefix_v6 &&
+	    a->allow_empty == b->allow_empty;
 }
 
 /*
@@ -135,8 +143,7 @@ same_version(const struct list_state *st, const uint8_t *sha)
 	struct read_as r = read_as_of(st->conf);
 
 	if (!st->has_version || st->entries == NULL ||
-	    memcmp(sha, st->sha256, 32) != 0 ||
-	    memcmp(&r, &st->read_as, sizeof(r)) != 0)
+	    memcmp(sha, st->sha256, 32) != 0 || !same_read_as(&r, &st->read_as))
 		return NULL;
 	entries_ref(st->entries);
 	return st->entries;
