@@ -209,35 +209,52 @@ rule_match_addr(const struct acl *acl, const struct acl_rule *r,
 }
 
 static int
-in_set(const struct cidrset *set, const struct addr *a,
-    const struct addr *embedded)
+rule_owns(const struct acl_rule *r, const struct addr *a)
 {
-	if (set == NULL)
-		return 0;
-	return cidrset_lookup(set, a, NULL) ||
-	    (embedded != NULL && cidrset_lookup(set, embedded, NULL));
+	return r->own->nets != NULL && cidrset_lookup(r->own->nets, a, NULL);
 }
 
 /*
- * The denied ranges for an address connected to under rule r.  Nothing
- * lifts [acl] deny; the private ranges give way to allow_private and to
- * the rule's own config nets, never to entries of a fetched list.
+ * The denied ranges for one form of the address connected to under rule
+ * r.  Nothing lifts [acl] deny; the private ranges give way to
+ * allow_private and to the rule's own config nets (lifted), never to
+ * entries of a fetched list.
+ */
+static enum reason
+form_refused(const struct policy *p, const struct acl_rule *r,
+    const struct addr *a, int lifted)
+{
+	if (p->deny != NULL && cidrset_lookup(p->deny, a, NULL))
+		return REASON_DENIED_ADDRESS;
+	if (p->private == NULL || !cidrset_lookup(p->private, a, NULL))
+		return REASON_NONE;
+	if (lifted || rule_owns(r, a))
+		return REASON_NONE;
+	return REASON_PRIVATE_ADDRESS;
+}
+
+/*
+ * An address is refused when it, or any IPv4 address it carries, is:
+ * the verdict for 64:ff9b::7f00:1 is the verdict for 127.0.0.1.  The
+ * address was made canonical where it entered (addr_canon).  A rule's
+ * own config nets lift the private ranges for what they contain, in
+ * whichever form the admin wrote it.
  */
 static enum reason
 addr_refused(const struct acl *acl, const struct acl_rule *r,
     const struct addr *a)
 {
-	const struct policy	*p = acl->policy;
-	struct addr		 v4;
-	const struct addr	*emb = addr_embedded_v4(a, &v4) ? &v4 : NULL;
+	struct addr	 emb[ADDR_MAX_EMBEDDED];
+	int		 n = addr_embedded_v4(a, emb);
+	int		 lifted = r->allow_private || rule_owns(r, a);
+	enum reason	 why = form_refused(acl->policy, r, a, lifted), w;
 
-	if (in_set(p->deny, a, emb))
-		return REASON_DENIED_ADDRESS;
-	if (!in_set(p->private, a, emb))
-		return REASON_NONE;
-	if (r->allow_private || in_set(r->own->nets, a, emb))
-		return REASON_NONE;
-	return REASON_PRIVATE_ADDRESS;
+	for (int i = 0; i < n && why != REASON_DENIED_ADDRESS; i++) {
+		w = form_refused(acl->policy, r, &emb[i], lifted);
+		if (w != REASON_NONE)
+			why = w;
+	}
+	return why;
 }
 
 static enum reason

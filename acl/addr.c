@@ -17,8 +17,15 @@ static const uint8_t v4_mapped_prefix[12] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
 };
 
-static void
-addr_normalise(struct addr *a)
+/*
+ * Every address that enters pinhole -- a literal, a DNS answer, a list
+ * entry, a PROXY header, a SOCKS address, a peer's sockaddr -- passes
+ * here, so that one IPv4 destination has one form: ::ffff:a.b.c.d is
+ * stored as a.b.c.d.  A filter that sees two spellings of one address
+ * would let one of them past the denied ranges.
+ */
+void
+addr_canon(struct addr *a)
 {
 	if (a->family == ADDR_V6 &&
 	    memcmp(a->b, v4_mapped_prefix, sizeof(v4_mapped_prefix)) == 0) {
@@ -26,6 +33,21 @@ addr_normalise(struct addr *a)
 		memset(a->b + 4, 0, 12);
 		a->family = ADDR_V4;
 	}
+	if (a->family == ADDR_V4)
+		memset(a->b + 4, 0, 12);
+}
+
+/* Raw bytes in network order: 4 for IPv4, 16 for IPv6. */
+int
+addr_from_bytes(int family, const void *bytes, struct addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (family != ADDR_V4 && family != ADDR_V6)
+		return -1;
+	out->family = (uint8_t)family;
+	memcpy(out->b, bytes, family == ADDR_V4 ? 4 : 16);
+	addr_canon(out);
+	return 0;
 }
 
 /* Four decimal parts 0-255, no leading zeros, nothing else. */
@@ -94,10 +116,7 @@ addr_parse(const char *s, struct addr *out)
 		return addr_parse_v4(s, strlen(s), out);
 	if (inet_pton(AF_INET6, s, &in6) != 1)
 		return -1;
-	out->family = ADDR_V6;
-	memcpy(out->b, &in6, 16);
-	addr_normalise(out);
-	return 0;
+	return addr_from_bytes(ADDR_V6, &in6, out);
 }
 
 void
@@ -115,17 +134,12 @@ addr_from_sockaddr(const struct sockaddr *sa, struct addr *out)
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *sin = (const void *)sa;
 
-		out->family = ADDR_V4;
-		memcpy(out->b, &sin->sin_addr, 4);
-		return 0;
+		return addr_from_bytes(ADDR_V4, &sin->sin_addr, out);
 	}
 	if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *sin6 = (const void *)sa;
 
-		out->family = ADDR_V6;
-		memcpy(out->b, &sin6->sin6_addr, 16);
-		addr_normalise(out);
-		return 0;
+		return addr_from_bytes(ADDR_V6, &sin6->sin6_addr, out);
 	}
 	return -1;
 }
@@ -159,32 +173,54 @@ addr_to_sockaddr(const struct addr *a, uint16_t port, void *buf, size_t size)
 	}
 }
 
+static void
+embedded_add(struct addr *out, int *n, const uint8_t *b, int invert)
+{
+	memset(&out[*n], 0, sizeof(out[*n]));
+	out[*n].family = ADDR_V4;
+	for (int i = 0; i < 4; i++)
+		out[*n].b[i] = invert ? (uint8_t)~b[i] : b[i];
+	(*n)++;
+}
+
 /*
- * The IPv4 address carried inside NAT64 (64:ff9b::/96), 6to4
- * (2002::/16) and Teredo (2001::/32, the server in bits 32-63)
- * addresses: the denied ranges apply to it too.
+ * The IPv4 addresses an IPv6 address carries, which the denied ranges
+ * apply to as well: a packet to any of these forms ends up at (or is
+ * steered by) that IPv4 host.
+ *   ::a.b.c.d           IPv4-compatible (deprecated, still routed by some)
+ *   ::ffff:0:a.b.c.d    IPv4-translated (SIIT)
+ *   64:ff9b::/96        NAT64 well-known prefix
+ *   64:ff9b:1::/48      NAT64 local-use prefix, taken as a /96 embedding
+ *   2002::/16           6to4: the relay's address in bits 16-47
+ *   2001::/32           Teredo: the server in bits 32-63 and the client's
+ *                       mapped address, inverted, in the last 32 bits
+ * (::ffff:a.b.c.d never reaches here: addr_canon made it IPv4.)
+ * Returns how many were written to out, at most ADDR_MAX_EMBEDDED.
  */
 int
-addr_embedded_v4(const struct addr *a, struct addr *out)
+addr_embedded_v4(const struct addr *a, struct addr out[ADDR_MAX_EMBEDDED])
 {
+	static const uint8_t zero[12];
+	static const uint8_t translated[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff, 0, 0 };
 	static const uint8_t nat64[12] = { 0, 0x64, 0xff, 0x9b };
-	const uint8_t	*src = NULL;
+	static const uint8_t nat64_local[6] = { 0, 0x64, 0xff, 0x9b, 0, 1 };
+	const uint8_t	*b = a->b;
+	int		 n = 0;
 
 	if (a->family != ADDR_V6)
 		return 0;
-	if (memcmp(a->b, nat64, sizeof(nat64)) == 0)
-		src = a->b + 12;
-	else if (a->b[0] == 0x20 && a->b[1] == 0x02)
-		src = a->b + 2;
-	else if (a->b[0] == 0x20 && a->b[1] == 0x01 && a->b[2] == 0 &&
-	    a->b[3] == 0)
-		src = a->b + 4;
-	if (src == NULL)
-		return 0;
-	memset(out, 0, sizeof(*out));
-	out->family = ADDR_V4;
-	memcpy(out->b, src, 4);
-	return 1;
+	if (memcmp(b, zero, 12) == 0 || memcmp(b, translated, 12) == 0 ||
+	    memcmp(b, nat64, 12) == 0 ||
+	    memcmp(b, nat64_local, sizeof(nat64_local)) == 0)
+		embedded_add(out, &n, b + 12, 0);
+	else if (b[0] == 0x20 && b[1] == 0x02)
+		embedded_add(out, &n, b + 2, 0);
+	else if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0) {
+		embedded_add(out, &n, b + 4, 0);
+		embedded_add(out, &n, b + 12, 1);
+	}
+	return n;
 }
 
 int

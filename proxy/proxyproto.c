@@ -139,23 +139,7 @@ v1_parse(const uint8_t *b, size_t len, struct proxyproto *pp)
 static void
 v2_addr(const uint8_t *b, size_t n, struct addr *a)
 {
-	memset(a, 0, sizeof(*a));
-	if (n == 4) {
-		a->family = ADDR_V4;
-		memcpy(a->b, b, 4);
-	} else {
-		/* ::ffff:a.b.c.d is matched as the IPv4 address it carries. */
-		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
-		    0, 0xff, 0xff };
-
-		if (memcmp(b, mapped, sizeof(mapped)) == 0) {
-			a->family = ADDR_V4;
-			memcpy(a->b, b + 12, 4);
-		} else {
-			a->family = ADDR_V6;
-			memcpy(a->b, b, 16);
-		}
-	}
+	addr_from_bytes(n == 4 ? ADDR_V4 : ADDR_V6, b, a);
 }
 
 /* The binary header: signature, version and command, family, length. */

@@ -164,14 +164,14 @@ req_answer(int result, char type, int count, int ttl, void *addresses,
 		for (int i = 0; i < count && q->n < RESOLVE_MAX_ADDRS; i++) {
 			struct addr *a = &q->addrs[q->n];
 
-			memset(a, 0, sizeof(*a));
-			if (type == DNS_IPv4_A && !v6) {
-				a->family = ADDR_V4;
-				memcpy(a->b, (uint8_t *)addresses + 4 * i, 4);
-			} else if (type == DNS_IPv6_AAAA && v6) {
-				a->family = ADDR_V6;
-				memcpy(a->b, (uint8_t *)addresses + 16 * i, 16);
-			} else
+			/* AAAA ::ffff:127.0.0.1 is 127.0.0.1 from here on. */
+			if (type == DNS_IPv4_A && !v6)
+				addr_from_bytes(ADDR_V4,
+				    (uint8_t *)addresses + 4 * i, a);
+			else if (type == DNS_IPv6_AAAA && v6)
+				addr_from_bytes(ADDR_V6,
+				    (uint8_t *)addresses + 16 * i, a);
+			else
 				continue;
 			q->n++;
 			if (ttl >= 0 && (q->ttl == 0 || (uint32_t)ttl < q->ttl))

@@ -28,6 +28,7 @@ FUZZ_OPTS_sni       = -max_len=17000
 FUZZ_OPTS_listmeta  = -dict=tests/fuzz/listmeta.dict -max_len=9000
 FUZZ_OPTS_proxyproto = -dict=tests/fuzz/proxyproto.dict -max_len=4200
 FUZZ_OPTS_cidrset   = -max_len=1222
+FUZZ_OPTS_addr      = -max_len=64
 
 # Leaks count as failures (-timeout makes a slow input one too).
 FUZZ_UBSAN   = halt_on_error=1:print_stacktrace=1
