@@ -11,6 +11,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,50 +202,60 @@ metrics(struct evhttp_request *req, struct evbuffer *b)
 	reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", b);
 }
 
+static json_t *
+status_list(size_t i, struct entries **cur, time_t now)
+{
+	const struct list_conf	*l = &server.conf->lists[i];
+	const struct list_stats	*st = lists_stats(i);
+
+	return json_pack("{s:s, s:s, s:I, s:o, s:o}",
+	    "name", l->name,
+	    "source", l->url ? l->url : l->file,
+	    "entries", (json_int_t)(cur && cur[i] ? entries_count(cur[i]) : 0),
+	    "age_s", st && st->last_success ?
+	    json_integer((json_int_t)(now - st->last_success)) : json_null(),
+	    "last_error", st && st->last_error[0] ?
+	    json_string(st->last_error) : json_null());
+}
+
+/*
+ * Built as a tree and written by jansson: however many lists and however
+ * long their URLs, the answer is one valid JSON document.
+ */
 static void
 status(struct evhttp_request *req, struct evbuffer *b)
 {
 	const struct config	*conf = server.conf;
 	struct entries		**cur = lists_current();
-	char			 buf[16384];
-	struct jbuf		 j = { buf, sizeof(buf), 0 };
 	time_t			 now = time(NULL);
 	struct counters		 sum;
+	json_t			*root, *listen, *lists;
+	char			*text;
 
 	counters_now(&sum);
-	json_add(&j, "{\"version\":\"%s\",\"uptime_s\":%lld,\"listen\":[",
-	    PINHOLE_VERSION, (long long)(now - admin_started));
-	for (size_t i = 0; i < conf->nlisten; i++) {
-		json_add(&j, i ? "," : "");
-		json_add_string(&j, conf->listen[i].text);
+	listen = json_array();
+	for (size_t i = 0; i < conf->nlisten; i++)
+		json_array_append_new(listen, json_string(conf->listen[i].text));
+	lists = json_array();
+	for (size_t i = 0; i < conf->nlists; i++)
+		json_array_append_new(lists, status_list(i, cur, now));
+	root = json_pack("{s:s, s:I, s:o, s:s, s:I, s:i, s:I, s:o}",
+	    "version", PINHOLE_VERSION,
+	    "uptime_s", (json_int_t)(now - admin_started),
+	    "listen", listen,
+	    "config", conf->path,
+	    "config_loaded_s_ago", (json_int_t)(now - server.loaded_at),
+	    "workers", server.nworkers,
+	    "connections_open", (json_int_t)sum.open_sessions,
+	    "lists", lists);
+	if (root == NULL || (text = json_dumps(root, JSON_COMPACT)) == NULL) {
+		json_decref(root);
+		reply_text(req, 500, "out of memory");
+		return;
 	}
-	json_add(&j, "],\"config\":");
-	json_add_string(&j, conf->path);
-	json_add(&j, ",\"config_loaded_s_ago\":%lld,\"workers\":%d,"
-	    "\"connections_open\":%llu,\"lists\":[",
-	    (long long)(now - server.loaded_at), server.nworkers,
-	    (unsigned long long)sum.open_sessions);
-	for (size_t i = 0; i < conf->nlists; i++) {
-		const struct list_conf	*l = &conf->lists[i];
-		const struct list_stats	*st = lists_stats(i);
-
-		json_add(&j, "%s{\"name\":", i ? "," : "");
-		json_add_string(&j, l->name);
-		json_add(&j, ",\"source\":");
-		json_add_string(&j, l->url ? l->url : l->file);
-		json_add(&j, ",\"entries\":%zu,\"age_s\":", cur && cur[i] ?
-		    entries_count(cur[i]) : 0);
-		if (st && st->last_success)
-			json_add(&j, "%lld", (long long)(now - st->last_success));
-		else
-			json_add(&j, "null");
-		json_add(&j, ",\"last_error\":");
-		json_add_string(&j, st && st->last_error[0] ? st->last_error :
-		    NULL);
-		json_add(&j, "}");
-	}
-	json_add(&j, "]}\n");
-	evbuffer_add(b, buf, j.len);
+	evbuffer_add_printf(b, "%s\n", text);
+	free(text);
+	json_decref(root);
 	reply(req, 200, "application/json", b);
 }
 

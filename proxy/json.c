@@ -3,17 +3,6 @@
 
 #include "json.h"
 
-/* A JSON string, or null for NULL; control and non-ASCII bytes escaped. */
-void
-json_string(FILE *fp, const char *s)
-{
-	char		 buf[2048];
-	struct jbuf	 j = { buf, sizeof(buf), 0 };
-
-	json_add_string(&j, s);
-	fwrite(buf, 1, j.len, fp);
-}
-
 void
 json_add(struct jbuf *j, const char *fmt, ...)
 {

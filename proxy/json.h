@@ -11,7 +11,6 @@ struct jbuf {
 	size_t	 size, len;
 };
 
-void	json_string(FILE *, const char *);
 void	json_add(struct jbuf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	json_add_string(struct jbuf *, const char *);

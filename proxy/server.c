@@ -124,12 +124,21 @@ same_dns(const struct config *a, const struct config *b)
 }
 
 static int
+same_endpoint(const struct endpoint *a, const struct endpoint *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return a->port == b->port && memcmp(&a->addr, &b->addr,
+	    sizeof(a->addr)) == 0;
+}
+
+static int
 same_listen(const struct config *a, const struct config *b)
 {
 	if (a->nlisten != b->nlisten)
 		return 0;
 	for (size_t i = 0; i < a->nlisten; i++)
-		if (strcmp(a->listen[i].text, b->listen[i].text) != 0)
+		if (!same_endpoint(&a->listen[i], &b->listen[i]))
 			return 0;
 	return 1;
 }
@@ -226,6 +235,8 @@ reload(void)
 		log_warn("reload: a change of [proxy] workers takes a restart");
 	if (!same_listen(old, conf))
 		log_warn("reload: a change of [proxy] listen takes a restart");
+	if (!same_endpoint(old->admin_listen, conf->admin_listen))
+		log_warn("reload: a change of [admin] listen takes a restart");
 	if ((old->user == NULL) != (conf->user == NULL) ||
 	    (old->user != NULL && strcmp(old->user, conf->user) != 0))
 		log_warn("reload: a change of [proxy] user takes a restart");
