@@ -15,6 +15,7 @@
 #include "check.h"
 #include "config.h"
 #include "explain.h"
+#include "jsonpath.h"
 #include "listload.h"
 #include "log.h"
 #include "privdrop.h"
@@ -132,6 +133,7 @@ main(int argc, char *argv[])
 	struct explain_args	 ex = { 0 };
 	int			 ch, test = 0;
 
+	jsonpath_init();	/* before any JSON value exists */
 	while ((ch = getopt_long(argc, argv, "c:tVh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':

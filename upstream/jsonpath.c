@@ -39,6 +39,8 @@
  * per level of the body.
  */
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -524,6 +526,105 @@ walk(struct jp_run *r, const struct jp_path *p, int i, json_t *v)
 }
 
 /*
+ * A JSON tree costs far more than its text: jansson spends about 250
+ * bytes on an empty object, so an 8 MiB body of "{}," would take some
+ * 700 MiB, in every worker.  Real vendor lists cost 7-10 times their
+ * size.  jansson's allocations are therefore counted while a body is
+ * parsed, and the parse fails once the tree passes JSONPATH_TREE_FACTOR
+ * times the body (at least JSONPATH_TREE_MIN): the list is refused with
+ * that reason, and memory never grows past the bound.  The count is
+ * per thread, so a parse on another thread has its own.
+ */
+#define JSONPATH_TREE_FACTOR	16
+#define JSONPATH_TREE_MIN	(1024 * 1024)
+
+union tree_head {
+	size_t		n;
+	max_align_t	align;
+};
+
+struct tree_budget {
+	int	on, over;
+	size_t	used, max;
+};
+
+static _Thread_local struct tree_budget budget;
+
+static void *
+tree_malloc(size_t n)
+{
+	union tree_head	*h;
+
+	if (budget.on) {
+		if (n > budget.max - budget.used) {
+			budget.over = 1;
+			return NULL;
+		}
+		budget.used += n;
+	}
+	if (n > SIZE_MAX - sizeof(*h) || (h = malloc(sizeof(*h) + n)) == NULL)
+		return NULL;
+	h->n = n;
+	return h + 1;
+}
+
+static void
+tree_free(void *p)
+{
+	union tree_head	*h;
+
+	if (p == NULL)
+		return;
+	h = (union tree_head *)p - 1;
+	if (budget.on)
+		budget.used -= h->n < budget.used ? h->n : budget.used;
+	free(h);
+}
+
+/*
+ * Installs the counting allocator: before any jansson value exists
+ * (main calls it first thing; jsonpath_parse again, for programs that
+ * only parse lists).
+ */
+void
+jsonpath_init(void)
+{
+	static int	 done;
+
+	if (!done) {
+		json_set_alloc_funcs(tree_malloc, tree_free);
+		done = 1;
+	}
+}
+
+static json_t *
+load_bounded(const char *body, size_t len, json_error_t *je, size_t *max)
+{
+	json_t	*root;
+
+	jsonpath_init();
+	budget.used = 0;
+	budget.over = 0;
+	budget.max = len > JSONPATH_TREE_MIN / JSONPATH_TREE_FACTOR ?
+	    (len > SIZE_MAX / JSONPATH_TREE_FACTOR ? SIZE_MAX :
+	    len * JSONPATH_TREE_FACTOR) : JSONPATH_TREE_MIN;
+	*max = budget.max;
+	budget.on = 1;
+	/*
+	 * Integers as reals: a vendor's 20-digit serial number elsewhere in
+	 * the body must not make the whole body invalid.
+	 */
+	root = json_loadb(body, len, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL |
+	    JSON_ALLOW_NUL, je);
+	budget.on = 0;
+	if (budget.over) {
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+/*
  * Adds to e every string that path selects in the JSON body.  -1 with
  * err set when the path is bad ("json_path: ..."), the body is no JSON
  * ("invalid JSON at line L, column C: ...") or memory runs out.
@@ -538,6 +639,7 @@ jsonpath_parse(const char *body, size_t len, const char *path,
 	json_t		*root;
 	json_error_t	 je;
 	char		 perr[256];
+	size_t		 max;
 	int		 rc = 0;
 
 	memset(st, 0, sizeof(*st));
@@ -549,15 +651,15 @@ jsonpath_parse(const char *body, size_t len, const char *path,
 		snprintf(err, errlen, "json_path: %s", perr);
 		return -1;
 	}
-	/*
-	 * Integers as reals: a vendor's 20-digit serial number elsewhere in
-	 * the body must not make the whole body invalid.
-	 */
-	root = json_loadb(body, len, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL |
-	    JSON_ALLOW_NUL, &je);
-	if (root == NULL) {
+	root = load_bounded(body, len, &je, &max);
+	if (root == NULL && budget.over)
+		snprintf(err, errlen, "its JSON tree would take more than "
+		    "%zu MiB (%d times the body): too costly to parse",
+		    max >> 20, JSONPATH_TREE_FACTOR);
+	else if (root == NULL)
 		snprintf(err, errlen, "invalid JSON at line %d, column %d: %s",
 		    je.line, je.column, je.text);
+	if (root == NULL) {
 		jsonpath_free(jp);
 		return -1;
 	}

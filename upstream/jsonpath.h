@@ -20,6 +20,7 @@ struct jsonpath;
 
 int	jsonpath_compile(const char *, struct jsonpath **, char *, size_t);
 void	jsonpath_free(struct jsonpath *);
+void	jsonpath_init(void);
 int	jsonpath_parse(const char *, size_t, const char *,
 	    const struct parse_limits *, struct entries *,
 	    struct parse_stats *, char *, size_t);

@@ -828,6 +828,41 @@ big(void)
 	free(body);
 }
 
+/*
+ * A body whose tree would cost more than 16 times its size is refused
+ * with that reason (an 8 MiB "[{},{},...]" took some 700 MiB), while
+ * the real lists above and big() (a megabyte of AWS-style objects)
+ * pass.
+ */
+static void
+tree_bound(void)
+{
+	static const char *const cells[] = { "{}", "[]", "{\"a\":{}}" };
+	size_t			 cap = 2 * 1024 * 1024;
+	char			*body = malloc(cap), err[256];
+	struct parse_stats	 st;
+
+	if (body == NULL)
+		abort();
+	for (size_t k = 0; k < sizeof(cells) / sizeof(cells[0]); k++) {
+		size_t	 cl = strlen(cells[k]), len = 1;
+
+		body[0] = '[';
+		while (len + cl + 2 < cap) {
+			memcpy(body + len, cells[k], cl);
+			len += cl;
+			body[len++] = ',';
+		}
+		body[len - 1] = ']';
+		t_ok(run_len(body, len, "[]", &st, err, sizeof(err)) == NULL,
+		    "tree bound: 2 MiB of %s is refused", cells[k]);
+		t_str(err, "its JSON tree would take more than 31 MiB (16 "
+		    "times the body): too costly to parse",
+		    "tree bound: ... saying why (%s)", cells[k]);
+	}
+	free(body);
+}
+
 static struct list_conf
 list_conf(const char *path)
 {
@@ -984,6 +1019,7 @@ main(void)
 	syntax();
 	invalid_json();
 	big();
+	tree_bound();
 	listload();
 	config();
 	return t_done();
