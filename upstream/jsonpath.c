@@ -4,7 +4,7 @@
  * taken as one line of the text format would be (parse_add_token): an
  * address, a CIDR, a name or a pattern.
  *
- * json_path syntax (README.md, "json_path", says the same):
+ * json_path syntax (docs/admin-guide.md, "json_path", says the same):
  *
  *   a.b.c          member c of member b of member a of the top-level object
  *   a[]            every element of the array a

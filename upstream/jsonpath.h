@@ -1,7 +1,7 @@
 /*
  * The json list format: a JSON body and a json_path that names the
  * strings in it that are entries.  The path syntax is described at the
- * top of jsonpath.c and in README.md, "json_path".
+ * top of jsonpath.c and in docs/admin-guide.md, "json_path".
  */
 #ifndef PINHOLE_JSONPATH_H
 #define PINHOLE_JSONPATH_H
