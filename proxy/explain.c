@@ -154,8 +154,12 @@ explain_finish(struct explain *e, int dns_error, const struct addr *addrs,
 		return e->verdict.result == ACL_ALLOW ? EXPLAIN_ALLOW :
 		    EXPLAIN_DENY;
 	}
+	/*
+	 * Refused after the lookup, or the lookup failed: the rule that
+	 * named the host is still the one the flow record names.
+	 */
 	if (dns_error || n == 0) {
-		format_verdict(j, e, "error", NULL,
+		format_verdict(j, e, "error", &e->verdict,
 		    reason_name(REASON_DNS_ERROR), NULL, 0, NULL);
 		return EXPLAIN_ERROR;
 	}
@@ -170,9 +174,65 @@ explain_finish(struct explain *e, int dns_error, const struct addr *addrs,
 		format_verdict(j, e, "allow", allowed, NULL, addrs, n, per);
 		return EXPLAIN_ALLOW;
 	}
-	format_verdict(j, e, "deny", NULL, reason_name(per[0].reason), addrs,
-	    n, per);
+	format_verdict(j, e, "deny", &e->verdict, reason_name(per[0].reason),
+	    addrs, n, per);
 	return EXPLAIN_DENY;
+}
+
+static int
+first_port(const struct portset *ps)
+{
+	for (size_t i = 0; i < sizeof(ps->bits) / sizeof(ps->bits[0]); i++)
+		if (ps->bits[i] != 0)
+			return (int)(i * 64) + __builtin_ctzll(ps->bits[i]);
+	return -1;
+}
+
+/*
+ * A not_allowed answer does not say which part of the request no rule
+ * takes.  Each rule is asked again with its own port and no client or
+ * user: the first that names the destination tells whether the port,
+ * the client or the user kept it out.  One line for stderr, or "".
+ */
+void
+explain_hint(const struct explain *e, char *buf, size_t size)
+{
+	const struct policy	*p = e->acl->policy;
+	struct acl_query	 q;
+	struct acl_verdict	 v;
+	const struct acl_rule	*r;
+	char			 ports[256];
+	int			 port;
+
+	buf[0] = '\0';
+	if (e->verdict.result != ACL_DENY ||
+	    e->verdict.reason != REASON_NOT_ALLOWED)
+		return;
+	for (size_t i = 0; i < p->nrules; i++) {
+		if ((port = first_port(&p->rules[i].ports)) <= 0)
+			continue;
+		q = e->query;
+		q.port = (uint16_t)port;
+		q.client = NULL;
+		q.user = NULL;
+		acl_check(e->acl, &q, &v);
+		if (v.result == ACL_DENY || (r = v.rule) == NULL)
+			continue;
+		portset_format(&r->ports, ports, sizeof(ports));
+		if (!portset_has(&r->ports, (uint16_t)e->port))
+			snprintf(buf, size, "rule %s names %s on ports %s, "
+			    "not on port %d", r->name, e->host, ports, e->port);
+		else if (e->has_client && r->clients != NULL &&
+		    !cidrset_lookup(r->clients, &e->client, NULL))
+			snprintf(buf, size, "rule %s names %s on port %d, but "
+			    "not for client %s", r->name, e->host, e->port,
+			    e->client_text);
+		else
+			snprintf(buf, size, "rule %s names %s on port %d, but "
+			    "not for that user", r->name, e->host, e->port);
+		return;
+	}
+	snprintf(buf, size, "no rule names %s on any port", e->host);
 }
 
 /* pinhole --explain: the whole of it, the lookup included. */
@@ -195,5 +255,8 @@ explain_run(const struct config *c, struct acl *acl,
 		return EXPLAIN_ERROR;
 	rc = explain_finish(&e, a.error, a.addrs, a.n, &j);
 	fwrite(out, 1, j.len, stdout);
+	explain_hint(&e, err, sizeof(err));
+	if (err[0] != '\0')
+		fprintf(stderr, "pinhole: --explain: %s\n", err);
 	return rc;
 }

@@ -31,6 +31,7 @@ struct explain {
 
 struct jbuf;
 
+void	explain_hint(const struct explain *, char *, size_t);
 int	explain_start(struct explain *, struct acl *,
 	    const struct explain_args *, char *, size_t);
 int	explain_finish(struct explain *, int, const struct addr *, size_t,

@@ -326,6 +326,9 @@ session_resolved(struct session *s, const struct addr *addrs, size_t n)
 	size_t			 kept = 0;
 	int			 nrefused = 0;
 
+	memset(&refused, 0, sizeof(refused));
+	memset(&refused_addr, 0, sizeof(refused_addr));
+	refused.reason = REASON_NOT_ALLOWED;
 	for (size_t i = 0; i < n && kept < RESOLVE_MAX_ADDRS; i++) {
 		acl_check_addr(s->acl, &s->query, &addrs[i], &v);
 		if (v.result == ACL_ALLOW)
@@ -336,7 +339,9 @@ session_resolved(struct session *s, const struct addr *addrs, size_t n)
 		}
 	}
 	if (kept == 0) {
-		s->verdict = refused;
+		/* The record names the rule whose pattern named the host. */
+		s->verdict.result = ACL_DENY;
+		s->verdict.reason = refused.reason;
 		s->addr = refused_addr;
 		s->has_addr = 1;
 		log_info("session %llu: %s resolves only to refused "

@@ -90,6 +90,15 @@ last_reason() {	# PORT
 	    sed -n 's/.*"reason":"\([a-z_]*\)".*/\1/p'
 }
 
+# The address a record names: the answer as pinhole keeps it (a mapped
+# one is IPv4).
+want_addr() {	# NAME AAAA
+	case $1 in
+	mapped | both) echo 127.0.0.1 ;;
+	*) echo "$2" ;;
+	esac
+}
+
 # check PORT WANT-REASON
 check() {
 	port=$1 why=$2
@@ -99,6 +108,10 @@ check() {
 		    "CONNECT $h (AAAA $aaaa) is refused"
 		t_wait_grep "$T_DIR/flows-$port.jsonl" "\"host\":\"$h\"" 1 40
 		t_eq "$(last_reason "$port")" "$why" "... as $why"
+		t_eq "$(tail -n 1 "$T_DIR/flows-$port.jsonl" | sed -n \
+		    's/.*"addr":"\([^"]*\)","rule":"\([^"]*\)","list":null,"entry":"\([^"]*\)".*/\1 \2 \3/p')" \
+		    "$(want_addr "$name" "$aaaa") evil *.evil.test" \
+		    "... the record names the address and the name's rule and pattern"
 		t_eq "$(forward_status "$port" "$h")" "HTTP/1.1 403 Forbidden" \
 		    "GET http://$h/ (AAAA $aaaa) is refused"
 		t_eq "$(socks5_reply "$port" "$h")" 02 \

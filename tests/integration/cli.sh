@@ -121,11 +121,11 @@ explain 0 '{"verdict":"allow","host":"2001:db8:15::1","port":443,"client":null,"
     '[2001:db8:15::1]:443'
 explain 3 '{"verdict":"deny","host":"www.islonline.net","port":22,"client":null,"rule":null,"list":null,"entry":null,"reason":"not_allowed",'"$A" \
     www.islonline.net:22
-explain 3 '{"verdict":"deny","host":"rebind.islonline.net","port":443,"client":null,"rule":null,"list":null,"entry":null,"reason":"private_address","addresses":[{"addr":"10.0.0.5","allowed":false,"reason":"private_address"}]}' \
+explain 3 '{"verdict":"deny","host":"rebind.islonline.net","port":443,"client":null,"rule":"isl-online","list":null,"entry":"*.islonline.net","reason":"private_address","addresses":[{"addr":"10.0.0.5","allowed":false,"reason":"private_address"}]}' \
     rebind.islonline.net:443
 explain 0 '{"verdict":"allow","host":"dual.islonline.net","port":443,"client":null,"rule":"isl-online","list":null,"entry":"*.islonline.net","reason":null,"addresses":[{"addr":"10.0.0.6","allowed":false,"reason":"private_address"},{"addr":"2001:db8:15::6","allowed":true,"reason":null}]}' \
     dual.islonline.net:443
-explain 4 '{"verdict":"error","host":"nx.islonline.net","port":443,"client":null,"rule":null,"list":null,"entry":null,"reason":"dns_error",'"$A" \
+explain 4 '{"verdict":"error","host":"nx.islonline.net","port":443,"client":null,"rule":"isl-online","list":null,"entry":"*.islonline.net","reason":"dns_error",'"$A" \
     nx.islonline.net:443
 # Online backup: fixed subnets on 16384, for the rule's clients only
 explain 0 '{"verdict":"allow","host":"204.164.111.5","port":16384,"client":"10.1.2.3","rule":"backup","list":null,"entry":"204.164.111.0/26","reason":null,'"$A" \
