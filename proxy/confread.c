@@ -89,12 +89,17 @@ lexer_map(struct lexer *lx)
 	return 0;
 }
 
-/* Cuts an inline comment: a ';' after white space, as inih does. */
+/*
+ * Cuts an inline comment: a ';' or '#' after white space.  inih itself
+ * knows ';' only; '#' starts a comment at the start of a line, and an
+ * admin who writes one after a value means one there too.
+ */
 static void
 strip_comment(char *s)
 {
 	for (char *p = s; *p != '\0'; p++) {
-		if (*p == ';' && p > s && isspace((unsigned char)p[-1])) {
+		if ((*p == ';' || *p == '#') && p > s &&
+		    isspace((unsigned char)p[-1])) {
 			*p = '\0';
 			return;
 		}

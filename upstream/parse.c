@@ -73,6 +73,9 @@ parse_text(const char *body, size_t len, const struct parse_limits *lim,
 	int	 line = 0;
 
 	memset(st, 0, sizeof(*st));
+	/* A UTF-8 byte order mark, as Windows editors write, is no entry. */
+	if (len >= 3 && memcmp(body, "\xef\xbb\xbf", 3) == 0)
+		pos = 3;
 	while (pos < len) {
 		const char	*s = body + pos;
 		const char	*nl = memchr(s, '\n', len - pos);

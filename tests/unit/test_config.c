@@ -1782,11 +1782,11 @@ test_lexing(void)
 		/* An indented key = value continues the key above it. */
 		{ "[proxy]\nlisten = 127.0.0.1:1\n  max_connections = 5\n", 2,
 		    "listen: \"max_connections\"" NOT_EP },
-		/* ';' starts a comment only after white space; '#' never. */
+		/* ';' and '#' start a comment only after white space. */
 		{ "[proxy]\nlisten = 127.0.0.1:1;x\n", 2,
 		    "listen: \"127.0.0.1:1;x\"" NOT_EP },
-		{ "[proxy]\nlisten = 127.0.0.1:1 # x\n", 2,
-		    "listen: \"#\"" NOT_EP },
+		{ "[proxy]\nlisten = 127.0.0.1:1#x\n", 2,
+		    "listen: \"127.0.0.1:1#x\"" NOT_EP },
 	};
 	static const char nul[] =
 	    "[proxy]\nlisten = 127.0.0.1:1\nuser = a\0b\n";
@@ -1799,14 +1799,18 @@ test_lexing(void)
 	    "[proxy]   ; a comment after a header\n"
 	    "listen = 127.0.0.1:3128 ; inline comment, a..com *\n"
 	    "max_connections = 7\t; tab then comment\n"
-	    "user = a;b\n", "comments");
+	    "shutdown_grace = 5s # a hash comment\n"
+	    "user = a;b#c\n", "comments");
 	if (c != NULL) {
 		t_ok(c->nlisten == 1 &&
 		    strcmp(c->listen[0].text, "127.0.0.1:3128") == 0,
 		    "comments: inline comment cut");
 		t_int((long long)c->max_connections, 7,
 		    "comments: after a tab");
-		t_str(c->user, "a;b", "comments: ';' inside a value stays");
+		t_str(c->user, "a;b#c",
+		    "comments: ';' and '#' inside a value stay");
+		t_int((long long)c->shutdown_grace_ms, 5000,
+		    "comments: '#' after white space starts one");
 		config_free(c);
 	}
 

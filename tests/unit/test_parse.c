@@ -191,11 +191,31 @@ merged(void)
 	entries_unref(e);
 }
 
+/* A byte order mark before line 1 (Windows editors write one). */
+static void
+text_bom(void)
+{
+	static const char body[] = "\xef\xbb\xbf" "203.0.113.0/24\r\n"
+	    "*.vendor.net\r\n";
+	struct entries		*e = entries_new();
+	struct parse_stats	 st;
+
+	t_int(parse_text(body, sizeof(body) - 1, &lim, e, &st), 0,
+	    "bom: parses");
+	entries_build(e);
+	t_int((long long)st.bad, 0, "bom: no bad line");
+	t_int((long long)st.added, 2, "bom: both lines taken");
+	t_ok(has_addr(e, "203.0.113.9", "203.0.113.0/24"),
+	    "bom: the first line's CIDR");
+	entries_unref(e);
+}
+
 int
 main(void)
 {
 	merged();
 	text_format();
+	text_bom();
 	auto_format();
 	validation();
 	return t_done();
