@@ -217,18 +217,18 @@ rule_owns(const struct acl_rule *r, const struct addr *a)
 /*
  * The denied ranges for one form of the address connected to under rule
  * r.  Nothing lifts [acl] deny; the private ranges give way to
- * allow_private and to the rule's own config nets (lifted), never to
- * entries of a fetched list.
+ * allow_private and to the rule's own config nets that contain this
+ * very form, never to entries of a fetched list.
  */
 static enum reason
 form_refused(const struct policy *p, const struct acl_rule *r,
-    const struct addr *a, int lifted)
+    const struct addr *a)
 {
 	if (p->deny != NULL && cidrset_lookup(p->deny, a, NULL))
 		return REASON_DENIED_ADDRESS;
 	if (p->private == NULL || !cidrset_lookup(p->private, a, NULL))
 		return REASON_NONE;
-	if (lifted || rule_owns(r, a))
+	if (r->allow_private || rule_owns(r, a))
 		return REASON_NONE;
 	return REASON_PRIVATE_ADDRESS;
 }
@@ -237,8 +237,8 @@ form_refused(const struct policy *p, const struct acl_rule *r,
  * An address is refused when it, or any IPv4 address it carries, is:
  * the verdict for 64:ff9b::7f00:1 is the verdict for 127.0.0.1.  The
  * address was made canonical where it entered (addr_canon).  A rule's
- * own config nets lift the private ranges for what they contain, in
- * whichever form the admin wrote it.
+ * nets = 2000::/3 does not lift the private ranges for the 10.0.0.5
+ * that 2002:a00:5:: carries: only a net that holds 10.0.0.5 does.
  */
 static enum reason
 addr_refused(const struct acl *acl, const struct acl_rule *r,
@@ -246,11 +246,10 @@ addr_refused(const struct acl *acl, const struct acl_rule *r,
 {
 	struct addr	 emb[ADDR_MAX_EMBEDDED];
 	int		 n = addr_embedded_v4(a, emb);
-	int		 lifted = r->allow_private || rule_owns(r, a);
-	enum reason	 why = form_refused(acl->policy, r, a, lifted), w;
+	enum reason	 why = form_refused(acl->policy, r, a), w;
 
 	for (int i = 0; i < n && why != REASON_DENIED_ADDRESS; i++) {
-		w = form_refused(acl->policy, r, &emb[i], lifted);
+		w = form_refused(acl->policy, r, &emb[i]);
 		if (w != REASON_NONE)
 			why = w;
 	}

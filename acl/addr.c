@@ -190,10 +190,14 @@ embedded_add(struct addr *out, int *n, const uint8_t *b, int invert)
  *   ::a.b.c.d           IPv4-compatible (deprecated, still routed by some)
  *   ::ffff:0:a.b.c.d    IPv4-translated (SIIT)
  *   64:ff9b::/96        NAT64 well-known prefix
- *   64:ff9b:1::/48      NAT64 local-use prefix, taken as a /96 embedding
+ *   64:ff9b:1::/48      NAT64 local-use prefix (RFC 8215): its translator
+ *                       may use a /48, /56, /64 or /96 prefix (RFC 6052
+ *                       2.2), which pinhole cannot know, so all four
+ *                       places are taken
  *   2002::/16           6to4: the relay's address in bits 16-47
  *   2001::/32           Teredo: the server in bits 32-63 and the client's
  *                       mapped address, inverted, in the last 32 bits
+ *   ...:0:5efe:a.b.c.d  ISATAP (also ...:200:5efe:...), any prefix
  * (::ffff:a.b.c.d never reaches here: addr_canon made it IPv4.)
  * Returns how many were written to out, at most ADDR_MAX_EMBEDDED.
  */
@@ -206,20 +210,31 @@ addr_embedded_v4(const struct addr *a, struct addr out[ADDR_MAX_EMBEDDED])
 	static const uint8_t nat64[12] = { 0, 0x64, 0xff, 0x9b };
 	static const uint8_t nat64_local[6] = { 0, 0x64, 0xff, 0x9b, 0, 1 };
 	const uint8_t	*b = a->b;
+	uint8_t		 v[4];
 	int		 n = 0;
 
 	if (a->family != ADDR_V6)
 		return 0;
 	if (memcmp(b, zero, 12) == 0 || memcmp(b, translated, 12) == 0 ||
-	    memcmp(b, nat64, 12) == 0 ||
-	    memcmp(b, nat64_local, sizeof(nat64_local)) == 0)
+	    memcmp(b, nat64, 12) == 0)
 		embedded_add(out, &n, b + 12, 0);
-	else if (b[0] == 0x20 && b[1] == 0x02)
+	else if (memcmp(b, nat64_local, sizeof(nat64_local)) == 0) {
+		/* RFC 6052: bits 64-71 are skipped. */
+		v[0] = b[6], v[1] = b[7], v[2] = b[9], v[3] = b[10];
+		embedded_add(out, &n, v, 0);		/* /48 */
+		v[0] = b[7], v[1] = b[9], v[2] = b[10], v[3] = b[11];
+		embedded_add(out, &n, v, 0);		/* /56 */
+		embedded_add(out, &n, b + 9, 0);	/* /64 */
+		embedded_add(out, &n, b + 12, 0);	/* /96 */
+	} else if (b[0] == 0x20 && b[1] == 0x02)
 		embedded_add(out, &n, b + 2, 0);
 	else if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0) {
 		embedded_add(out, &n, b + 4, 0);
 		embedded_add(out, &n, b + 12, 1);
 	}
+	if ((b[8] == 0 || b[8] == 2) && b[9] == 0 && b[10] == 0x5e &&
+	    b[11] == 0xfe)
+		embedded_add(out, &n, b + 12, 0);
 	return n;
 }
 

@@ -13,7 +13,7 @@ struct sockaddr;
 #define ADDR_V4		4
 #define ADDR_V6		6
 #define ADDR_STRLEN	46	/* INET6_ADDRSTRLEN */
-#define ADDR_MAX_EMBEDDED 2	/* IPv4 addresses one IPv6 address carries */
+#define ADDR_MAX_EMBEDDED 6	/* IPv4 addresses one IPv6 address carries */
 
 struct addr {
 	uint8_t	family;		/* ADDR_V4 or ADDR_V6 */

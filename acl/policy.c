@@ -9,6 +9,8 @@ static const char *const private_ranges[] = {
 	"169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.168.0.0/16",
 	"198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4",
 	"::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8",
+	/* local-use NAT64 (RFC 8215): not globally reachable, like fc00::/7 */
+	"64:ff9b:1::/48",
 };
 
 struct policy *

@@ -2,8 +2,11 @@
  * Every spelling of an IPv4 address pinhole can meet -- a DNS answer's
  * raw bytes, a literal, a list entry, a peer's sockaddr -- in every IPv6
  * form that carries it (::ffff:a.b.c.d, ::a.b.c.d, ::ffff:0:a.b.c.d,
- * NAT64 64:ff9b::/96 and 64:ff9b:1::/96, 6to4, Teredo) must get the
- * verdict the IPv4 address itself gets.  The same bytes are then taken
+ * NAT64 64:ff9b::/96, 6to4, Teredo, ISATAP) must get the verdict the
+ * IPv4 address itself gets.  The local-use NAT64 prefix 64:ff9b:1::/48
+ * is private itself: with the private ranges on it is refused, and
+ * denied_address wherever its IPv4 address is; without them it gets the
+ * IPv4 address's verdict.  The same bytes are then taken
  * as an arbitrary AAAA answer and as text: whatever comes out is
  * canonical, and is refused whenever an IPv4 address it carries is.
  */
@@ -98,6 +101,7 @@ check_canonical(const struct addr *a)
 }
 
 /* The IPv6 forms of v4, the spare bytes (6to4 subnet) from rest. */
+#define FORM_NAT64_LOCAL	4
 static int
 forms(const uint8_t v4[4], const uint8_t rest[10], uint8_t out[][16])
 {
@@ -119,6 +123,7 @@ forms(const uint8_t v4[4], const uint8_t rest[10], uint8_t out[][16])
 	out[n][1] = 0x02;
 	memcpy(out[n] + 2, v4, 4);
 	memcpy(out[n] + 6, rest, 10);
+	out[n][10] = 0;		/* no ISATAP identifier by chance */
 	n++;
 	/* Teredo: V4 as the server and, inverted, as the client. */
 	memset(out[n], 0, 16);
@@ -127,6 +132,11 @@ forms(const uint8_t v4[4], const uint8_t rest[10], uint8_t out[][16])
 	memcpy(out[n] + 4, v4, 4);
 	for (int i = 0; i < 4; i++)
 		out[n][12 + i] = (uint8_t)~v4[i];
+	n++;
+	/* ISATAP under 2001:db8:1:2::/64. */
+	memset(out[n], 0, 16);
+	memcpy(out[n], "\x20\x01\x0d\xb8\x00\x01\x00\x02\x00\x00\x5e\xfe", 12);
+	memcpy(out[n] + 12, v4, 4);
 	n++;
 	return (int)n;
 }
@@ -190,7 +200,7 @@ check_answer(const uint8_t b[16])
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t			 in[30], f[8][16];
+	uint8_t			 in[30], f[9][16];
 	struct addr		 v4;
 	struct acl_verdict	 want[2];
 	char			*s;
@@ -202,8 +212,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	verdict(&v4, 443, &want[0]);
 	verdict(&v4, 8443, &want[1]);
 	n = forms(in, in + 4, f);
-	for (int i = 0; i < n; i++)
-		check_spellings(f[i], &v4, want);
+	for (int i = 0; i < n; i++) {
+		struct acl_verdict	 w[2] = { want[0], want[1] };
+
+		if (i == FORM_NAT64_LOCAL && w[0].reason !=
+		    REASON_DENIED_ADDRESS) {
+			w[0].result = ACL_DENY;
+			w[0].reason = REASON_PRIVATE_ADDRESS;
+		}
+		check_spellings(f[i], &v4, w);
+	}
 	check_answer(in + 14);
 	if ((s = malloc(size + 1)) == NULL)
 		return 0;
