@@ -21,6 +21,7 @@ policy_new(void)
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
 	p->refs = 1;
+	p->sni_check = SNI_CHECK_LOG;
 	return p;
 }
 
@@ -41,6 +42,7 @@ policy_add_rule(struct policy *p, const char *name, int line)
 		return NULL;
 	}
 	r->line = line;
+	r->sni_check = SNI_CHECK_INHERIT;
 	p->nrules++;
 	return r;
 }

@@ -12,6 +12,14 @@
 #include "entries.h"
 #include "portset.h"
 
+/* sni_check: whether a tunnel's TLS server name must match its request. */
+enum sni_check {
+	SNI_CHECK_INHERIT = -1,		/* a rule: as [acl] says */
+	SNI_CHECK_OFF,
+	SNI_CHECK_LOG,
+	SNI_CHECK_ENFORCE
+};
+
 struct acl_rule {
 	char		*name;
 	int		 line;		/* of the section, for messages */
@@ -22,6 +30,7 @@ struct acl_rule {
 	size_t		 nusers;
 	int		 resolve;
 	int		 allow_private;
+	int		 sni_check;	/* enum sni_check */
 	size_t		*lists;		/* indexes into policy lists */
 	size_t		 nlists;
 };
@@ -31,6 +40,7 @@ struct policy {
 	struct cidrset	*clients;	/* [proxy] clients */
 	struct cidrset	*deny;		/* [acl] deny */
 	struct cidrset	*private;	/* NULL with deny_private = no */
+	int		 sni_check;	/* enum sni_check, not INHERIT */
 	struct acl_rule	*rules;
 	size_t		 nrules;
 	char		**lists;	/* list names, by index */

@@ -11,6 +11,7 @@ static const char *const reason_names[] = {
 	[REASON_BAD_REQUEST] = "bad_request",
 	[REASON_AUTH] = "auth",
 	[REASON_LIMIT] = "limit",
+	[REASON_SNI_MISMATCH] = "sni_mismatch",
 	[REASON_DNS_ERROR] = "dns_error",
 	[REASON_CONNECT_FAILED] = "connect_failed",
 	[REASON_TIMEOUT] = "timeout",

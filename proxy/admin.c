@@ -109,7 +109,7 @@ metrics(struct evhttp_request *req, struct evbuffer *b)
 		if (r == REASON_NOT_ALLOWED || r == REASON_PRIVATE_ADDRESS ||
 		    r == REASON_DENIED_ADDRESS || r == REASON_CLIENT_NOT_ALLOWED ||
 		    r == REASON_BAD_REQUEST || r == REASON_AUTH ||
-		    r == REASON_LIMIT)
+		    r == REASON_LIMIT || r == REASON_SNI_MISMATCH)
 			evbuffer_add_printf(b, "pinhole_denied_total{reason="
 			    "\"%s\"} %llu\n", reason_name((enum reason)r),
 			    (unsigned long long)c->denied[r]);
@@ -119,6 +119,11 @@ metrics(struct evhttp_request *req, struct evbuffer *b)
 		evbuffer_add_printf(b, "pinhole_errors_total{reason=\"%s\"} "
 		    "%llu\n", reason_name((enum reason)r),
 		    (unsigned long long)c->errors[r]);
+	evbuffer_add_printf(b, "# HELP pinhole_sni_mismatch_total Tunnels "
+	    "whose TLS server name did not match the request (sni_check).\n"
+	    "# TYPE pinhole_sni_mismatch_total counter\n"
+	    "pinhole_sni_mismatch_total %llu\n",
+	    (unsigned long long)c->sni_mismatch);
 	evbuffer_add_printf(b, "# HELP pinhole_bytes_total Payload bytes "
 	    "relayed.\n# TYPE pinhole_bytes_total counter\n"
 	    "pinhole_bytes_total{direction=\"up\"} %llu\n"

@@ -316,6 +316,35 @@ k_deny(struct parse *p, const char *v)
 }
 
 static int
+set_sni_check(struct parse *p, const char *v, int *out)
+{
+	if (strcmp(v, "off") == 0)
+		*out = SNI_CHECK_OFF;
+	else if (strcmp(v, "log") == 0)
+		*out = SNI_CHECK_LOG;
+	else if (strcmp(v, "enforce") == 0)
+		*out = SNI_CHECK_ENFORCE;
+	else {
+		config_error(p, p->line, "sni_check: \"%s\" is not off, log "
+		    "or enforce", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+k_sni_check(struct parse *p, const char *v)
+{
+	return set_sni_check(p, v, &p->conf->policy->sni_check);
+}
+
+static int
+k_rule_sni_check(struct parse *p, const char *v)
+{
+	return set_sni_check(p, v, &p->rule->sni_check);
+}
+
+static int
 k_hosts(struct parse *p, const char *v)
 {
 	return each_token(p, "hosts", v, add_host, p->rule);
@@ -586,6 +615,7 @@ static const struct key keys[] = {
 	{ SEC_ACL, "deny", K_FUNC, 0, 0, 0, k_deny },
 	{ SEC_ACL, "revoke_on_reload", K_BOOL, C(revoke_on_reload), 0, 0,
 	    NULL },
+	{ SEC_ACL, "sni_check", K_FUNC, 0, 0, 0, k_sni_check },
 
 	{ SEC_ALLOW, "hosts", K_FUNC, 0, 0, 0, k_hosts },
 	{ SEC_ALLOW, "nets", K_FUNC, 0, 0, 0, k_nets },
@@ -595,6 +625,7 @@ static const struct key keys[] = {
 	{ SEC_ALLOW, "users", K_FUNC, 0, 0, 0, k_users },
 	{ SEC_ALLOW, "resolve", K_BOOL, R(resolve), 0, 0, NULL },
 	{ SEC_ALLOW, "allow_private", K_BOOL, R(allow_private), 0, 0, NULL },
+	{ SEC_ALLOW, "sni_check", K_FUNC, 0, 0, 0, k_rule_sni_check },
 
 	{ SEC_LIST, "url", K_FUNC, 0, 0, 0, k_url },
 	{ SEC_LIST, "file", K_FUNC, 0, 0, 0, k_file },

@@ -10,6 +10,11 @@
  * pinhole.  Small exchanges never pay for a pipe; bulk never pays for a
  * copy.
  *
+ * With sni_check on, the client's first bytes are held, not written on,
+ * while they are a ClientHello so far: the tunnel's first flight leaves
+ * only once its server name has passed the check (snicheck.c), and a
+ * mismatch under enforce sends nothing of it.
+ *
  * A direction reads only when what it read before is written: a slow
  * reader stops its writer, and pinhole holds at most one pipe or one
  * read per direction.  An EOF is passed on as shutdown(SHUT_WR) once
@@ -32,10 +37,15 @@
 
 #include "relay.h"
 #include "server.h"
+#include "log.h"
 #include "sni.h"
+#include "snicheck.h"
 
 #define RELAY_COPY	16384		/* one read while copying */
 #define RELAY_PIPE	(1024 * 1024)	/* a pipe's size, when allowed */
+/* A ClientHello held for the SNI check: 16 KiB and a record header. */
+#define RELAY_HOLD	(SNI_MAX_BYTES + 5)
+#define RELAY_GONE	(-2)		/* the session was closed meanwhile */
 
 struct relay_dir {
 	struct relay	*relay;
@@ -53,9 +63,20 @@ struct relay {
 	struct session		*s;
 	struct relay_dir	 d[2];
 	int			 ended;		/* directions passed on */
+	int			 sni_mode;	/* enum sni_check */
+	struct event		*sni_deadline;	/* handshake_timeout, held */
+};
+
+enum sni_end {
+	SNI_END_PARSED,		/* the ClientHello is whole, or is none */
+	SNI_END_FULL,		/* RELAY_HOLD bytes and still not whole */
+	SNI_END_TIMEOUT,	/* handshake_timeout and still not whole */
+	SNI_END_EOF		/* the client ended it */
 };
 
 static void	dir_readable(evutil_socket_t, short, void *);
+static void	wait_writable(struct relay_dir *);
+static int	write_on(struct relay_dir *, const unsigned char *, size_t);
 static void	dir_writable(evutil_socket_t, short, void *);
 
 static void
@@ -165,6 +186,164 @@ wait_writable(struct relay_dir *d)
 {
 	event_del(d->readable);
 	if (event_add(d->writable, NULL) == -1)
+		fail(d);
+}
+
+/* Whether the client's bytes wait for the SNI check. */
+static int
+holding(const struct relay_dir *d)
+{
+	return d->dir == CAPTURE_UP &&
+	    d->relay->sni_mode != SNI_CHECK_OFF &&
+	    d->relay->s->sni_state == SNI_MORE;
+}
+
+/*
+ * Appends n client bytes to the held ClientHello; returns how many it
+ * took (at most what fits).  s->sni_state says whether it is whole.
+ */
+static size_t
+hold_bytes(struct session *s, const unsigned char *p, size_t n)
+{
+	char	 name[256];
+
+	if (s->sni_buf == NULL &&
+	    (s->sni_buf = malloc(RELAY_HOLD)) == NULL) {
+		s->sni_state = SNI_NONE;
+		return 0;
+	}
+	if (n > RELAY_HOLD - s->sni_len)
+		n = RELAY_HOLD - s->sni_len;
+	memcpy(s->sni_buf + s->sni_len, p, n);
+	s->sni_len += n;
+	s->sni_state = sni_parse(s->sni_buf, s->sni_len, name, sizeof(name));
+	if (s->sni_state == SNI_FOUND && (s->sni = strdup(name)) == NULL)
+		s->sni_state = SNI_NONE;
+	return n;
+}
+
+/* The check's verdict: 1 to go on, 0 when the tunnel is refused. */
+static int
+sni_verdict(struct relay *r, enum sni_end why)
+{
+	struct session	*s = r->s;
+	int		 enforce = r->sni_mode == SNI_CHECK_ENFORCE;
+
+	if (why == SNI_END_PARSED && s->sni_state == SNI_FOUND) {
+		if (snicheck_matches(s, s->sni))
+			return 1;
+		server.count->sni_mismatch++;
+		log_warn("session %llu: the TLS server name %s does not match "
+		    "the request %s:%u%s", (unsigned long long)s->id, s->sni,
+		    s->host, s->port, enforce ? ": closed" : "");
+		return !enforce;
+	}
+	if (why == SNI_END_FULL || why == SNI_END_TIMEOUT) {
+		/*
+		 * A ClientHello cut into tiny records, or trickled past the
+		 * deadline, would pass unchecked: under enforce it does not.
+		 */
+		log_info("session %llu: a ClientHello %s: %s",
+		    (unsigned long long)s->id, why == SNI_END_FULL ?
+		    "longer than 16 KiB" : "not whole within handshake_timeout",
+		    enforce ? "closed" : "not checked");
+		if (enforce)
+			server.count->sni_mismatch++;
+		return !enforce;
+	}
+	return 1;
+}
+
+/*
+ * The check is decided: the held bytes (and extra, read past them) go
+ * on as the tunnel's first bytes, or the tunnel is refused with none of
+ * them sent.  Returns 0, -1 on an error, or RELAY_GONE when the session
+ * was closed (nothing of it may be touched then).
+ */
+static int
+sni_release(struct relay_dir *d, enum sni_end why, const unsigned char *extra,
+    size_t extra_len)
+{
+	struct relay	*r = d->relay;
+	struct session	*s = r->s;
+	unsigned char	*held = s->sni_buf;
+	size_t		 len = s->sni_len;
+	int		 rc;
+
+	if (r->sni_deadline != NULL)
+		evtimer_del(r->sni_deadline);
+	if (s->sni_state == SNI_MORE)
+		s->sni_state = SNI_NONE;
+	s->sni_buf = NULL;
+	s->sni_len = 0;
+	if (!sni_verdict(r, why)) {
+		free(held);
+		session_close(s, EV_DENY, REASON_SNI_MISMATCH);
+		return RELAY_GONE;
+	}
+	if (extra_len > 0) {
+		unsigned char *all = realloc(held, len + extra_len);
+
+		if (all == NULL) {
+			free(held);
+			return -1;
+		}
+		memcpy(all + len, extra, extra_len);
+		held = all;
+		len += extra_len;
+	}
+	if (len == 0) {
+		free(held);
+		return 0;
+	}
+	seen(d, held, len);
+	rc = write_on(d, held, len);
+	free(held);
+	if (rc == 0)
+		wait_writable(d);
+	return rc == -1 ? -1 : 0;
+}
+
+/* One read while holding, straight into the held ClientHello. */
+static int
+hold_once(struct relay_dir *d)
+{
+	struct session	*s = d->relay->s;
+	unsigned char	 buf[RELAY_COPY];
+	size_t		 room;
+	ssize_t		 n;
+
+	if (s->sni_buf == NULL && (s->sni_buf = malloc(RELAY_HOLD)) == NULL)
+		return sni_release(d, SNI_END_PARSED, NULL, 0);
+	room = RELAY_HOLD - s->sni_len;
+	do
+		n = read(d->from, buf, room < sizeof(buf) ? room : sizeof(buf));
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return errno == EAGAIN ? 0 : -1;
+	if (n == 0) {
+		int rc = sni_release(d, SNI_END_EOF, NULL, 0);
+
+		if (rc == 0)
+			got_eof(d);
+		return rc;
+	}
+	hold_bytes(s, buf, (size_t)n);
+	if (s->sni_state != SNI_MORE)
+		return sni_release(d, SNI_END_PARSED, NULL, 0);
+	if (s->sni_len == RELAY_HOLD)
+		return sni_release(d, SNI_END_FULL, NULL, 0);
+	return 0;
+}
+
+static void
+sni_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct relay_dir *d = arg;
+
+	(void)fd;
+	(void)what;
+	if (holding(d) && sni_release(d, SNI_END_TIMEOUT, NULL, 0) == -1)
 		fail(d);
 }
 
@@ -304,7 +483,9 @@ dir_readable(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (d->pipe[0] != -1 && !must_see(d))
+	if (holding(d))
+		rc = hold_once(d);
+	else if (d->pipe[0] != -1 && !must_see(d))
 		rc = splice_once(d);
 	else
 		rc = copy_once(d);
@@ -371,6 +552,23 @@ take_over(struct relay_dir *d, struct bufferevent *bev)
 		return event_add(d->readable, NULL);
 	if ((p = evbuffer_pullup(in, (ev_ssize_t)n)) == NULL)
 		return -1;
+	if (holding(d)) {
+		size_t taken = hold_bytes(d->relay->s, p, n);
+
+		if (d->relay->s->sni_state == SNI_MORE &&
+		    d->relay->s->sni_len < RELAY_HOLD) {
+			evbuffer_drain(in, n);
+			return event_add(d->readable, NULL);
+		}
+		rc = sni_release(d, d->relay->s->sni_state == SNI_MORE ?
+		    SNI_END_FULL : SNI_END_PARSED, p + taken, n - taken);
+		if (rc != RELAY_GONE)
+			evbuffer_drain(in, n);
+		if (rc != 0)
+			return rc;
+		return event_add(d->held != NULL ? d->writable : d->readable,
+		    NULL);
+	}
 	seen(d, p, n);
 	rc = write_on(d, p, n);
 	evbuffer_drain(in, n);
@@ -395,6 +593,33 @@ nodelay(int fd)
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 }
 
+/*
+ * The held ClientHello must be whole by handshake_timeout, counted from
+ * the accept like the rest of the handshake.
+ */
+static int
+sni_arm(struct relay *r)
+{
+	struct timeval	 now, used, left;
+	uint64_t	 ms = server.conf->handshake_timeout_ms;
+
+	if (r->sni_mode == SNI_CHECK_OFF)
+		return 0;
+	r->sni_deadline = evtimer_new(server.base, sni_timeout,
+	    &r->d[CAPTURE_UP]);
+	if (r->sni_deadline == NULL)
+		return -1;
+	event_base_gettimeofday_cached(server.base, &now);
+	timersub(&now, &r->s->started, &used);
+	left.tv_sec = (time_t)(ms / 1000);
+	left.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	if (timercmp(&used, &left, <))
+		timersub(&left, &used, &left);
+	else
+		timerclear(&left);
+	return evtimer_add(r->sni_deadline, &left);
+}
+
 /* The reply to the client is written: the sockets are the relay's now. */
 static void
 relay_begin(struct session *s)
@@ -411,10 +636,15 @@ relay_begin(struct session *s)
 	}
 	r->s = s;
 	s->relay = r;
+	r->sni_mode = snicheck_mode(s);
 	rc = dir_init(r, CAPTURE_UP, cfd, ufd) == -1 ||
 	    dir_init(r, CAPTURE_DOWN, ufd, cfd) == -1 ||
-	    take_over(&r->d[CAPTURE_UP], s->client) == -1 ||
-	    take_over(&r->d[CAPTURE_DOWN], s->upstream) == -1 ? -1 : 0;
+	    sni_arm(r) == -1 ? -1 : 0;
+	if (rc == 0 && (rc = take_over(&r->d[CAPTURE_UP], s->client)) ==
+	    RELAY_GONE)
+		return;
+	if (rc == 0)
+		rc = take_over(&r->d[CAPTURE_DOWN], s->upstream);
 	/*
 	 * Only now: libevent counts the events on a descriptor, so the
 	 * client's, watched for reading all along, sees no epoll change.
@@ -477,6 +707,8 @@ relay_free(struct session *s)
 		}
 		free(d->held);
 	}
+	if (r->sni_deadline != NULL)
+		event_free(r->sni_deadline);
 	free(r);
 	s->relay = NULL;
 }

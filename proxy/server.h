@@ -40,6 +40,7 @@ struct counters {
 	uint64_t	auth_busy;		/* refused: checks waiting */
 	uint64_t	auth_checks;		/* crypt(3) runs */
 	uint64_t	proxy_headers[PROXYHDR_BAD + 1];
+	uint64_t	sni_mismatch;		/* TLS names off the request */
 	/* gauges, brought up to date for the metrics */
 	uint64_t	open_sessions;
 	uint64_t	open_by_proto[4];

@@ -556,6 +556,11 @@ static const struct kv_case kv_cases[] = {
 	OK(RULE, "allow_private", "true", RI(allow_private), 1),
 	OK(RULE, "allow_private", "false", RI(allow_private), 0),
 	BAD(RULE, "allow_private", "yess", BOOL),
+	OK(RULE, "sni_check", "off", RI(sni_check), SNI_CHECK_OFF),
+	OK(RULE, "sni_check", "log", RI(sni_check), SNI_CHECK_LOG),
+	OK(RULE, "sni_check", "enforce", RI(sni_check), SNI_CHECK_ENFORCE),
+	BAD(RULE, "sni_check", "on", " is not off, log or enforce"),
+	BAD(ACL, "sni_check", "Enforce", " is not off, log or enforce"),
 
 	/* [list NAME] */
 	OK(LIST, "refresh", "1s", LU(refresh_ms), 1000),

@@ -1,0 +1,153 @@
+#!/bin/sh
+# The SNI check (domain-fronting guard): a tunnel's ClientHello is held
+# until its server name is known; under sni_check = enforce a name that
+# does not match the request sends nothing on and ends in a deny record
+# (reason sni_mismatch, the sni set, both byte counts 0); under log the
+# tunnel goes on and the mismatch is counted and logged.  ClientHellos
+# come from Python's ssl (OpenSSL) and from curl against a real TLS
+# server (openssl s_server), by name, by IP literal, over SOCKS5, cut
+# into tiny records, and none at all.
+. tests/integration/lib.sh
+
+t_proxy_world_or_bail
+t_admin_port_or_bail
+LOG=$T_DIR/flows.jsonl
+ERR=$T_DIR/sni.err
+CONF=$T_DIR/sni.ini
+set -- $(t_free_ports 2)
+TLS=$1
+[ "$TLS" = "$APORT" ] && TLS=$2
+t_proxy_conf "$CONF" "$P" "$LOG"
+sed -i -e 's/^deny_private = yes$/deny_private = yes\nsni_check = enforce/' \
+    -e "s|^listen =\$|listen = 127.0.0.1:$APORT|" "$CONF"
+cat >>"$CONF" <<EOC
+
+[allow logonly]
+hosts = xa.test
+ports = $ECHO2
+allow_private = yes
+sni_check = log
+
+[allow tls]
+hosts = web.test
+ports = $TLS
+allow_private = yes
+EOC
+
+# A real TLS server on 127.0.0.1:$TLS.
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=web.test -days 2 \
+    -keyout "$T_DIR/key.pem" -out "$T_DIR/cert.pem" 2>/dev/null
+t_bg "$T_DIR/s_server.out" openssl s_server -accept "127.0.0.1:$TLS" \
+    -cert "$T_DIR/cert.pem" -key "$T_DIR/key.pem" -www -naccept 20
+t_wait_port "$TLS" 1 100 "$T_BG_PID"
+t_ok $? "openssl s_server on 127.0.0.1:$TLS"
+
+t_main_start "$CONF" "$ERR" "$P"
+t_okd $? "pinhole started with sni_check = enforce" "$(tail -n 5 "$ERR")" ||
+    { t_done; exit 1; }
+
+hello() { "$T_PY" "$T_TOOLS/client_hello.py" "$@"; }
+# tunnel DEST HELLO-HEX: what comes back after the CONNECT reply, in hex,
+# to $T_DIR/back; the client's ip:port to $T_DIR/cl.
+tunnel() {
+	t_main_up "CONNECT $1"
+	"$T_PY" "$T_TOOLS/raw_client.py" --info "$T_DIR/ri" --timeout 3 \
+	    127.0.0.1 "$P" "esc:CONNECT $1 HTTP/1.1\r\n\r\n" head \
+	    "hex:$2" "read:$((${#2} / 2))" 2>/dev/null >"$T_DIR/hex"
+	sed -n 's/^local=\([^ ]*\) .*/\1/p' "$T_DIR/ri" >"$T_DIR/cl"
+	# 39 bytes: "HTTP/1.1 200 Connection established\r\n\r\n"
+	cut -c79- "$T_DIR/hex" >"$T_DIR/back"
+}
+back() { cat "$T_DIR/back"; }
+rec() {	# FIELDS...: the record of the last client, those fields
+	"$T_PY" "$T_TOOLS/flowlog.py" "$LOG" get --wait 5 \
+	    --client "$(cat "$T_DIR/cl")" "$@"
+}
+passes() {	# DEST SNI-ARGS...: the hello is echoed back
+	dest=$1
+	shift
+	h=$(hello "$@")
+	tunnel "$dest" "$h"
+	t_eq "$(back)" "$h" \
+	    "CONNECT $dest, ClientHello $*: relayed whole"
+}
+refused() {	# DEST SNI WANT-SNI-FIELD HELLO-ARGS...
+	dest=$1 want=$2
+	shift 2
+	h=$(hello "$@")
+	tunnel "$dest" "$h"
+	t_eq "$(back)" "" \
+	    "CONNECT $dest, ClientHello $*: nothing sent on, nothing back"
+	t_eq "$(rec event reason sni bytes_up bytes_down)" \
+	    "deny sni_mismatch $want 0 0" \
+	    "... record: deny, sni_mismatch, sni $want, 0 bytes"
+}
+
+passes "echo.test:$ECHO" --sni echo.test
+t_eq "$(rec event sni)" "flow echo.test" "... record: flow, sni echo.test"
+passes "echo.test:$ECHO" --sni ECHO.Test.
+passes "ECHO.test.:$ECHO" --sni echo.test
+refused "echo.test:$ECHO" evil.example --sni evil.example
+refused "echo.test:$ECHO" b.a.test --sni b.a.test
+# By IP literal: a name some rule allows on that port for that client.
+passes "127.0.0.1:$ECHO" --sni b.a.test
+refused "127.0.0.1:$ECHO" evil.example --sni evil.example
+refused "127.0.0.1:$ECHO" web.test --sni web.test
+refused "127.0.0.1:$ECHO" only2.test --sni only2.test
+# No name, not TLS: nothing to check.
+passes "echo.test:$ECHO"
+tunnel "echo.test:$ECHO" 68656c6c6f0a
+t_eq "$(back)" 68656c6c6f0a \
+    "CONNECT echo.test, plain bytes: relayed"
+# Cut into one-byte records: still read whole and checked ...
+passes "echo.test:$ECHO" --sni echo.test --record-size 1
+refused "echo.test:$ECHO" evil.example --sni evil.example --record-size 1
+# ... and one that would not fit 16 KiB is refused, not let through.
+h=$(hello --bulk 4000 --record-size 1)
+tunnel "echo.test:$ECHO" "$h"
+t_eq "$(back | cut -c1-20)" "" \
+    "a ClientHello in 24,024 bytes of tiny records: nothing sent on"
+t_eq "$(rec event reason sni bytes_up)" "deny sni_mismatch null 0" \
+    "... record: deny, sni_mismatch, no sni, 0 bytes"
+
+# SOCKS5 by name.
+h=$(hello --sni evil.example)
+hx() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
+t_main_up "SOCKS5 echo.test"
+"$T_PY" "$T_TOOLS/raw_client.py" --info "$T_DIR/ri" --timeout 3 127.0.0.1 "$P" \
+    hex:050100 read:2 \
+    "hex:05010003$(printf %02x 9)$(hx echo.test)$(printf %04x "$ECHO")" \
+    read:10 "hex:$h" all 2>/dev/null >"$T_DIR/hex"
+sed -n 's/^local=\([^ ]*\) .*/\1/p' "$T_DIR/ri" >"$T_DIR/cl"
+t_eq "$(cut -c1-20 "$T_DIR/hex"):$(wc -c <"$T_DIR/hex")" \
+    "0500050000017f000001:25" \
+    "SOCKS5 echo.test with SNI evil.example: granted, then nothing back"
+t_eq "$(rec event proto reason sni)" "deny socks5 sni_mismatch evil.example" \
+    "... record: deny, socks5, sni_mismatch"
+
+# A rule with sni_check = log: the tunnel goes on, the mismatch is told.
+passes "xa.test:$ECHO2" --sni evil.example
+t_eq "$(rec event reason sni)" "flow null evil.example" \
+    "... under log: a flow, its sni evil.example"
+t_wait_grep "$ERR" "the TLS server name evil.example does not match the request xa.test:$ECHO2\$" 1 30
+t_ok $? "... and the events log says the name does not match"
+
+# curl against a real TLS server: its own name passes; fronted, refused.
+out=$(curl -sk -o /dev/null -w '%{http_code}' -x "http://127.0.0.1:$P" \
+    "https://web.test:$TLS/" 2>&1)
+t_eq "$out" 200 "curl https://web.test through CONNECT: 200 from s_server"
+out=$(curl -sk -o /dev/null -w '%{http_code}' -x "http://127.0.0.1:$P" \
+    --connect-to "evil.example:$TLS:web.test:$TLS" \
+    "https://evil.example:$TLS/" 2>&1)
+rc=$?
+t_eq "$out:$rc" "000:35" \
+    "curl fronting evil.example through CONNECT web.test: the TLS handshake fails"
+
+metric=$(curl -s "http://127.0.0.1:$APORT/metrics" |
+    sed -n 's/^pinhole_sni_mismatch_total //p')
+t_eq "$metric" 10 "pinhole_sni_mismatch_total counts the 10 mismatches"
+denied=$(curl -s "http://127.0.0.1:$APORT/metrics" |
+    sed -n 's/^pinhole_denied_total{reason="sni_mismatch"} //p')
+t_eq "$denied" 9 "pinhole_denied_total{reason=\"sni_mismatch\"} counts the 9 refused"
+t_stop_pinhole "$T_MAIN_PID" "$ERR" "sni"
+t_done
