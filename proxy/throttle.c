@@ -3,8 +3,9 @@
  * workers fork (server.c), holds every client address's failures and
  * checks on their way, so an address has one budget however many
  * workers the kernel spreads its connections over.  A process-shared
- * lock in the table orders the workers; a worker that dies takes
- * pinhole down (workers.c), so a lock is never left held.
+ * lock in the table orders the workers.  It is robust: a worker that
+ * dies holding it (which takes pinhole down, workers.c) leaves it to
+ * the next taker rather than stall the others while they stop.
  *
  * The table has THROTTLE_SETS sets of THROTTLE_WAYS entries.  An
  * address hashes to one set with a key drawn at start, so nobody can
@@ -18,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
@@ -60,6 +62,7 @@ throttle_open(void)
 		return -1;
 	}
 	if (pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED) != 0 ||
+	    pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST) != 0 ||
 	    pthread_mutex_init(&t->lock, &attr) != 0) {
 		pthread_mutexattr_destroy(&attr);
 		munmap(t, sizeof(*t));
@@ -185,7 +188,10 @@ find(const struct addr *a, time_t now, int take, int *room)
 static void
 lock(void)
 {
-	pthread_mutex_lock(&table->lock);
+	/* Its owner died between two words of an entry at worst: the
+	 * entry may be a failure short, never unsafe to read. */
+	if (pthread_mutex_lock(&table->lock) == EOWNERDEAD)
+		pthread_mutex_consistent(&table->lock);
 }
 
 static void
