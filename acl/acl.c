@@ -136,7 +136,11 @@ rule_applies(const struct acl_rule *r, const struct acl_query *q)
 	if (q->client != NULL && r->clients != NULL &&
 	    !cidrset_lookup(r->clients, q->client, NULL))
 		return 0;
-	if (q->user != NULL && r->users != NULL) {
+	/* A rule for some users is for none of them when nobody logged
+	 * in (a session from before [auth] came with a reload). */
+	if (r->users != NULL) {
+		if (q->user == NULL)
+			return 0;
 		for (size_t i = 0; i < r->nusers; i++)
 			if (strcmp(r->users[i], q->user) == 0)
 				return 1;

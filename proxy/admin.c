@@ -4,6 +4,11 @@
  * of a list, and verdicts as --explain gives them.  Clients outside
  * [admin] allow get 403.  Nothing here is on a connection's path: the
  * figures are counted where things happen and only read here.
+ *
+ * A browser on an allowed host is a client too, driven by any web
+ * page: a Host that is not this endpoint's own (a name rebound to its
+ * address) gets 421, a POST from another origin 403, and refreshes of
+ * one list within ADMIN_REFRESH_GAP seconds start one fetch.
  */
 #include <sys/time.h>
 
@@ -15,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "admin.h"
@@ -27,10 +33,17 @@
 #include "session.h"
 #include "workers.h"
 
+#define ADMIN_REFRESH_GAP	10	/* seconds: one refresh a list */
+
 static void	reply_text(struct evhttp_request *, int, const char *);
 
 static struct evhttp	*admin_http;
 static time_t		 admin_started;
+/* When the endpoint last started each list's refresh (monotonic s),
+ * for the config those lists are of. */
+static const struct config	*refreshed_conf;
+static time_t			*refreshed_at;
+static size_t			 refreshed_n;
 
 static const char *const protos[] = { "connect", "http", "socks5", "socks4" };
 
@@ -45,7 +58,8 @@ reply(struct evhttp_request *req, int code, const char *type,
 	evhttp_send_reply(req, code, code == 200 ? "OK" : code == 202 ?
 	    "Accepted" : code == 403 ? "Forbidden" : code == 404 ? "Not Found" :
 	    code == 405 ? "Method Not Allowed" : code == 400 ? "Bad Request" :
-	    "Error", body);
+	    code == 421 ? "Misdirected Request" : code == 429 ?
+	    "Too Many Requests" : "Error", body);
 }
 
 static void
@@ -328,6 +342,134 @@ client_allowed(struct evhttp_request *req)
 	    cidrset_lookup(server.conf->admin_allow, &a, NULL);
 }
 
+static int
+is_loopback(const struct addr *a)
+{
+	static const uint8_t one[16] = { [15] = 1 };
+
+	if (a->family == ADDR_V4)
+		return a->b[0] == 127;
+	return memcmp(a->b, one, sizeof(one)) == 0;
+}
+
+/*
+ * Is host[:port] (len bytes) this endpoint's own: the IP literal it
+ * listens on (any IP literal when it listens on all addresses), or
+ * localhost when that is loopback; with its port or none.
+ */
+static int
+own_authority(const char *v, size_t len)
+{
+	const struct endpoint	*l = server.conf->admin_listen;
+	char			 host[NAME_MAX_LEN + 1];
+	const char		*end = v + len, *colon;
+	struct addr		 a, any;
+	size_t			 hlen;
+	unsigned long		 port = 0;
+
+	if (len > 0 && v[0] == '[') {
+		if ((colon = memchr(v, ']', len)) == NULL)
+			return 0;
+		hlen = (size_t)(colon - v - 1);
+		v++;
+		colon++;
+		if (colon != end && *colon != ':')
+			return 0;
+	} else {
+		if ((colon = memchr(v, ':', len)) == NULL)
+			colon = end;
+		hlen = (size_t)(colon - v);
+	}
+	if (hlen == 0 || hlen >= sizeof(host))
+		return 0;
+	memcpy(host, v, hlen);
+	host[hlen] = '\0';
+	if (colon != end) {
+		if (colon + 1 == end || end - colon > 6 ||
+		    strspn(colon + 1, "0123456789") < (size_t)(end - colon - 1))
+			return 0;
+		for (const char *p = colon + 1; p < end; p++)
+			port = port * 10 + (unsigned long)(*p - '0');
+		if (port != l->port)
+			return 0;
+	}
+	memset(&any, 0, sizeof(any));
+	any.family = l->addr.family;
+	if (addr_parse(host, &a) == 0)
+		return memcmp(&l->addr, &any, sizeof(any)) == 0 ||
+		    memcmp(&a, &l->addr, sizeof(a)) == 0;
+	return strcasecmp(host, "localhost") == 0 &&
+	    (memcmp(&l->addr, &any, sizeof(any)) == 0 ||
+	    is_loopback(&l->addr));
+}
+
+/* A request without Host (HTTP/1.0) names no other host. */
+static int
+host_allowed(struct evhttp_request *req)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(
+	    req), "Host");
+
+	return h == NULL || own_authority(h, strlen(h));
+}
+
+/* A request that changes something comes from no other web origin. */
+static int
+origin_allowed(struct evhttp_request *req)
+{
+	const char *o = evhttp_find_header(evhttp_request_get_input_headers(
+	    req), "Origin");
+
+	if (o == NULL)
+		return 1;
+	return strncasecmp(o, "http://", 7) == 0 &&
+	    own_authority(o + 7, strlen(o + 7));
+}
+
+static time_t
+monotonic_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/*
+ * POST /refresh/NAME: a fetch, unless this endpoint started one for
+ * that list within ADMIN_REFRESH_GAP seconds (a page can make a browser
+ * post many; the vendor sees one).
+ */
+static void
+refresh_list(struct evhttp_request *req, size_t i)
+{
+	time_t	 now = monotonic_now();
+	char	 text[128];
+
+	if (refreshed_conf != server.conf ||
+	    refreshed_n != server.conf->nlists) {
+		free(refreshed_at);
+		refreshed_n = server.conf->nlists;
+		refreshed_at = calloc(refreshed_n + 1, sizeof(*refreshed_at));
+		refreshed_conf = refreshed_at != NULL ? server.conf : NULL;
+	}
+	if (refreshed_at != NULL && refreshed_at[i] != 0 &&
+	    now - refreshed_at[i] < ADMIN_REFRESH_GAP) {
+		snprintf(text, sizeof(text), "%d",
+		    (int)(ADMIN_REFRESH_GAP - (now - refreshed_at[i])));
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Retry-After", text);
+		snprintf(text, sizeof(text), "a refresh started %lld s ago; "
+		    "not started again", (long long)(now - refreshed_at[i]));
+		reply_text(req, 429, text);
+		return;
+	}
+	if (refreshed_at != NULL)
+		refreshed_at[i] = now;
+	lists_refresh(i);
+	reply_text(req, 202, "refreshing");
+}
+
 static void
 handle(struct evhttp_request *req, void *arg)
 {
@@ -341,6 +483,16 @@ handle(struct evhttp_request *req, void *arg)
 		reply_text(req, 403, "pinhole: 403 Forbidden (client_not_allowed)");
 		return;
 	}
+	if (!host_allowed(req)) {
+		reply_text(req, 421, "pinhole: 421 Misdirected Request (the Host "
+		    "is not this admin endpoint)");
+		return;
+	}
+	if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD &&
+	    !origin_allowed(req)) {
+		reply_text(req, 403, "pinhole: 403 Forbidden (cross-origin)");
+		return;
+	}
 	if (path == NULL)
 		path = "/";
 	if (strncmp(path, "/refresh/", 9) == 0) {
@@ -350,10 +502,8 @@ handle(struct evhttp_request *req, void *arg)
 			reply_text(req, 405, "use POST");
 		else if (i == -1)
 			reply_text(req, 404, "no such list");
-		else {
-			lists_refresh((size_t)i);
-			reply_text(req, 202, "refreshing");
-		}
+		else
+			refresh_list(req, (size_t)i);
 		return;
 	}
 	if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
@@ -414,6 +564,10 @@ admin_close(void)
 	if (admin_http != NULL)
 		evhttp_free(admin_http);
 	admin_http = NULL;
+	free(refreshed_at);
+	refreshed_at = NULL;
+	refreshed_conf = NULL;
+	refreshed_n = 0;
 }
 
 /*

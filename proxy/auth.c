@@ -8,7 +8,8 @@
  * send the same name and password at once share one check, and a
  * client with too many failures in a minute is refused without a check
  * for the next minute (its checks on their way count as failures: a
- * login past them waits for one to be done).
+ * login past them waits for one to be done).  The failures live in a
+ * table every worker shares (throttle.c): one budget per address.
  * At most AUTH_PENDING_MAX checks wait in a worker; past that a login
  * is refused unchecked, so no client can queue unbounded work.
  */
@@ -17,6 +18,7 @@
 
 #include <crypt.h>
 #include <errno.h>
+#include <event2/event.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
@@ -29,16 +31,13 @@
 
 #include "auth.h"
 #include "hashcheck.h"
-#include "workers.h"
+#include "throttle.h"
 
 #define AUTH_LINE_MAX		4096
 #define AUTH_FILE_MAX		(64 << 20)
 #define AUTH_MAX_USERS		100000
-#define AUTH_MAX_FAILURES	5	/* in AUTH_WINDOW seconds, then */
-#define AUTH_WINDOW		60
-#define AUTH_BLOCK		60	/* seconds refused without a check */
-#define AUTH_SLOTS		1024	/* clients followed at once */
 #define AUTH_PENDING_MAX	64	/* checks waiting in a worker */
+#define AUTH_RETRY_MS		100	/* a deferred login asks again */
 
 struct auth_user {
 	char		*name;
@@ -52,14 +51,6 @@ struct auth {
 	struct auth_user	*users;		/* sorted by name */
 	size_t			 nusers;
 	const char		*path;		/* while it is parsed */
-};
-
-/* Failures per client address; a collision only forgets a client. */
-struct auth_slot {
-	struct addr	 addr;
-	unsigned	 failures;
-	time_t		 window_start;
-	time_t		 blocked_until;
 };
 
 /* A session waiting for a check, or (job NULL) for a turn to start one. */
@@ -84,13 +75,13 @@ struct auth_job {
 	TAILQ_HEAD(, auth_wait)	 waits;
 };
 
-static struct auth_slot	 slots[AUTH_SLOTS];
 static struct crypt_data crypt_buf;	/* without the thread: unit tests */
 static TAILQ_HEAD(, auth_job) jobs = TAILQ_HEAD_INITIALIZER(jobs);
 static size_t		 njobs;
 /* Logins deferred while their client's checks fill its budget. */
 static TAILQ_HEAD(, auth_wait) deferred = TAILQ_HEAD_INITIALIZER(deferred);
 static unsigned		 round_now;
+static struct event	*retry_ev;	/* wakes the deferred logins */
 
 /* Each family and the length of its hash part, after the last '$'. */
 static const struct {
@@ -330,31 +321,6 @@ auth_count(const struct auth *a)
 	return a ? a->nusers : 0;
 }
 
-static struct auth_slot *
-slot_of(const struct addr *client)
-{
-	uint32_t	 h = 2166136261u;
-
-	for (size_t i = 0; i < sizeof(client->b); i++)
-		h = (h ^ client->b[i]) * 16777619u;
-	return &slots[h % AUTH_SLOTS];
-}
-
-static void
-note_failure(struct auth_slot *sl, const struct addr *client, time_t now)
-{
-	if (memcmp(&sl->addr, client, sizeof(*client)) != 0 ||
-	    now - sl->window_start >= AUTH_WINDOW) {
-		sl->addr = *client;
-		sl->failures = 0;
-		sl->window_start = now;
-	}
-	/* Each worker throttles at its share, so n workers still let a
-	 * client try about AUTH_MAX_FAILURES times, not n times that. */
-	if (++sl->failures >= workers_share(AUTH_MAX_FAILURES))
-		sl->blocked_until = now + AUTH_BLOCK;
-}
-
 static void
 digest(const char *name, const char *pass, size_t plen, unsigned char *out)
 {
@@ -381,30 +347,6 @@ find_user(struct auth *a, const char *name)
 		return NULL;
 	return bsearch(&key, a->users, a->nusers, sizeof(struct auth_user),
 	    by_name);
-}
-
-/* Failures of client in the current window. */
-static unsigned
-failures_of(const struct auth_slot *sl, const struct addr *client,
-    time_t now)
-{
-	if (memcmp(&sl->addr, client, sizeof(*client)) == 0 &&
-	    now - sl->window_start < AUTH_WINDOW)
-		return sl->failures;
-	return 0;
-}
-
-/* Checks client started that are on their way. */
-static unsigned
-pending_of(const struct addr *client)
-{
-	const struct auth_job	*j;
-	unsigned		 n = 0;
-
-	TAILQ_FOREACH(j, &jobs, entry)
-		if (memcmp(&j->client, client, sizeof(*client)) == 0)
-			n++;
-	return n;
 }
 
 static struct auth_job *
@@ -442,8 +384,9 @@ guessed_before(const struct auth_job *j, const struct auth_wait *w)
 }
 
 /*
- * One of client's checks is done: its deferred logins ask again, each
- * once (one deferred again waits for the next round).
+ * One of client's checks is done (client NULL: any client's, maybe in
+ * another worker): its deferred logins ask again, each once (one
+ * deferred again waits for the next round).
  */
 static void
 wake_deferred(const struct addr *client)
@@ -453,8 +396,8 @@ wake_deferred(const struct addr *client)
 
 	for (;;) {
 		TAILQ_FOREACH(w, &deferred, entry)
-			if (w->round != round &&
-			    memcmp(&w->client, client, sizeof(*client)) == 0)
+			if (w->round != round && (client == NULL ||
+			    memcmp(&w->client, client, sizeof(*client)) == 0))
 				break;
 		if (w == NULL)
 			return;
@@ -489,15 +432,14 @@ job_done(void *arg, int match)
 	    (u = find_user(j->auth, j->name)) != NULL) {
 		memcpy(u->ok, j->digest, sizeof(u->ok));
 		u->has_ok = 1;
-	} else if (j->auth != NULL) {
+	} else if (j->auth != NULL)
 		r = AUTH_FAILED;
-		/* One failure for each client that made this guess. */
-		note_failure(slot_of(&j->client), &j->client, now);
+	/* One failure for each client that made this guess. */
+	throttle_done(&j->client, r == AUTH_FAILED, now);
+	if (r == AUTH_FAILED)
 		TAILQ_FOREACH(w, &j->waits, entry)
 			if (!guessed_before(j, w))
-				note_failure(slot_of(&w->client), &w->client,
-				    now);
-	}
+				throttle_fail(&w->client, now);
 	while ((w = TAILQ_FIRST(&j->waits)) != NULL) {
 		auth_done_fn	 done = w->done;
 		void		*warg = w->arg;
@@ -542,7 +484,23 @@ defer(const struct addr *client, auth_done_fn done, void *arg,
 	w->arg = arg;
 	TAILQ_INSERT_TAIL(&deferred, w, entry);
 	*wait = w;
+	/* The checks it waits for may run in other workers, which cannot
+	 * wake it: it also asks again every AUTH_RETRY_MS. */
+	if (retry_ev != NULL && !evtimer_pending(retry_ev, NULL)) {
+		struct timeval tv = { 0, AUTH_RETRY_MS * 1000 };
+
+		evtimer_add(retry_ev, &tv);
+	}
 	return AUTH_WAITING;
+}
+
+static void
+retry_fired(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	wake_deferred(NULL);
 }
 
 /* Starts the check of pass (NUL-terminated) for name on the thread. */
@@ -599,12 +557,12 @@ check_here(struct auth *a, struct auth_user *u, const char *pass,
  */
 static enum auth_result
 check_password(struct auth *a, const char *name, const char *pass,
-    const unsigned char *d, struct auth_slot *sl, const struct addr *client,
-    auth_done_fn done, void *arg, struct auth_wait **wait)
+    const unsigned char *d, const struct addr *client, auth_done_fn done,
+    void *arg, struct auth_wait **wait)
 {
 	struct auth_user	*u = find_user(a, name);
 	struct auth_job		*j;
-	uint64_t		 budget, failures;
+	enum auth_result	 r;
 
 	if (u != NULL && u->has_ok &&
 	    CRYPTO_memcmp(d, u->ok, SHA256_DIGEST_LENGTH) == 0)
@@ -618,21 +576,28 @@ check_password(struct auth *a, const char *name, const char *pass,
 	if (njobs >= AUTH_PENDING_MAX)
 		return AUTH_BUSY;
 	/*
-	 * A client's checks on their way count against its failures (any
-	 * of them may be one), so concurrency buys no extra guesses; a
-	 * login past that waits for a turn rather than being refused.
+	 * A client's checks on their way, in every worker, count against
+	 * its failures (any of them may be one), so concurrency buys no
+	 * extra guesses; a login past that waits for a turn rather than
+	 * being refused.
 	 */
-	budget = workers_share(AUTH_MAX_FAILURES);
-	if ((failures = failures_of(sl, client, time(NULL))) >= budget)
+	switch (throttle_start(client, time(NULL))) {
+	case THROTTLE_REFUSED:
 		return AUTH_THROTTLED;
-	if (failures + pending_of(client) >= budget)
+	case THROTTLE_WAIT:
 		return defer(client, done, arg, wait);
-	return start_job(a, u, name, pass, d, client, done, arg, wait);
+	case THROTTLE_GO:
+		break;
+	}
+	if ((r = start_job(a, u, name, pass, d, client, done, arg, wait)) !=
+	    AUTH_CHECKING)
+		throttle_done(client, 0, time(NULL));
+	return r;
 }
 
 /*
  * Checks name and password (plen bytes, not NUL-terminated) for a
- * client.  A client past AUTH_MAX_FAILURES is throttled, not checked.
+ * client.  A client past THROTTLE_FAILURES is throttled, not checked.
  * AUTH_CHECKING and AUTH_WAITING: done(arg, result) comes later, unless
  * auth_cancel(*wait) comes first.
  */
@@ -641,23 +606,22 @@ auth_verify(struct auth *a, const struct addr *client, const char *name,
     const char *pass, size_t plen, auth_done_fn done, void *arg,
     struct auth_wait **wait)
 {
-	struct auth_slot	*sl = slot_of(client);
 	time_t			 now = time(NULL);
 	char			 copy[AUTH_PASS_MAX + 1];
 	unsigned char		 d[SHA256_DIGEST_LENGTH];
 	enum auth_result	 r = AUTH_FAILED;
 
 	*wait = NULL;
-	if (memcmp(&sl->addr, client, sizeof(*client)) == 0 &&
-	    sl->blocked_until > now)
+	/* Before the remembered passwords: a client refused learns
+	 * nothing, not even that a guess was right. */
+	if (throttle_refused(client, now))
 		return AUTH_THROTTLED;
 	if (a != NULL && memchr(pass, '\0', plen) == NULL &&
 	    plen <= AUTH_PASS_MAX) {
 		memcpy(copy, pass, plen);
 		copy[plen] = '\0';
 		digest(name, copy, plen, d);
-		r = check_password(a, name, copy, d, sl, client, done, arg,
-		    wait);
+		r = check_password(a, name, copy, d, client, done, arg, wait);
 		OPENSSL_cleanse(copy, sizeof(copy));
 		OPENSSL_cleanse(d, sizeof(d));
 	}
@@ -666,7 +630,7 @@ auth_verify(struct auth *a, const struct addr *client, const char *name,
 	 * must not buy unlimited guesses at the others.
 	 */
 	if (r == AUTH_FAILED)
-		note_failure(sl, client, now);
+		throttle_fail(client, now);
 	return r;
 }
 
@@ -687,6 +651,8 @@ auth_cancel(struct auth_wait *w)
 int
 auth_start(struct event_base *base)
 {
+	if ((retry_ev = evtimer_new(base, retry_fired, NULL)) == NULL)
+		return -1;
 	return hashcheck_start(base);
 }
 
@@ -698,8 +664,12 @@ auth_stop(void)
 	struct auth_wait	*w;
 
 	hashcheck_stop();
+	if (retry_ev != NULL)
+		event_free(retry_ev);
+	retry_ev = NULL;
 	while ((j = TAILQ_FIRST(&jobs)) != NULL) {
 		TAILQ_REMOVE(&jobs, j, entry);
+		throttle_done(&j->client, 0, time(NULL));
 		while ((w = TAILQ_FIRST(&j->waits)) != NULL) {
 			TAILQ_REMOVE(&j->waits, w, entry);
 			free(w);

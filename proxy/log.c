@@ -1,6 +1,10 @@
 /*
  * Event lines go to stderr with a UTC timestamp and a level word.  Flow
  * records are not written here: they have their own file and format.
+ * Every line is escaped here, whole: many carry what a client sent (a
+ * host, a user, a server name), and a line of printable ASCII, with
+ * any other byte as \xNN and a backslash as \\, can neither forge a
+ * line of its own nor talk to the terminal that reads it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -68,16 +72,51 @@ log_open(const char *target)
 	return 0;
 }
 
+/*
+ * The message in printable ASCII into out (size bytes, NUL-terminated);
+ * its length.  An escape never is cut in half: a message too long ends
+ * before it.
+ */
+size_t
+log_escape(char *out, size_t size, const char *in)
+{
+	size_t	 n = 0;
+	char	 piece[5];
+
+	if (size == 0)
+		return 0;
+	for (; *in != '\0'; in++) {
+		unsigned char	 c = (unsigned char)*in;
+		size_t		 len;
+
+		if (c == '\\')
+			len = (size_t)snprintf(piece, sizeof(piece), "\\\\");
+		else if (c < 0x20 || c >= 0x7f)
+			len = (size_t)snprintf(piece, sizeof(piece), "\\x%02x",
+			    c);
+		else {
+			piece[0] = (char)c;
+			len = 1;
+		}
+		if (n + len >= size)
+			break;
+		memcpy(out + n, piece, len);
+		n += len;
+	}
+	out[n] = '\0';
+	return n;
+}
+
 static void
 log_vwrite(enum log_level level, const char *fmt, va_list ap, int errnum)
 {
 	static const int priorities[] = {
 		LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG
 	};
-	char		 line[2048], stamp[32];
+	char		 line[2048], msg[2048], stamp[32];
 	struct timespec	 ts;
 	struct tm	 tm;
-	int		 n = 0;
+	int		 n = 0, m;
 
 	if (level > log_level)
 		return;
@@ -88,14 +127,12 @@ log_vwrite(enum log_level level, const char *fmt, va_list ap, int errnum)
 		n = snprintf(line, sizeof(line), "%s.%03ldZ %s: ", stamp,
 		    ts.tv_nsec / 1000000, log_names[level]);
 	}
-	n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	if (n >= (int)sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	if (errnum != 0 && n < (int)sizeof(line) - 2)
-		n += snprintf(line + n, sizeof(line) - (size_t)n, ": %s",
+	m = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (errnum != 0 && m >= 0 && m < (int)sizeof(msg))
+		snprintf(msg + m, sizeof(msg) - (size_t)m, ": %s",
 		    strerror(errnum));
-	if (n >= (int)sizeof(line) - 1)
-		n = (int)sizeof(line) - 2;
+	/* Room for the newline after it. */
+	n += (int)log_escape(line + n, sizeof(line) - 1 - (size_t)n, msg);
 	if (log_syslog) {
 		syslog(priorities[level], "%s", line);
 		return;

@@ -2,6 +2,7 @@
 #ifndef PINHOLE_LOG_H
 #define PINHOLE_LOG_H
 
+#include <stddef.h>
 #include <stdnoreturn.h>
 
 enum log_level {
@@ -14,6 +15,7 @@ enum log_level {
 void	log_set_level(enum log_level);
 int	log_open(const char *);
 int	log_parse_level(const char *, enum log_level *);
+size_t	log_escape(char *, size_t, const char *);
 
 void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));

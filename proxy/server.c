@@ -26,6 +26,7 @@
 #include "sandbox.h"
 #include "server.h"
 #include "session.h"
+#include "throttle.h"
 #include "workers.h"
 
 #define DNSCACHE_SIZE	4096
@@ -94,6 +95,12 @@ start_workers(const struct config *c)
 	/* Held until they are watched: once the port is open, a signal
 	 * is handled, never the default action. */
 	signals_hold(1);
+	/* The login throttle's table, mapped before the workers fork:
+	 * one budget per client address, not one per worker. */
+	if (throttle_open() == -1) {
+		log_error("cannot map the login throttle's table");
+		return -1;
+	}
 	if (listener_bind(c, server.nworkers) == -1)
 		return -1;
 	if (server.nworkers == 1)

@@ -484,6 +484,12 @@ session_request(struct session *s, const char *host, uint16_t port)
 		session_refuse(s, EV_DENY, REASON_LIMIT);
 		return;
 	}
+	/* A session that began before a reload added [auth] (a SOCKS5
+	 * greeting without a login) is never served as nobody. */
+	if (server.auth != NULL && s->user == NULL) {
+		session_refuse(s, EV_DENY, REASON_AUTH);
+		return;
+	}
 	acl_query_init(&s->query, &s->client_addr, s->user, host,
 	    strlen(host), port);
 	acl_check(s->acl, &s->query, &s->verdict);

@@ -1,8 +1,12 @@
 #!/bin/sh
 # The admin endpoint: /healthz, /metrics (Prometheus text, figures that
 # follow the traffic), /status, /lists/NAME, POST /refresh/NAME,
-# /explain, 403 for clients outside [admin] allow, 404 and 405 otherwise.
+# /explain, 403 for clients outside [admin] allow, 404 and 405 otherwise;
+# 421 for a Host that is not the endpoint's own (DNS rebinding), 403
+# for a POST from another origin, and POST /refresh/NAME bursts making
+# one vendor fetch.
 . tests/integration/lib.sh
+. tests/integration/lists_lib.sh
 
 t_proxy_world_or_bail
 t_admin_port_or_bail
@@ -285,7 +289,83 @@ t_eq "$CODE" 405 "DELETE /lists/vendor: 405"
 req GET /healthz
 t_eq "$CODE" 200 "GET /healthz still answers"
 
+# ---- Host and Origin: a browser driven by another site
+for path in /status /lists/vendor '/explain?host=203.0.113.5&port=443' \
+    /metrics /healthz; do
+	req GET "$path" -H 'Host: evil.example'
+	t_eq "$CODE $TYPE" "421 text/plain; charset=utf-8" \
+	    "GET $path with Host: evil.example (DNS rebinding): 421"
+done
+req GET /status -H "Host: evil.example:$APORT"
+t_eq "$CODE" 421 "GET /status with Host: evil.example:$APORT: 421"
+req GET /status -H "Host: 127.0.0.2:$APORT"
+t_eq "$CODE" 421 "GET /status with Host: 127.0.0.2:$APORT (not the listen address): 421"
+req GET /status -H "Host: 127.0.0.1:$((APORT + 1))"
+t_eq "$CODE" 421 "GET /status with Host: 127.0.0.1 and another port: 421"
+req GET /status -H "Host: 127.0.0.1:${APORT}x"
+t_eq "$CODE" 421 "GET /status with a malformed port in Host: 421"
+req GET /status -H "Host: localhost:$APORT"
+t_eq "$CODE" 200 "GET /status with Host: localhost:$APORT (loopback): 200"
+req GET /status -H 'Host: 127.0.0.1'
+t_eq "$CODE" 200 "GET /status with Host: 127.0.0.1 (no port): 200"
+req POST /refresh/vendor -d '' -H 'Origin: http://evil.example'
+t_eq "$CODE $TYPE" "403 text/plain; charset=utf-8" \
+    "POST /refresh/vendor with Origin: http://evil.example: 403"
+req POST /refresh/vendor -d '' -H 'Origin: null'
+t_eq "$CODE" 403 "POST /refresh/vendor with Origin: null: 403"
+req POST /refresh/vendor -d '' -H "Origin: https://127.0.0.1:$APORT"
+t_eq "$CODE" 403 "POST /refresh/vendor with Origin: https://127.0.0.1:$APORT (not its scheme): 403"
+req POST /refresh/vendor -d '' -H 'Host: evil.example' \
+    -H 'Origin: http://evil.example'
+t_eq "$CODE" 421 "POST with Host and Origin evil.example: 421"
+req GET /status -H 'Origin: http://evil.example'
+t_eq "$CODE" 200 "GET /status with a foreign Origin (it cannot read it): 200"
+
 t_gone "$A_PID"
 t_ok $((1 - $?)) "pinhole is still running"
 t_stop_pinhole "$A_PID" "$ERR" "admin"
+
+# ---- POST /refresh/NAME bursts: one vendor fetch
+vl_world_or_bail
+vl_serve /l.txt 203.0.113.0/24
+CONF2=$T_DIR/admin2.ini
+ERR2=$T_DIR/admin2.err
+t_proxy_conf "$CONF2" "$P" "$T_DIR/flows2.jsonl"
+sed -i "s|^listen =\$|listen = 127.0.0.1:$APORT\\nallow = 127.0.0.1/32|" \
+    "$CONF2"
+cat >>"$CONF2" <<EOC
+
+[list vendor]
+url = https://127.0.0.1:$VTLS/l.txt
+ca_file = $T_DIR/certs/ca.crt
+refresh = 1h
+
+[allow vendor]
+lists = vendor
+ports = 443
+EOC
+t_start_pinhole "$CONF2" "$ERR2" "$P"
+t_ok $? "pinhole with a vendor list started"
+A_PID=$PH_PID
+t_wait_port "$APORT" 1 50 "$A_PID"
+vl_wait_requests /l.txt 0
+t_eq "$(vl_requests /l.txt)" 1 "the vendor list is fetched at start"
+req POST /refresh/vendor -d '' -H "Origin: http://127.0.0.1:$APORT"
+t_eq "$CODE" 202 "POST /refresh/vendor with its own Origin: 202"
+vl_wait_requests /l.txt 1
+t_eq "$(vl_requests /l.txt)" 2 "... the vendor sees a second fetch"
+codes=
+for i in $(seq 1 40); do
+	req POST /refresh/vendor -d ''
+	codes="$codes $CODE"
+done
+t_eq "$(echo $codes | tr ' ' '\n' | sort | uniq -c |
+    awk '{ printf "%s:%s ", $2, $1 }')" "429:40 " \
+    "40 more POSTs within seconds: 40 times 429 (coalesced)"
+req POST /refresh/vendor -d ''
+t_eq "$(grep -c 'not started again' "$BODY")" 1 "... the answer says so"
+sleep 1
+t_eq "$(vl_requests /l.txt)" 2 "... the vendor saw no more fetch"
+
+t_stop_pinhole "$A_PID" "$ERR2" "admin with a vendor list"
 t_done

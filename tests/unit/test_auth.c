@@ -4,7 +4,9 @@
  * password, and the per-client throttle, checked here and on the
  * password thread; on the thread also logins sharing a check, checks
  * counted against the throttle, the bound on checks waiting, a waiter
- * gone, and the users read again while a check runs.
+ * gone, and the users read again while a check runs.  The throttle's
+ * table: two addresses in one set are both followed, and a set full of
+ * addresses in force refuses a new one rather than forget one.
  */
 #include <crypt.h>
 #include <event2/event.h>
@@ -15,6 +17,7 @@
 
 #include "auth.h"
 #include "t.h"
+#include "throttle.h"
 
 static char *
 hash(const char *prefix, const char *pass)
@@ -238,6 +241,114 @@ test_verify(int first)
 	free(b);
 }
 
+static struct addr
+addr_v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	struct addr x;
+
+	memset(&x, 0, sizeof(x));
+	x.family = ADDR_V4;
+	x.b[0] = a;
+	x.b[1] = b;
+	x.b[2] = c;
+	x.b[3] = d;
+	return x;
+}
+
+/* Is set taken by one of the clients the other tests speak from? */
+static int
+set_used_elsewhere(size_t set)
+{
+	for (int i = 0; i < 256; i++) {
+		struct addr a = client(i);
+
+		if (throttle_set(&a) == set)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * n addresses of 10.0.0.0/8 in one set no other test uses; 0 when
+ * they were not found among the first 2^20.
+ */
+static int
+same_set(struct addr *out, int n)
+{
+	size_t	set;
+	int	k = 0;
+
+	for (uint32_t i = 1; i < (1u << 20) && k < n; i++) {
+		struct addr a = addr_v4(10, (uint8_t)(i >> 16),
+		    (uint8_t)(i >> 8), (uint8_t)i);
+
+		if (k == 0) {
+			if (set_used_elsewhere(set = throttle_set(&a)))
+				continue;
+		} else if (throttle_set(&a) != set)
+			continue;
+		out[k++] = a;
+	}
+	return k == n;
+}
+
+/*
+ * Two addresses in one set of the throttle's table, 12 wrong
+ * passwords each in turn: neither forgets the other's failures.  A
+ * set full of addresses with failures in force refuses a new one,
+ * even with the right password, and still follows the ones it has.
+ */
+static void
+test_collide(void)
+{
+	char		 file[1024], err[512], pw[32];
+	char		*y = hash("$y$", "secret");
+	struct auth	*a;
+	struct addr	 c[THROTTLE_WAYS + 1];
+	int		 failed[2] = { 0, 0 }, throttled[2] = { 0, 0 };
+
+	snprintf(file, sizeof(file), "alice:%s\n", y);
+	a = load_text("collide", file, err, sizeof(err));
+	t_ok(same_set(c, THROTTLE_WAYS + 1), "%d addresses in one set found",
+	    THROTTLE_WAYS + 1);
+	for (int i = 0; i < 12; i++)
+		for (int k = 0; k < 2; k++) {
+			snprintf(pw, sizeof(pw), "wrong-%d", i);
+			switch (verify(a, &c[k], "alice", pw, strlen(pw))) {
+			case AUTH_FAILED:
+				failed[k]++;
+				break;
+			case AUTH_THROTTLED:
+				throttled[k]++;
+				break;
+			default:
+				break;
+			}
+		}
+	t_ok(failed[0] == 5 && throttled[0] == 7 && failed[1] == 5 &&
+	    throttled[1] == 7, "two addresses in one set, 12 wrong passwords "
+	    "each: 5 checked and 7 throttled each (%d %d, %d %d)", failed[0],
+	    throttled[0], failed[1], throttled[1]);
+	t_int(verify(a, &c[0], "alice", "secret", 6), AUTH_THROTTLED,
+	    "the first, right password: throttled");
+	t_int(verify(a, &c[1], "alice", "secret", 6), AUTH_THROTTLED,
+	    "the second, right password: throttled");
+
+	/* Six more addresses with a failure each fill the set. */
+	for (int k = 2; k < THROTTLE_WAYS; k++)
+		t_int(verify(a, &c[k], "alice", "wrong", 5), AUTH_FAILED,
+		    "address %d of the set: a failure", k + 1);
+	t_int(verify(a, &c[THROTTLE_WAYS], "alice", "secret", 6),
+	    AUTH_THROTTLED, "a new address in the full set, right password: "
+	    "refused unchecked (fails closed)");
+	t_int(verify(a, &c[2], "alice", "secret", 6), AUTH_OK,
+	    "an address the set follows still logs in");
+	t_int(verify(a, &c[0], "alice", "secret", 6), AUTH_THROTTLED,
+	    "and the first is still throttled");
+	auth_free(a);
+	free(y);
+}
+
 /* n distinct wrong passwords from one client each, all sent at once. */
 static int
 start_wrong(struct auth *a, int first, int nclients, int per_client,
@@ -420,6 +531,7 @@ int
 main(void)
 {
 	test_load();
+	test_collide();
 	test_verify(10);
 	base = event_base_new();
 	if (base == NULL || auth_start(base) == -1)
