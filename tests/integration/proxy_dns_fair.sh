@@ -192,4 +192,17 @@ t_sanitizer_clean "$ERR" || grep -A 30 -m 1 -e ERROR -e 'runtime error' \
     "$ERR" | sed 's/^/#   /' | head -n 40
 t_wait_exit "$FLOOD_PID" 100
 
+# ---- 5. SIGTERM with lookups in flight and waiting: each is freed (the
+# lookups of closed sessions used to be left to evdns, and leaked).
+ERR=$T_DIR/term.err
+conf "$T_DIR/fair.ini" "127.0.0.1:$DNS_PORT"
+t_start_pinhole "$T_DIR/fair.ini" "$ERR" "$P" 1
+t_ok $? "pinhole started again"
+F_PID=$PH_PID
+flood "$T_DIR/flood5" 30 't{i}.hole.test'
+t_okd $? "30 lookups of never-answered names in flight or waiting" \
+    "$(cat "$T_DIR/flood5" "$T_DIR/flood5.err")"
+t_stop_pinhole "$F_PID" "$ERR" "SIGTERM under pending lookups"
+t_wait_exit "$FLOOD_PID" 100
+
 t_done
