@@ -1,6 +1,6 @@
 /*
  * A name is looked up for A and AAAA at once; the callback runs when
- * both answers are in.  Search domains are never applied: a client's
+ * both answers are in (or at the timeout, below).  Search domains are never applied: a client's
  * "intranet" must not become "intranet.corp.example" behind the ACL's
  * back.  hosts_file is read here rather than by evdns, because evdns
  * only consults it for getaddrinfo-style lookups, which carry no TTL.

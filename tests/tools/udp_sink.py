@@ -4,7 +4,8 @@ every query and replies to none.
     udp_sink.py --port PORT [--host 127.0.0.1] [--lifetime S]
 
 Prints "ready" once bound, then "query NAME TYPE" for each query read
-(the question's name, lower case, and type: A, AAAA or a number).  Ends by itself after --lifetime seconds.
+(the question's name, lower case, and type: A, AAAA or a number).  Ends
+by itself after --lifetime seconds.
 """
 import argparse
 import os
