@@ -148,6 +148,11 @@ metrics(struct evhttp_request *req, struct evbuffer *b)
 	    "pinhole_dns_cache_total{result=\"hit\"} %llu\n"
 	    "pinhole_dns_cache_total{result=\"miss\"} %llu\n",
 	    (unsigned long long)c->dns_hits, (unsigned long long)c->dns_misses);
+	evbuffer_add_printf(b, "# HELP pinhole_dns_waits_total Lookups that "
+	    "waited for a turn: their client had max_lookups_per_client in "
+	    "flight, or pinhole had all it sends at once.\n"
+	    "# TYPE pinhole_dns_waits_total counter\n"
+	    "pinhole_dns_waits_total %llu\n", (unsigned long long)c->dns_waits);
 	evbuffer_add_printf(b, "# HELP pinhole_write_errors_total Writes that "
 	    "failed.\n# TYPE pinhole_write_errors_total counter\n"
 	    "pinhole_write_errors_total{file=\"access\"} %llu\n"

@@ -88,6 +88,8 @@ struct config {
 	char		*hosts_file;
 	uint64_t	 min_ttl_ms;
 	uint64_t	 max_ttl_ms;
+	uint64_t	 dns_timeout_ms;
+	uint64_t	 max_lookups_per_client;
 
 	/* [log] */
 	char		*access;

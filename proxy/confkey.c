@@ -12,6 +12,7 @@
 #include "jsonpath.h"
 #include "log.h"
 #include "name.h"
+#include "resolve.h"
 #include "value.h"
 
 /* [proxy] clients when the file gives none: internal addresses. */
@@ -652,6 +653,10 @@ static const struct key keys[] = {
 	{ SEC_DNS, "min_ttl", K_DURATION, C(min_ttl_ms), 0, MS_D, NULL },
 	{ SEC_DNS, "max_ttl", K_DURATION, C(max_ttl_ms), MS_S, 7 * MS_D,
 	    NULL },
+	{ SEC_DNS, "timeout", K_DURATION, C(dns_timeout_ms), 500, MS_M,
+	    NULL },
+	{ SEC_DNS, "max_lookups_per_client", K_UINT,
+	    C(max_lookups_per_client), 1, RESOLVE_MAX_INFLIGHT, NULL },
 
 	{ SEC_LOG, "access", K_FUNC, 0, 0, 0, k_access },
 	{ SEC_LOG, "pcap", K_FUNC, 0, 0, 0, k_pcap },
@@ -798,6 +803,8 @@ confkey_defaults(struct parse *p)
 	c->deny_private = 1;
 	c->min_ttl_ms = 30 * MS_S;
 	c->max_ttl_ms = MS_H;
+	c->dns_timeout_ms = 4 * MS_S;
+	c->max_lookups_per_client = 16;
 	c->pcap_snaplen = 4096;
 	c->pcap_rotate_mb = 100;
 	c->pcap_keep = 10;

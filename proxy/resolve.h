@@ -1,6 +1,7 @@
 /*
  * Asynchronous name resolution through libevent's evdns, with the
- * servers of [dns] (or /etc/resolv.conf) and the names of hosts_file.
+ * servers of [dns] (or /etc/resolv.conf) and the names of hosts_file,
+ * each client address with its fair share of the lookups in flight.
  */
 #ifndef PINHOLE_RESOLVE_H
 #define PINHOLE_RESOLVE_H
@@ -12,6 +13,8 @@
 #include "config.h"
 
 #define RESOLVE_MAX_ADDRS	16
+/* Lookups in flight at once, of all clients together. */
+#define RESOLVE_MAX_INFLIGHT	256
 
 struct event_base;
 struct evdns_base;
@@ -26,8 +29,12 @@ struct resolver	*resolve_new(struct event_base *, const struct config *,
 		    char *, size_t);
 struct resolve_req *resolve_name(struct resolver *, const char *,
 		    resolve_cb, void *);
+struct resolve_req *resolve_name_for(struct resolver *, const struct addr *,
+		    const char *, resolve_cb, void *);
 void		 resolve_cancel(struct resolve_req *);
 struct evdns_base *resolve_evdns(struct resolver *);
 void		 resolve_free(struct resolver *);
+void		 resolve_retire(struct resolver *);
+void		 resolve_free_retired(void);
 
 #endif

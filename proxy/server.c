@@ -122,7 +122,9 @@ same_dns(const struct config *a, const struct config *b)
 {
 	if (a->ndns_servers != b->ndns_servers ||
 	    (a->hosts_file == NULL) != (b->hosts_file == NULL) ||
-	    (a->hosts_file && strcmp(a->hosts_file, b->hosts_file) != 0))
+	    (a->hosts_file && strcmp(a->hosts_file, b->hosts_file) != 0) ||
+	    a->dns_timeout_ms != b->dns_timeout_ms ||
+	    a->max_lookups_per_client != b->max_lookups_per_client)
 		return 0;
 	for (size_t i = 0; i < a->ndns_servers; i++)
 		if (strcmp(a->dns_servers[i].text, b->dns_servers[i].text))
@@ -232,7 +234,7 @@ reload(void)
 	server.auth = users;
 	server.loaded_at = time(NULL);
 	if (r != NULL) {
-		resolve_free(server.resolver);
+		resolve_retire(server.resolver);
 		server.resolver = r;
 		dnscache_clear(server.dns);
 	}
@@ -396,6 +398,7 @@ server_free(void)
 	admin_close();
 	lists_stop();
 	resolve_free(server.resolver);
+	resolve_free_retired();
 	dnscache_free(server.dns);
 	acl_publish(NULL);
 	flowlog_close();

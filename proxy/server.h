@@ -31,6 +31,7 @@ struct counters {
 	uint64_t	errors[REASON_SHUTDOWN + 1];
 	uint64_t	bytes_up, bytes_down;
 	uint64_t	dns_hits, dns_misses;
+	uint64_t	dns_waits;		/* lookups that waited a turn */
 	uint64_t	log_write_errors;	/* records lost */
 	uint64_t	pcap_write_errors;	/* packets lost */
 	uint64_t	log_write_failures;	/* episodes of them */

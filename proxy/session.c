@@ -518,8 +518,8 @@ session_request(struct session *s, const char *host, uint16_t port)
 	}
 	server.count->dns_misses++;
 	session_set_state(s, S_RESOLVING);
-	s->dns = resolve_name(server.resolver, s->query.dest.name, dns_answer,
-	    s);
+	s->dns = resolve_name_for(server.resolver, &s->client_addr,
+	    s->query.dest.name, dns_answer, s);
 	if (s->dns == NULL)
 		session_refuse(s, EV_ERROR, REASON_DNS_ERROR);
 }

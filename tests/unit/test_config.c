@@ -631,6 +631,16 @@ static const struct kv_case kv_cases[] = {
 	BAD(DNS, "max_ttl", "8d", DUR("1s", "7d")),
 	BAD(DNS, "max_ttl", "169h", DUR("1s", "7d")),
 	BAD(DNS, "max_ttl", "0", DUR("1s", "7d")),
+	OK(DNS, "timeout", "500ms", CU(dns_timeout_ms), 500),
+	OK(DNS, "timeout", "1m", CU(dns_timeout_ms), 60000),
+	BAD(DNS, "timeout", "499ms", DUR("500ms", "1m")),
+	BAD(DNS, "timeout", "61s", DUR("500ms", "1m")),
+	BAD(DNS, "timeout", "0", DUR("500ms", "1m")),
+	OK(DNS, "max_lookups_per_client", "1", CU(max_lookups_per_client), 1),
+	OK(DNS, "max_lookups_per_client", "256", CU(max_lookups_per_client),
+	    256),
+	BAD(DNS, "max_lookups_per_client", "0", NUM(1, 256)),
+	BAD(DNS, "max_lookups_per_client", "257", NUM(1, 256)),
 
 	/* [log] */
 	OK(LOG, "pcap_snaplen", "unlimited", CU(pcap_snaplen),
@@ -1042,6 +1052,9 @@ test_defaults(void)
 	t_str(c->hosts_file, "/etc/hosts", "defaults: hosts_file");
 	t_int((long long)c->min_ttl_ms, 30000, "defaults: min_ttl 30s");
 	t_int((long long)c->max_ttl_ms, 3600000, "defaults: max_ttl 1h");
+	t_int((long long)c->dns_timeout_ms, 4000, "defaults: [dns] timeout 4s");
+	t_int((long long)c->max_lookups_per_client, 16,
+	    "defaults: max_lookups_per_client 16");
 	t_str(c->access, "/var/log/pinhole/flows.jsonl", "defaults: access");
 	t_str(c->pcap, NULL, "defaults: no pcap");
 	t_int((long long)c->pcap_snaplen, 4096, "defaults: pcap_snaplen");
@@ -1560,6 +1573,8 @@ static const struct {
 	{ "dns", "hosts_file", "/etc/hosts" },
 	{ "dns", "min_ttl", "1s" },
 	{ "dns", "max_ttl", "1h" },
+	{ "dns", "timeout", "2s" },
+	{ "dns", "max_lookups_per_client", "8" },
 	{ "log", "access", "syslog" },
 	{ "log", "pcap", "off" },
 	{ "log", "pcap_snaplen", "100" },
