@@ -27,6 +27,18 @@ t_eq "$(comm -23 "$T_DIR/keys.code" "$T_DIR/keys.guide" | tr '\n' ';')" "" \
 t_eq "$(comm -13 "$T_DIR/keys.code" "$T_DIR/keys.guide" | tr '\n' ';')" "" \
     "the admin guide lists no key that confkey.c does not accept"
 
+# Every metric the admin endpoint writes has its line in operations.md.
+grep -o 'TYPE pinhole_[a-z_]*' proxy/admin.c | awk '{ print $2 }' |
+    LC_ALL=C sort -u >"$T_DIR/metrics.code"
+grep -o '^| `pinhole_[a-z_]*`' docs/operations.md | tr -d '|` ' |
+    LC_ALL=C sort -u >"$T_DIR/metrics.doc"
+n=$(wc -l <"$T_DIR/metrics.code")
+t_okd "$([ "$n" -gt 15 ] && echo 0 || echo 1)" \
+    "$n metrics read from proxy/admin.c" "$(head "$T_DIR/metrics.code")"
+t_eq "$(comm -3 "$T_DIR/metrics.code" "$T_DIR/metrics.doc" | tr -d '\t' |
+    tr '\n' ';')" "" \
+    "operations.md lists exactly the metrics proxy/admin.c writes"
+
 # Relative links: [text](path) and [text](path#anchor).
 for f in README.md docs/*.md; do
 	dir=$(dirname "$f")
