@@ -242,6 +242,12 @@ status_list(size_t i, struct entries **cur, time_t now)
 	    json_string(st->last_error) : json_null());
 }
 
+static int
+status_write(const char *buf, size_t len, void *arg)
+{
+	return evbuffer_add(arg, buf, len);
+}
+
 /*
  * Built as a tree and written by jansson: however many lists and however
  * long their URLs, the answer is one valid JSON document.
@@ -254,7 +260,6 @@ status(struct evhttp_request *req, struct evbuffer *b)
 	time_t			 now = time(NULL);
 	struct counters		 sum;
 	json_t			*root, *listen, *lists;
-	char			*text;
 
 	counters_now(&sum);
 	listen = json_array();
@@ -272,13 +277,16 @@ status(struct evhttp_request *req, struct evbuffer *b)
 	    "workers", server.nworkers,
 	    "connections_open", (json_int_t)sum.open_sessions,
 	    "lists", lists);
-	if (root == NULL || (text = json_dumps(root, JSON_COMPACT)) == NULL) {
+	/*
+	 * Written straight into the reply: jansson's allocations go through
+	 * the counting allocator of jsonpath.c, so none is handed to free().
+	 */
+	if (root == NULL || json_dump_callback(root, status_write, b,
+	    JSON_COMPACT) == -1 || evbuffer_add(b, "\n", 1) == -1) {
 		json_decref(root);
 		reply_text(req, 500, "out of memory");
 		return;
 	}
-	evbuffer_add_printf(b, "%s\n", text);
-	free(text);
 	json_decref(root);
 	reply(req, 200, "application/json", b);
 }
