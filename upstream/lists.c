@@ -48,7 +48,7 @@ struct list_state {
 };
 
 static struct event_base	*lists_base;
-static struct evdns_base	*lists_dns;
+static struct resolver		*lists_resolver;
 static const struct config	*lists_conf;
 static struct list_state	*states;
 static size_t			 nstates;
@@ -299,8 +299,8 @@ refresh(struct list_state *st)
 		return;
 	}
 	st->stats.fetches++;
-	st->fetch = fetch_start(lists_base, lists_dns, st->conf, st->etag,
-	    st->last_modified, fetched, st);
+	st->fetch = fetch_start(lists_base, lists_resolver, lists_conf->policy,
+	    st->conf, st->etag, st->last_modified, fetched, st);
 	if (st->fetch == NULL) {
 		note_failure(st, "cannot start the fetch", 0);
 		schedule(st, BACKOFF_START_MS);
@@ -529,12 +529,12 @@ lists_sync(void)
 }
 
 int
-lists_start(struct event_base *base, struct evdns_base *dns,
+lists_start(struct event_base *base, struct resolver *resolver,
     const struct config *conf, void (*changed)(void))
 {
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	lists_base = base;
-	lists_dns = dns;
+	lists_resolver = resolver;
 	lists_changed = NULL;
 	if (lists_take(conf, 0) == -1)
 		return -1;
@@ -542,17 +542,21 @@ lists_start(struct event_base *base, struct evdns_base *dns,
 	return 0;
 }
 
-/* A new config (SIGHUP): every list is fetched or read again at once. */
+/*
+ * A new config (SIGHUP): every list is fetched or read again at once,
+ * through resolver (the new one when [dns] changed).
+ */
 int
-lists_reload(const struct config *conf, struct evdns_base *dns)
+lists_reload(const struct config *conf, struct resolver *resolver)
 {
 	void (*changed)(void) = lists_changed;
 	int rc;
 
-	lists_dns = dns;
 	lists_changed = NULL;
 	rc = lists_take(conf, 1);
 	lists_changed = changed;
+	if (rc == 0)
+		lists_resolver = resolver;
 	return rc;
 }
 
