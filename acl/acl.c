@@ -369,3 +369,27 @@ acl_check_addr(const struct acl *acl, const struct acl_query *q,
 	memset(v, 0, sizeof(*v));
 	match_addr(acl, q, a, !q->dest.is_addr, v);
 }
+
+/*
+ * The denied ranges alone, for a connection pinhole makes itself (a
+ * vendor list fetch): REASON_DENIED_ADDRESS, REASON_PRIVATE_ADDRESS or
+ * REASON_NONE, by the very check a client's destination gets.
+ * allow_private lifts the private ranges as a rule's allow_private
+ * does; nothing lifts [acl] deny.
+ */
+enum reason
+acl_denied_range(const struct policy *p, const struct addr *a,
+    int allow_private)
+{
+	struct acl	 acl;
+	struct acl_rule	 r;
+	struct entries	 none;
+
+	memset(&acl, 0, sizeof(acl));
+	memset(&r, 0, sizeof(r));
+	memset(&none, 0, sizeof(none));
+	acl.policy = (struct policy *)p;
+	r.allow_private = allow_private;
+	r.own = &none;
+	return addr_refused(&acl, &r, a);
+}

@@ -73,5 +73,7 @@ void		 acl_check(const struct acl *, const struct acl_query *,
 		    struct acl_verdict *);
 void		 acl_check_addr(const struct acl *, const struct acl_query *,
 		    const struct addr *, struct acl_verdict *);
+enum reason	 acl_denied_range(const struct policy *, const struct addr *,
+		    int);
 
 #endif

@@ -43,7 +43,13 @@ cache_path(char *buf, size_t size, const char *dir, const char *name,
 	snprintf(buf, size, "%s/%s.%s", dir, name, ext);
 }
 
-/* Writes data to path through path.tmp, fsync and rename. */
+/*
+ * Writes data to path through path.tmp, fsync and rename.  The temp
+ * file is always a new one: whatever is at its name (a stale temp of a
+ * crash, or a symlink someone planted to make pinhole write elsewhere)
+ * is removed first, and O_EXCL with O_NOFOLLOW refuses anything that
+ * appears there again before the open instead of following it.
+ */
 static int
 write_atomic(const char *path, const char *data, size_t len, char *err,
     size_t errlen)
@@ -53,8 +59,12 @@ write_atomic(const char *path, const char *data, size_t len, char *err,
 	size_t	 off = 0;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640))
-	    == -1) {
+	if (unlink(tmp) == -1 && errno != ENOENT) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0640)) == -1) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		return -1;
 	}

@@ -47,6 +47,7 @@ struct list_conf {
 	unsigned	 max_shrink;	/* percent */
 	int		 allow_empty;
 	int		 allow_http;
+	int		 fetch_private;	/* may connect to the denied ranges */
 	char		*ca_file;
 	int		 has_sha256;
 	uint8_t		 sha256[32];

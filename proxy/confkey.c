@@ -643,6 +643,7 @@ static const struct key keys[] = {
 	{ SEC_LIST, "max_shrink", K_PERCENT, L(max_shrink), 0, 100, NULL },
 	{ SEC_LIST, "allow_empty", K_BOOL, L(allow_empty), 0, 0, NULL },
 	{ SEC_LIST, "allow_http", K_BOOL, L(allow_http), 0, 0, NULL },
+	{ SEC_LIST, "fetch_private", K_BOOL, L(fetch_private), 0, 0, NULL },
 	{ SEC_LIST, "ca_file", K_PATH, L(ca_file), 0, 0, NULL },
 	{ SEC_LIST, "sha256", K_FUNC, 0, 0, 0, k_sha256 },
 

@@ -220,8 +220,7 @@ reload(void)
 		config_free(conf);
 		return;
 	}
-	if (lists_reload(conf, r ? resolve_evdns(r) :
-	    resolve_evdns(server.resolver)) == -1) {
+	if (lists_reload(conf, r ? r : server.resolver) == -1) {
 		resolve_free(r);
 		auth_free(users);
 		config_free(conf);
@@ -462,7 +461,7 @@ server_run(struct config *conf)
 	if ((server.resolver = resolve_new(server.base, conf, err,
 	    sizeof(err))) == NULL)
 		log_error("%s", err);
-	else if (lists_start(server.base, resolve_evdns(server.resolver), conf,
+	else if (lists_start(server.base, server.resolver, conf,
 	    lists_changed) == -1 || publish() == -1)
 		log_error("out of memory");
 	else if ((server.dns = dnscache_new(DNSCACHE_SIZE)) == NULL)

@@ -6,6 +6,14 @@
  * https to http.  The body may not pass max_bytes and the whole fetch,
  * redirects included, may not pass timeout.  ETag and Last-Modified of
  * the last good version make the request conditional.
+ *
+ * Each hop (the first request and every redirect) resolves its host
+ * through [dns] here, not inside evhttp, and connects to an address it
+ * has checked against the denied ranges, the same check a client's
+ * destination gets: a list URL or a redirect cannot make pinhole reach
+ * a private or [acl] deny address (SSRF from the proxy's host) unless
+ * the list says fetch_private = yes.  evhttp is then given that address,
+ * so what was checked is what is connected to.
  */
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -25,16 +33,19 @@
 #include <string.h>
 #include <strings.h>
 
+#include "acl.h"
 #include "addr.h"
 #include "fetch.h"
 #include "log.h"
+#include "resolve.h"
 
 #define MAX_REDIRECTS		3
 #define MAX_HEADERS_BYTES	(64 * 1024)
 
 struct fetch {
 	struct event_base		*base;
-	struct evdns_base		*dns;
+	struct resolver			*resolver;
+	const struct policy		*policy;	/* its denied ranges */
 	const struct list_conf		*list;
 	fetch_cb			 cb;
 	void				*arg;
@@ -52,6 +63,13 @@ struct fetch {
 	int				 sys_error;	/* errno then */
 	int				 failed;
 	struct timeval			 started;	/* of this hop */
+	struct event			*step;	/* starts a hop from the loop */
+	struct resolve_req		*lookup;
+	char				*host;	/* of this hop, no brackets */
+	char				*target;
+	char				 hostport[300];	/* Host: */
+	int				 port;
+	int				 https;
 };
 
 static int	fetch_go(struct fetch *);
@@ -92,6 +110,10 @@ drop_conn(struct fetch *f)
 static void
 fetch_free(struct fetch *f)
 {
+	if (f->lookup != NULL)
+		resolve_cancel(f->lookup);
+	if (f->step != NULL)
+		event_free(f->step);
 	if (f->deadline != NULL)
 		event_free(f->deadline);
 	if (f->conn != NULL)
@@ -99,6 +121,8 @@ fetch_free(struct fetch *f)
 	else if (f->bev != NULL)
 		bufferevent_free(f->bev);
 	SSL_CTX_free(f->ctx);
+	free(f->host);
+	free(f->target);
 	free(f->url);
 	free(f->etag);
 	free(f->last_modified);
@@ -353,61 +377,79 @@ tls_new(struct fetch *f, const char *host)
 	return ssl;
 }
 
-/* Starts the request for f->url (again after a redirect). */
+/* Parses f->url into this hop's host, port, target and Host header. */
 static int
-fetch_go(struct fetch *f)
+hop_parse(struct fetch *f)
 {
 	struct evhttp_uri	*u = evhttp_uri_parse(f->url);
-	struct evkeyvalq	*h;
 	const char		*scheme, *host, *path, *query;
-	char			 target[4096], hostport[300];
-	int			 https, port;
+	char			 target[4096];
+	size_t			 hlen;
+	int			 rc = -1;
 
 	if (u == NULL || (scheme = evhttp_uri_get_scheme(u)) == NULL ||
-	    (host = evhttp_uri_get_host(u)) == NULL || *host == '\0') {
-		if (u != NULL)
-			evhttp_uri_free(u);
-		return -1;
-	}
-	https = strcasecmp(scheme, "https") == 0;
-	if (!https && (strcasecmp(scheme, "http") != 0 ||
-	    !f->list->allow_http)) {
-		evhttp_uri_free(u);
-		return -1;
-	}
-	f->was_https |= https;
-	port = evhttp_uri_get_port(u) > 0 ? evhttp_uri_get_port(u) :
-	    https ? 443 : 80;
+	    (host = evhttp_uri_get_host(u)) == NULL || *host == '\0')
+		goto out;
+	f->https = strcasecmp(scheme, "https") == 0;
+	if (!f->https && (strcasecmp(scheme, "http") != 0 ||
+	    !f->list->allow_http))
+		goto out;
+	f->was_https |= f->https;
+	f->port = evhttp_uri_get_port(u) > 0 ? evhttp_uri_get_port(u) :
+	    f->https ? 443 : 80;
 	path = evhttp_uri_get_path(u);
 	query = evhttp_uri_get_query(u);
 	snprintf(target, sizeof(target), "%s%s%s", path && *path ? path : "/",
 	    query ? "?" : "", query ? query : "");
-	if (port == (https ? 443 : 80))
-		snprintf(hostport, sizeof(hostport), strchr(host, ':') ?
-		    "[%s]" : "%s", host);
+	/* An IPv6 literal comes as "[...]": the host is what is inside. */
+	hlen = strlen(host);
+	if (host[0] == '[' && hlen > 2 && host[hlen - 1] == ']') {
+		host++;
+		hlen -= 2;
+	}
+	free(f->host);
+	free(f->target);
+	f->host = strndup(host, hlen);
+	f->target = strdup(target);
+	if (f->host == NULL || f->target == NULL)
+		goto out;
+	if (f->port == (f->https ? 443 : 80))
+		snprintf(f->hostport, sizeof(f->hostport), strchr(f->host,
+		    ':') ? "[%s]" : "%s", f->host);
 	else
-		snprintf(hostport, sizeof(hostport), strchr(host, ':') ?
-		    "[%s]:%d" : "%s:%d", host, port);
+		snprintf(f->hostport, sizeof(f->hostport), strchr(f->host,
+		    ':') ? "[%s]:%d" : "%s:%d", f->host, f->port);
+	rc = 0;
+out:
+	if (u != NULL)
+		evhttp_uri_free(u);
+	return rc;
+}
+
+/* Sends this hop's request to address a, checked already. */
+static int
+hop_connect(struct fetch *f, const struct addr *a)
+{
+	struct evkeyvalq	*h;
+	char			 ip[ADDR_STRLEN];
+
+	addr_format(a, ip, sizeof(ip));
 	f->ssl = NULL;
-	if (https) {
-		if ((f->ssl = tls_new(f, host)) == NULL) {
-			evhttp_uri_free(u);
+	if (f->https) {
+		if ((f->ssl = tls_new(f, f->host)) == NULL)
 			return -1;
-		}
 		f->bev = bufferevent_openssl_socket_new(f->base, -1, f->ssl,
 		    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE |
 		    BEV_OPT_DEFER_CALLBACKS);
 		if (f->bev == NULL) {
 			SSL_free(f->ssl);
 			f->ssl = NULL;
-			evhttp_uri_free(u);
 			return -1;
 		}
 	} else
 		f->bev = NULL;
-	f->conn = evhttp_connection_base_bufferevent_new(f->base, f->dns,
-	    f->bev, host, (unsigned short)port);
-	evhttp_uri_free(u);
+	f->conn = evhttp_connection_base_bufferevent_new(f->base,
+	    resolve_evdns(f->resolver), f->bev, ip, (unsigned short)f->port);
 	if (f->conn == NULL)
 		return -1;
 	evhttp_connection_set_timeout(f->conn,
@@ -420,7 +462,7 @@ fetch_go(struct fetch *f)
 		return -1;
 	evhttp_request_set_error_cb(f->req, on_error);
 	h = evhttp_request_get_output_headers(f->req);
-	evhttp_add_header(h, "Host", hostport);
+	evhttp_add_header(h, "Host", f->hostport);
 	evhttp_add_header(h, "User-Agent", "pinhole/" PINHOLE_VERSION);
 	evhttp_add_header(h, "Accept", "*/*");
 	evhttp_add_header(h, "Connection", "close");
@@ -430,9 +472,103 @@ fetch_go(struct fetch *f)
 		evhttp_add_header(h, "If-Modified-Since", f->last_modified);
 	gettimeofday(&f->started, NULL);
 	f->sys_error = 0;
-	if (evhttp_make_request(f->conn, f->req, EVHTTP_REQ_GET, target) == -1)
+	if (evhttp_make_request(f->conn, f->req, EVHTTP_REQ_GET, f->target) ==
+	    -1)
 		return -1;	/* evhttp has freed the request */
 	return 0;
+}
+
+/*
+ * The addresses of this hop's host: the first outside the denied ranges
+ * is connected to; when there is none, the fetch fails and says why.
+ */
+static void
+hop_addrs(struct fetch *f, const struct addr *addrs, size_t n)
+{
+	enum reason	 why = REASON_NONE, r;
+	struct addr	 bad;
+	char		 ip[ADDR_STRLEN], msg[256];
+	size_t		 i;
+
+	memset(&bad, 0, sizeof(bad));
+	for (i = 0; i < n; i++) {
+		r = acl_denied_range(f->policy, &addrs[i],
+		    f->list->fetch_private);
+		if (r == REASON_NONE)
+			break;
+		if (why == REASON_NONE) {
+			why = r;
+			bad = addrs[i];
+		}
+	}
+	if (i == n) {
+		addr_format(&bad, ip, sizeof(ip));
+		snprintf(msg, sizeof(msg), "refused to connect to %s for %s "
+		    "(%s%s)", ip, f->url, reason_name(why),
+		    why == REASON_PRIVATE_ADDRESS ? "; fetch_private = yes "
+		    "allows a mirror inside the network" : ", [acl] deny");
+		fail(f, "%s", msg);
+		return;
+	}
+	if (why != REASON_NONE) {
+		addr_format(&bad, ip, sizeof(ip));
+		log_info("list %s: %s: not connecting to %s (%s)",
+		    f->list->name, f->host, ip, reason_name(why));
+	}
+	if (hop_connect(f, &addrs[i]) == -1)
+		fail(f, "%s", "cannot start the request");
+}
+
+static void
+hop_resolved(int error, const struct addr *addrs, size_t n, uint32_t ttl,
+    void *arg)
+{
+	struct fetch *f = arg;
+
+	(void)ttl;
+	f->lookup = NULL;
+	if (error != 0 || n == 0) {
+		fail(f, "cannot resolve %s", f->host);
+		return;
+	}
+	hop_addrs(f, addrs, n);
+}
+
+/* From the event loop: a hop's host, an IP literal or a name to look up. */
+static void
+hop_start(evutil_socket_t fd, short what, void *arg)
+{
+	struct fetch	*f = arg;
+	struct acl_dest	 d;
+
+	(void)fd;
+	(void)what;
+	if (acl_parse_host(f->host, strlen(f->host), &d) == -1) {
+		fail(f, "malformed host %s", f->host);
+		return;
+	}
+	if (d.is_addr) {
+		hop_addrs(f, &d.addr, 1);
+		return;
+	}
+	f->lookup = resolve_name(f->resolver, d.name, hop_resolved, f);
+	if (f->lookup == NULL)
+		fail(f, "cannot look up %s", f->host);
+}
+
+/*
+ * Starts a hop for f->url (again after a redirect).  What follows runs
+ * from the event loop, so that every outcome reaches the callback and
+ * none runs inside fetch_start.
+ */
+static int
+fetch_go(struct fetch *f)
+{
+	struct timeval now = { 0, 0 };
+
+	if (hop_parse(f) == -1)
+		return -1;
+	return evtimer_add(f->step, &now);
 }
 
 /*
@@ -440,9 +576,9 @@ fetch_go(struct fetch *f)
  * last good version.  cb runs once, later, from the event loop.
  */
 struct fetch *
-fetch_start(struct event_base *base, struct evdns_base *dns,
-    const struct list_conf *l, const char *etag, const char *last_modified,
-    fetch_cb cb, void *arg)
+fetch_start(struct event_base *base, struct resolver *resolver,
+    const struct policy *policy, const struct list_conf *l, const char *etag,
+    const char *last_modified, fetch_cb cb, void *arg)
 {
 	struct fetch	*f;
 	struct timeval	 tv = { (time_t)(l->timeout_ms / 1000),
@@ -451,7 +587,8 @@ fetch_start(struct event_base *base, struct evdns_base *dns,
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return NULL;
 	f->base = base;
-	f->dns = dns;
+	f->resolver = resolver;
+	f->policy = policy;
 	f->list = l;
 	f->cb = cb;
 	f->arg = arg;
@@ -459,7 +596,9 @@ fetch_start(struct event_base *base, struct evdns_base *dns,
 	f->etag = etag ? strdup(etag) : NULL;
 	f->last_modified = last_modified ? strdup(last_modified) : NULL;
 	f->deadline = evtimer_new(base, on_deadline, f);
-	if (f->url == NULL || f->deadline == NULL || evtimer_add(f->deadline,
+	f->step = evtimer_new(base, hop_start, f);
+	if (f->url == NULL || f->deadline == NULL || f->step == NULL ||
+	    evtimer_add(f->deadline,
 	    &tv) == -1 || fetch_go(f) == -1) {
 		fetch_free(f);
 		return NULL;

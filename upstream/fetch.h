@@ -10,8 +10,9 @@
 #include "config.h"
 
 struct event_base;
-struct evdns_base;
 struct fetch;
+struct policy;
+struct resolver;
 
 struct fetch_result {
 	int	 ok;		/* 1: a body (status 200) or not modified */
@@ -25,9 +26,9 @@ struct fetch_result {
 
 typedef void (*fetch_cb)(struct fetch_result *, void *);
 
-struct fetch	*fetch_start(struct event_base *, struct evdns_base *,
-		    const struct list_conf *, const char *, const char *,
-		    fetch_cb, void *);
+struct fetch	*fetch_start(struct event_base *, struct resolver *,
+		    const struct policy *, const struct list_conf *,
+		    const char *, const char *, fetch_cb, void *);
 void		 fetch_cancel(struct fetch *);
 void		 fetch_result_free(struct fetch_result *);
 

@@ -18,6 +18,25 @@
 #include "log.h"
 #include "parse.h"
 
+/*
+ * The sha256 pin, for a body whose SHA-256 is sha: 0 when the list has
+ * no pin or the body matches it, else -1 with the reason in err.
+ */
+int
+listload_pinned(const struct list_conf *l, const uint8_t *sha, char *err,
+    size_t errlen)
+{
+	if (!l->has_sha256 || memcmp(sha, l->sha256, 32) == 0)
+		return 0;
+	snprintf(err, errlen, "its SHA-256 does not match the sha256 pin");
+	return -1;
+}
+
+/*
+ * Every version of a list goes through here, wherever it comes from (a
+ * fetch, a file, the cache at start or at a reload, -t and --explain),
+ * so the pin is checked here: a body that fails it is never in force.
+ */
 struct entries *
 listload_body(const struct list_conf *l, const char *body, size_t len,
     char *err, size_t errlen)
@@ -26,8 +45,14 @@ listload_body(const struct list_conf *l, const char *body, size_t len,
 				    (unsigned)l->min_prefix_v6 };
 	struct parse_stats	 st;
 	struct entries		*e;
+	uint8_t			 sha[32];
 	int			 rc;
 
+	if (l->has_sha256) {
+		listcache_sha256(body, len, sha);
+		if (listload_pinned(l, sha, err, errlen) == -1)
+			return NULL;
+	}
 	if ((e = entries_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;

@@ -3,12 +3,15 @@
 #define PINHOLE_LISTLOAD_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
 #include "config.h"
 #include "entries.h"
 
+int		 listload_pinned(const struct list_conf *, const uint8_t *,
+		    char *, size_t);
 struct entries	*listload_body(const struct list_conf *, const char *, size_t,
 		    char *, size_t);
 struct entries	*listload_file(const struct list_conf *, char *, size_t);

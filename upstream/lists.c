@@ -48,7 +48,7 @@ struct list_state {
 };
 
 static struct event_base	*lists_base;
-static struct evdns_base	*lists_dns;
+static struct resolver		*lists_resolver;
 static const struct config	*lists_conf;
 static struct list_state	*states;
 static size_t			 nstates;
@@ -161,10 +161,8 @@ accept_body(struct list_state *st, const char *body, size_t len,
 	char			 cerr[512];
 
 	listcache_sha256(body, len, sha);
-	if (l->has_sha256 && memcmp(sha, l->sha256, 32) != 0) {
-		snprintf(err, errlen, "its SHA-256 does not match the sha256 pin");
+	if (listload_pinned(l, sha, err, errlen) == -1)
 		return -1;
-	}
 	if ((e = same_version(st, sha)) == NULL &&
 	    (e = listload_body(l, body, len, err, errlen)) == NULL)
 		return -1;
@@ -301,8 +299,8 @@ refresh(struct list_state *st)
 		return;
 	}
 	st->stats.fetches++;
-	st->fetch = fetch_start(lists_base, lists_dns, st->conf, st->etag,
-	    st->last_modified, fetched, st);
+	st->fetch = fetch_start(lists_base, lists_resolver, lists_conf->policy,
+	    st->conf, st->etag, st->last_modified, fetched, st);
 	if (st->fetch == NULL) {
 		note_failure(st, "cannot start the fetch", 0);
 		schedule(st, BACKOFF_START_MS);
@@ -352,9 +350,11 @@ load_cache(struct list_state *st, int again)
 		log_warn("list %s: the cache is of %s, not %s: ignored",
 		    st->conf->name, m.url, source(st->conf));
 	else if ((e = listload_body(st->conf, body, len, err, sizeof(err))) ==
-	    NULL)
+	    NULL) {
 		log_warn("list %s: cache refused: %s", st->conf->name, err);
-	else {
+		snprintf(st->stats.last_error, sizeof(st->stats.last_error),
+		    "cache refused: %.200s", err);
+	} else {
 		entries_unref(st->entries);
 		free(st->etag);
 		free(st->last_modified);
@@ -393,6 +393,34 @@ find_state(struct list_state *old, size_t nold, const struct list_conf *l)
 			return &old[i];
 	}
 	return NULL;
+}
+
+/*
+ * A version kept over a reload was checked against the old config's
+ * pin, if any: one that fails the new pin leaves at once, and with it
+ * its ETag, so the next fetch asks for the whole body again.
+ */
+static void
+drop_unpinned(struct list_state *st)
+{
+	char err[128];
+
+	if (!st->has_version || listload_pinned(st->conf, st->sha256, err,
+	    sizeof(err)) == 0)
+		return;
+	snprintf(st->stats.last_error, sizeof(st->stats.last_error),
+	    "version in force refused: %s", err);
+	st->stats.refusals++;
+	log_warn("list %s: the version in force refused: %s; the list is "
+	    "empty until a version that matches is fetched (was %zu entries)",
+	    st->conf->name, err, st->entries ? entries_count(st->entries) : 0);
+	entries_unref(st->entries);
+	st->entries = NULL;
+	st->has_version = 0;
+	memset(st->sha256, 0, sizeof(st->sha256));
+	free(st->etag);
+	free(st->last_modified);
+	st->etag = st->last_modified = NULL;
 }
 
 static void
@@ -443,6 +471,7 @@ lists_take(const struct config *conf, int fetch_now)
 		}
 		st[i].conf = &conf->lists[i];
 		st[i].timer = evtimer_new(lists_base, timer_fired, &st[i]);
+		drop_unpinned(&st[i]);
 	}
 	for (size_t i = 0; i < nold; i++)
 		state_free(&old[i]);
@@ -500,12 +529,12 @@ lists_sync(void)
 }
 
 int
-lists_start(struct event_base *base, struct evdns_base *dns,
+lists_start(struct event_base *base, struct resolver *resolver,
     const struct config *conf, void (*changed)(void))
 {
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	lists_base = base;
-	lists_dns = dns;
+	lists_resolver = resolver;
 	lists_changed = NULL;
 	if (lists_take(conf, 0) == -1)
 		return -1;
@@ -513,17 +542,21 @@ lists_start(struct event_base *base, struct evdns_base *dns,
 	return 0;
 }
 
-/* A new config (SIGHUP): every list is fetched or read again at once. */
+/*
+ * A new config (SIGHUP): every list is fetched or read again at once,
+ * through resolver (the new one when [dns] changed).
+ */
 int
-lists_reload(const struct config *conf, struct evdns_base *dns)
+lists_reload(const struct config *conf, struct resolver *resolver)
 {
 	void (*changed)(void) = lists_changed;
 	int rc;
 
-	lists_dns = dns;
 	lists_changed = NULL;
 	rc = lists_take(conf, 1);
 	lists_changed = changed;
+	if (rc == 0)
+		lists_resolver = resolver;
 	return rc;
 }
 

@@ -9,7 +9,7 @@
 #include "entries.h"
 
 struct event_base;
-struct evdns_base;
+struct resolver;
 
 /* What happened to one list, for logs and metrics. */
 struct list_stats {
@@ -21,11 +21,11 @@ struct list_stats {
 	char		last_error[256];
 };
 
-int			 lists_start(struct event_base *, struct evdns_base *,
+int			 lists_start(struct event_base *, struct resolver *,
 			    const struct config *, void (*)(void));
 void			 lists_follow(void);
 void			 lists_sync(void);
-int			 lists_reload(const struct config *, struct evdns_base *);
+int			 lists_reload(const struct config *, struct resolver *);
 struct entries		**lists_current(void);
 const struct list_stats	*lists_stats(size_t);
 int			 lists_refresh(size_t);

@@ -38,7 +38,7 @@ S_MORE=$(for l in $FAULTS; do
 	i=$((i + 1))
 	printf '[list %s]\nurl = https://127.0.0.1:%s/%s\nca_file = %s\n' \
 	    "$l" "$port" "$l" "$T_DIR/certs/ca.crt"
-	printf 'refresh = 1h\ntimeout = 3s\nmax_bytes = 1m\n\n'
+	printf 'refresh = 1h\ntimeout = 3s\nmax_bytes = 1m\nfetch_private = yes\n\n'
 done
 printf '[allow vendors]\nlists = %s\nports = 443\n' "$(echo $FAULTS | sed 's/ /, /g')")
 CONF=$T_DIR/faults.ini

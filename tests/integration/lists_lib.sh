@@ -154,11 +154,12 @@ vl_wait_requests() {	# vl_wait_requests PATH N [TENTHS]
 }
 
 # Writes a pinhole config to FILE: listening on 127.0.0.1:$P, clients
-# 127.0.0.0/8, no private ranges (the test destinations are 127.0.0.x),
-# rule v on port 443 (and $VL_PORTS) with the LISTS, cache in
-# $VL_CACHE (default $T_DIR/cache), dns from dnsmasq at $DNS_PORT and
-# $VL_HOSTS as hosts_file, flows to $T_DIR/flows.jsonl; the [list]
-# sections (and any more) come from standard input.
+# 127.0.0.0/8, no private ranges (the test destinations are 127.0.0.x;
+# VL_DENY_PRIVATE=yes turns them on), rule v on port 443 (and $VL_PORTS)
+# with the LISTS, cache in $VL_CACHE (default $T_DIR/cache), dns from
+# dnsmasq at $DNS_PORT and $VL_HOSTS as hosts_file, flows to
+# $T_DIR/flows.jsonl, the admin endpoint on $VL_ADMIN (default off); the
+# [list] sections (and any more) come from standard input.
 vl_conf() {	# vl_conf FILE LISTS [ACL-LINE...] <SECTIONS
 	_vl_f=$1 _vl_lists=$2
 	shift 2
@@ -171,7 +172,7 @@ workers = 1
 shutdown_grace = 1s
 
 [acl]
-deny_private = no
+deny_private = ${VL_DENY_PRIVATE:-no}
 EOC
 		for _vl_line in "$@"; do
 			echo "$_vl_line"
@@ -193,7 +194,7 @@ hosts_file = ${VL_HOSTS:-}
 access = $T_DIR/flows.jsonl
 
 [admin]
-listen =
+listen = ${VL_ADMIN:-}
 
 EOC
 		cat

@@ -68,6 +68,7 @@ ports = $ECHO
 
 [list vendor]
 url = https://127.0.0.1:$VTLS/l.txt
+fetch_private = yes
 ca_file = $T_DIR/certs/ca.crt
 refresh = 1s
 

@@ -38,6 +38,7 @@ file = $T_DIR/local.txt
 
 [list vendor]
 url = https://127.0.0.1:$VTLS/l.txt
+fetch_private = yes
 ca_file = $T_DIR/certs/ca.crt
 refresh = 1h
 EOC

@@ -90,6 +90,7 @@ ports = 443
 
 [list vendor]
 url = https://127.0.0.1:$VTLS/v.txt
+fetch_private = yes
 ca_file = $T_DIR/certs/ca.crt
 refresh = 1h
 timeout = 20s

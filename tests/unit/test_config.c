@@ -613,6 +613,9 @@ static const struct kv_case kv_cases[] = {
 	OK(LIST, "allow_http", "1", LI(allow_http), 1),
 	OK(LIST, "allow_http", "0", LI(allow_http), 0),
 	BAD(LIST, "allow_http", "11", BOOL),
+	OK(LIST, "fetch_private", "yes", LI(fetch_private), 1),
+	OK(LIST, "fetch_private", "no", LI(fetch_private), 0),
+	BAD(LIST, "fetch_private", "private", BOOL),
 
 	/* [dns] */
 	OK(DNS, "min_ttl", "0", CU(min_ttl_ms), 0),
@@ -1288,6 +1291,7 @@ test_list_keys(void)
 	    "max_shrink = 20%\n"
 	    "allow_empty = yes\n"
 	    "allow_http = yes\n"
+	    "fetch_private = yes\n"
 	    "ca_file = /etc/ssl/vendor.pem\n"
 	    "sha256 = 00112233445566778899aabbccddeeff"
 	    "FFEEDDCCBBAA99887766554433221100\n";
@@ -1320,6 +1324,7 @@ test_list_keys(void)
 		t_int(l->max_shrink, 50, "list defaults: max_shrink 50%%");
 		t_int(l->allow_empty, 0, "list defaults: allow_empty no");
 		t_int(l->allow_http, 0, "list defaults: allow_http no");
+		t_int(l->fetch_private, 0, "list defaults: fetch_private no");
 		t_str(l->ca_file, NULL, "list defaults: system CA store");
 		t_int(l->has_sha256, 0, "list defaults: no sha256 pin");
 		t_ok(c->policy->nlists == 1 &&
@@ -1344,6 +1349,7 @@ test_list_keys(void)
 		t_int(l->max_shrink, 20, "full: max_shrink");
 		t_int(l->allow_empty, 1, "full: allow_empty");
 		t_int(l->allow_http, 1, "full: allow_http");
+		t_int(l->fetch_private, 1, "full: fetch_private");
 		t_str(l->ca_file, "/etc/ssl/vendor.pem", "full: ca_file");
 		t_ok(l->has_sha256 && l->sha256[0] == 0x00 &&
 		    l->sha256[1] == 0x11 && l->sha256[15] == 0xff &&
