@@ -71,6 +71,16 @@ requests(void)
 		{ "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
 		    "Transfer-Encoding: chunked\r\n\r\n", 0,
 		    "Transfer-Encoding twice" },
+		{ "POST / HTTP/1.1\r\nConnection: content-length\r\n"
+		    "Content-Length: 3\r\n\r\n", 0,
+		    "Connection naming Content-Length" },
+		{ "POST / HTTP/1.1\r\nConnection: keep-alive, Transfer-Encoding"
+		    "\r\nTransfer-Encoding: chunked\r\n\r\n", 0,
+		    "Connection naming Transfer-Encoding" },
+		{ "GET / HTTP/1.1\r\nConnection: Content-Length\r\n\r\n", 0,
+		    "Connection naming Content-Length, none there" },
+		{ "GET / HTTP/1.1\r\nConnection: content-lengths, x-te\r\n"
+		    "\r\n", 1, "Connection naming other fields" },
 		{ "GET / HTTP/1.1\r\nNoColon\r\n\r\n", 0, "a field without colon" },
 		{ "GET / HTTP/1.1\r\n: x\r\n\r\n", 0, "an empty field name" },
 		{ "GET / HTTP/1.1\r\nX\"Y: x\r\n\r\n", 0, "a quote in a name" },
@@ -166,6 +176,12 @@ responses(void)
 		{ "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: "
 		    "chunked\r\n\r\n", -1 },
 		{ "HTTP/1.1 200 O\x01K\r\n\r\n", -1 },
+		{ "HTTP/1.1 200 OK\r\nConnection: Content-Length\r\n"
+		    "Content-Length: 5\r\n\r\n", -1 },
+		{ "HTTP/1.1 200 OK\r\nConnection: transfer-encoding\r\n"
+		    "Transfer-Encoding: chunked\r\n\r\n", -1 },
+		{ "HTTP/1.1 102 Processing\r\nConnection: content-length\r\n"
+		    "\r\n", -1 },
 	};
 	struct http_head h;
 
