@@ -258,6 +258,70 @@ chunks(void)
 	}
 }
 
+/* Decodes body in pieces of step bytes into out; its length or -1. */
+static long
+dechunk(const char *body, size_t len, size_t step, char *out, int *done)
+{
+	struct chunked	 c;
+	size_t		 off = 0, n = 0;
+
+	chunked_init(&c);
+	*done = 0;
+	while (off < len && !*done) {
+		size_t	 piece = len - off < step ? len - off : step;
+		int	 data;
+		long	 r = chunked_step(&c, (const uint8_t *)body + off,
+			    piece, done, &data);
+
+		if (r == -1)
+			return -1;
+		if (data) {
+			memcpy(out + n, body + off, (size_t)r);
+			n += (size_t)r;
+		}
+		off += (size_t)r;
+	}
+	out[n] = '\0';
+	return (long)n;
+}
+
+static void
+dechunks(void)
+{
+	static const struct {
+		const char	*body;
+		const char	*data;		/* NULL: broken framing */
+		int		 done;
+	} cases[] = {
+		{ "5\r\nhello\r\n0\r\n\r\n", "hello", 1 },
+		{ "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-T: 1\r\n\r\n"
+		    "GET / HTTP/1.1\r\n", "hello world", 1 },
+		{ "9\nline 0\r\n\r\r\n0\n\n", "line 0\r\n\r", 1 },
+		{ "3\r\nabc\r\n2\r\nd", "abcd", 0 },
+		{ "3\r\nabcd\r\n", NULL, 0 },
+	};
+	char out[64];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t	 len = strlen(cases[i].body);
+		int	 done;
+
+		for (size_t step = 1; step <= len; step++) {
+			long r = dechunk(cases[i].body, len, step, out, &done);
+
+			if (cases[i].data == NULL) {
+				t_int(r, -1, "dechunk %zu in pieces of %zu: "
+				    "broken", i, step);
+				continue;
+			}
+			t_str(r == -1 ? "(broken)" : out, cases[i].data,
+			    "dechunk %zu in pieces of %zu: the data", i, step);
+			t_int(done, cases[i].done, "dechunk %zu in pieces of "
+			    "%zu: end found", i, step);
+		}
+	}
+}
+
 /* A ClientHello for name in one TLS record; returns its length. */
 static size_t
 client_hello(uint8_t *b, const char *name)
@@ -384,6 +448,7 @@ main(void)
 	too_many_fields();
 	responses();
 	chunks();
+	dechunks();
 	sni();
 	return t_done();
 }
