@@ -38,7 +38,7 @@ listen = 127.0.0.1:$P, [::1]:$P
 clients = 127.0.0.0/8
 workers = 1
 handshake_timeout = 1s
-idle_timeout = 4s
+idle_timeout = 5s
 
 [acl]
 deny_private = yes
@@ -219,9 +219,9 @@ t_eq "$ST:$(wc -c <"$T_DIR/body"):$END" "HTTP/1.1 200 OK:300000:eof" \
     "an answer sent before the request's body ends reaches the client whole"
 t_eq "$(lg event bytes_down)" "flow $(wc -c <"$T_DIR/reply")" \
     "its record's bytes_down is what the client got"
-# A client that stops reading: idle_timeout (4 s) ends the flow, and
+# A client that stops reading: idle_timeout (5 s) ends the flow, and
 # the record counts what reached the client, not what was queued.
-slow idle --url "$URL/close/8000000" --stall 5.5
+slow idle --url "$URL/close/8000000" --stall 6.5
 t_eq "$(printf '%s\n' "$SR" | sed 's/.* end=//')" eof \
     "a client that stops reading is closed after idle_timeout"
 t_eq "$(lg event reason bytes_down)" "flow idle_timeout $GOT" \
