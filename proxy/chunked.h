@@ -1,7 +1,8 @@
 /*
- * Finds where a chunked body (RFC 9112 7.1) ends, without decoding it:
- * the bytes are relayed as they are, and this only says when the
- * message is over.
+ * Finds where a chunked body (RFC 9112 7.1) ends: the bytes are relayed
+ * as they are, and this says when the message is over.  For a client
+ * that cannot read chunks (HTTP/1.0), chunked_step tells the chunks'
+ * data from their framing.
  */
 #ifndef PINHOLE_CHUNKED_H
 #define PINHOLE_CHUNKED_H
@@ -18,5 +19,6 @@ struct chunked {
 
 void	chunked_init(struct chunked *);
 long	chunked_scan(struct chunked *, const uint8_t *, size_t, int *);
+long	chunked_step(struct chunked *, const uint8_t *, size_t, int *, int *);
 
 #endif

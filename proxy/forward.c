@@ -5,8 +5,15 @@
  * connection is kept alive when the response is framed (a length or
  * chunked), so the next request on it is read, checked and forwarded
  * the same way.  Bodies are relayed as they are; chunked framing is only
- * followed to find where a message ends.  One flow record per request,
- * counting the bytes as they crossed the client connection.
+ * followed to find where a message ends, except for an HTTP/1.0 client,
+ * which cannot read chunks: it gets their data, ended by the close.
+ * What waits for the client, 1xx heads included, stays under
+ * FORWARD_MAX_BUFFER: past it the origin is not read.  A response is
+ * over once the client's socket has taken its last byte (however slowly
+ * it reads, as long as it reads within idle_timeout); only then does the
+ * connection close or wait for the next request.  One flow record per
+ * request, counting the bytes as they crossed the client connection:
+ * bytes_down is what the client's socket took.
  */
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -26,11 +33,46 @@
 #define RESPONSE_HEAD_MAX	(64 * 1024)
 
 static void	response_done(struct session *);
+static void	upstream_read(struct bufferevent *, void *);
 
 static void
 touch(struct session *s)
 {
 	event_base_gettimeofday_cached(server.base, &s->last_active);
+}
+
+/* bytes_down: what the client's socket took, not what was queued. */
+static void
+client_wrote(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct session *s = arg;
+
+	(void)buf;
+	if (info->n_deleted == 0)
+		return;
+	s->bytes_down += info->n_deleted;
+	touch(s);
+}
+
+/* Before a reply of pinhole's own, or the next request. */
+static void
+stop_counting(struct session *s)
+{
+	struct http *h = s->pstate;
+
+	if (h->written != NULL)
+		evbuffer_remove_cb_entry(bufferevent_get_output(s->client),
+		    h->written);
+	h->written = NULL;
+}
+
+/* The origin's answer cannot be relayed, and none of it was: 502. */
+static void
+bad_gateway(struct session *s)
+{
+	stop_counting(s);
+	http_refuse_status(s, 502, EV_ERROR, REASON_CONNECT_FAILED);
 }
 
 /* "http://authority/path": host, port and where the path starts. */
@@ -108,6 +150,7 @@ forward_request(struct session *s, const struct http_head *req,
 	s->sni_state = SNI_NONE;
 	h->connect = 0;
 	h->resp_head_done = h->resp_until_close = h->resp_chunked = 0;
+	h->resp_begun = h->resp_dechunk = h->resp_over = 0;
 	h->req_chunked = req->chunked;
 	h->req_left = req->content_length > 0 ? req->content_length : 0;
 	h->req_done = !req->chunked && h->req_left == 0;
@@ -174,12 +217,50 @@ move_body(struct evbuffer *in, struct evbuffer *out, int chunked,
 	return (long)n;
 }
 
+/*
+ * A chunked body for a client that cannot read chunks (HTTP/1.0): the
+ * chunks' data goes on, their sizes, extensions and trailers do not.
+ * Returns the bytes taken from in, or -1 on broken framing.
+ */
+static long
+dechunk_body(struct evbuffer *in, struct evbuffer *out, struct chunked *ch,
+    int *done, struct capture_flow *cap)
+{
+	struct evbuffer_iovec	 vec[16];
+	size_t			 taken = 0;
+	int			 nvec, data;
+
+	*done = 0;
+	nvec = evbuffer_peek(in, -1, NULL, vec, 16);
+	for (int i = 0; i < nvec && i < 16 && !*done; i++) {
+		const uint8_t	*p = vec[i].iov_base;
+		size_t		 off = 0;
+
+		while (off < vec[i].iov_len && !*done) {
+			long r = chunked_step(ch, p + off,
+			    vec[i].iov_len - off, done, &data);
+
+			if (r == -1)
+				return -1;
+			if (data) {
+				capture_flow_bytes(cap, CAPTURE_DOWN, p + off,
+				    (size_t)r);
+				evbuffer_add(out, p + off, (size_t)r);
+			}
+			off += (size_t)r;
+		}
+		taken += off;
+	}
+	evbuffer_drain(in, taken);
+	return (long)taken;
+}
+
 static void
 client_body(struct bufferevent *bev, void *arg)
 {
 	struct session	*s = arg;
 	struct http	*h = s->pstate;
-	struct evbuffer	*out = bufferevent_get_output(s->upstream);
+	struct evbuffer	*out;
 	int		 done;
 	long		 n;
 
@@ -187,6 +268,12 @@ client_body(struct bufferevent *bev, void *arg)
 		bufferevent_disable(bev, EV_READ);	/* the next request */
 		return;
 	}
+	if (h->resp_over) {	/* a body the origin did not wait for */
+		evbuffer_drain(bufferevent_get_input(bev),
+		    evbuffer_get_length(bufferevent_get_input(bev)));
+		return;
+	}
+	out = bufferevent_get_output(s->upstream);
 	n = move_body(bufferevent_get_input(bev), out, h->req_chunked,
 	    &h->req_chunks, &h->req_left, 0, &done, &s->capture, CAPTURE_UP);
 	if (n == -1) {
@@ -216,14 +303,59 @@ upstream_drained(struct bufferevent *bev, void *arg)
 		bufferevent_enable(s->client, EV_READ);
 }
 
+/* The client's output is under the bound again, or written. */
 static void
 client_drained(struct bufferevent *bev, void *arg)
 {
-	struct session *s = arg;
+	struct session	*s = arg;
+	struct http	*h = s->pstate;
 
 	bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
-	if (s->upstream != NULL)
-		bufferevent_enable(s->upstream, EV_READ);
+	if (h->resp_over) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			response_done(s);
+		return;
+	}
+	if (s->upstream == NULL)
+		return;
+	bufferevent_enable(s->upstream, EV_READ);
+	/* Heads read before the hold: no new byte may come to read them. */
+	if (evbuffer_get_length(bufferevent_get_input(s->upstream)) > 0)
+		upstream_read(s->upstream, s);
+}
+
+/* Past the bound, the origin is not read until the client reads. */
+static void
+hold_upstream(struct session *s)
+{
+	if (evbuffer_get_length(bufferevent_get_output(s->client)) <
+	    FORWARD_MAX_BUFFER)
+		return;
+	bufferevent_disable(s->upstream, EV_READ);
+	bufferevent_setwatermark(s->client, EV_WRITE, FORWARD_MAX_BUFFER / 2,
+	    0);
+}
+
+/* How a final response's body ends, and how the client learns it. */
+static void
+response_framing(struct session *s, const struct http_head *resp)
+{
+	struct http *h = s->pstate;
+
+	h->resp_chunked = resp->chunked;
+	h->resp_left = resp->content_length;
+	if (h->head_request || resp->status == 204 || resp->status == 304)
+		h->resp_left = 0, h->resp_chunked = 0;
+	else if (resp->chunked && h->minor == 0) {
+		/* Chunks are HTTP/1.1 (RFC 9112 6.1): the close ends it. */
+		h->resp_dechunk = 1;
+		h->client_close = 1;
+	} else if (!resp->chunked && resp->content_length == -1) {
+		h->resp_until_close = 1;
+		h->client_close = 1;
+	}
+	chunked_init(&h->resp_chunks);
+	h->resp_head_done = 1;
 }
 
 /* The response head for the client: hop-by-hop fields out, framing set. */
@@ -231,56 +363,55 @@ static int
 response_head(struct session *s, const struct http_head *resp)
 {
 	struct http	*h = s->pstate;
-	struct evbuffer	*out = evbuffer_new();
+	struct evbuffer	*out;
 	int		 interim = resp->status >= 100 && resp->status < 200;
 
-	if (out == NULL)
-		return -1;
-	if (resp->status == 101) {
-		evbuffer_free(out);
+	if (resp->status == 101)
 		return -1;	/* Upgrade is never forwarded, so never 101 */
-	}
+	/* HTTP/1.0 has no 1xx: its client would take one for the answer. */
+	if (interim && h->minor == 0)
+		return 0;
+	if (!interim)
+		response_framing(s, resp);
+	if ((out = evbuffer_new()) == NULL)
+		return -1;
 	evbuffer_add_printf(out, "HTTP/1.1 %d %.*s\r\n", resp->status,
 	    (int)resp->rlen, resp->reason);
 	for (size_t i = 0; i < resp->nfields; i++) {
 		const struct http_field *f = &resp->fields[i];
 
-		if (!httphead_is_hop(resp, f))
-			evbuffer_add_printf(out, "%.*s: %.*s\r\n",
-			    (int)f->nlen, f->name, (int)f->vlen, f->value);
+		if (httphead_is_hop(resp, f) || (h->minor == 0 &&
+		    f->nlen == 17 &&
+		    strncasecmp(f->name, "transfer-encoding", 17) == 0))
+			continue;
+		evbuffer_add_printf(out, "%.*s: %.*s\r\n", (int)f->nlen,
+		    f->name, (int)f->vlen, f->value);
 	}
-	if (!interim) {
-		h->resp_chunked = resp->chunked;
-		h->resp_left = resp->content_length;
-		if (h->head_request || resp->status == 204 ||
-		    resp->status == 304)
-			h->resp_left = 0, h->resp_chunked = 0;
-		else if (!resp->chunked && resp->content_length == -1) {
-			h->resp_until_close = 1;
-			h->client_close = 1;
-		}
-		chunked_init(&h->resp_chunks);
+	if (!interim)
 		evbuffer_add_printf(out, "Connection: %s\r\n",
 		    h->client_close ? "close" : "keep-alive");
-		h->resp_head_done = 1;
-	}
 	evbuffer_add(out, "\r\n", 2);
-	s->bytes_down += evbuffer_get_length(out);
 	capture_flow_data(&s->capture, CAPTURE_DOWN, out,
 	    evbuffer_get_length(out));
 	evbuffer_add_buffer(bufferevent_get_output(s->client), out);
 	evbuffer_free(out);
+	h->resp_begun = 1;
 	return 0;
 }
 
-/* Reads response heads (1xx ones included); -1 when it is no response. */
+/*
+ * Reads response heads (1xx ones included), while the client's output
+ * is under the bound; -1 when it is no response.
+ */
 static int
 read_response_head(struct session *s, struct evbuffer *in)
 {
 	struct http_head	 resp;
 	struct http		*h = s->pstate;
+	struct evbuffer		*out = bufferevent_get_output(s->client);
 
-	while (!h->resp_head_done) {
+	while (!h->resp_head_done &&
+	    evbuffer_get_length(out) < FORWARD_MAX_BUFFER) {
 		size_t		 len = evbuffer_get_length(in);
 		size_t		 lim = len > RESPONSE_HEAD_MAX ?
 				    RESPONSE_HEAD_MAX : len;
@@ -310,41 +441,38 @@ upstream_read(struct bufferevent *bev, void *arg)
 
 	touch(s);
 	if (!h->resp_head_done) {
-		int sent = s->bytes_down > 0;
-
 		if (read_response_head(s, in) == -1) {
-			if (sent)
+			if (h->resp_begun)
 				session_close(s, EV_FLOW, REASON_NONE);
 			else
-				http_refuse_status(s, 502, EV_ERROR,
-				    REASON_CONNECT_FAILED);
+				bad_gateway(s);
 			return;
 		}
-		if (!h->resp_head_done)
+		if (!h->resp_head_done) {
+			hold_upstream(s);	/* 1xx heads count too */
 			return;
+		}
 		if (!h->resp_chunked && !h->resp_until_close &&
 		    h->resp_left == 0) {
 			response_done(s);
 			return;
 		}
 	}
-	n = move_body(in, out, h->resp_chunked, &h->resp_chunks,
-	    &h->resp_left, h->resp_until_close, &done, &s->capture,
-	    CAPTURE_DOWN);
+	if (h->resp_dechunk)
+		n = dechunk_body(in, out, &h->resp_chunks, &done, &s->capture);
+	else
+		n = move_body(in, out, h->resp_chunked, &h->resp_chunks,
+		    &h->resp_left, h->resp_until_close, &done, &s->capture,
+		    CAPTURE_DOWN);
 	if (n == -1) {
 		session_close(s, EV_FLOW, REASON_NONE);
 		return;
 	}
-	s->bytes_down += (uint64_t)n;
 	if (done) {
 		response_done(s);
 		return;
 	}
-	if (evbuffer_get_length(out) >= FORWARD_MAX_BUFFER) {
-		bufferevent_disable(bev, EV_READ);
-		bufferevent_setwatermark(s->client, EV_WRITE,
-		    FORWARD_MAX_BUFFER / 2, 0);
-	}
+	hold_upstream(s);
 }
 
 static void
@@ -359,8 +487,8 @@ upstream_event(struct bufferevent *bev, short what, void *arg)
 		response_done(s);
 		return;
 	}
-	if (!h->resp_head_done && s->bytes_down == 0) {
-		http_refuse_status(s, 502, EV_ERROR, REASON_CONNECT_FAILED);
+	if (!h->resp_head_done && !h->resp_begun) {
+		bad_gateway(s);
 		return;
 	}
 	session_close(s, EV_FLOW, REASON_NONE);	/* a truncated response */
@@ -396,6 +524,9 @@ forward_connected(struct session *s)
 	    client_event, s);
 	bufferevent_setcb(s->upstream, upstream_read, upstream_drained,
 	    upstream_event, s);
+	if (h->written == NULL)
+		h->written = evbuffer_add_cb(bufferevent_get_output(s->client),
+		    client_wrote, s);
 	bufferevent_enable(s->upstream, EV_READ | EV_WRITE);
 	bufferevent_enable(s->client, EV_WRITE);
 	if (!h->req_done) {
@@ -404,19 +535,35 @@ forward_connected(struct session *s)
 	}
 }
 
-/* One request and its response are over. */
+/*
+ * The response is all queued: the origin is done with (it was asked to
+ * close), and the request is over once the client's socket has taken
+ * the last byte.  Until then the session relays, under idle_timeout;
+ * a close (or the handshake_timeout of a next request) any earlier
+ * would cut the response short with a clean end.
+ */
 static void
 response_done(struct session *s)
 {
 	struct http *h = s->pstate;
 
+	if (s->upstream != NULL) {
+		bufferevent_free(s->upstream);
+		s->upstream = NULL;
+	}
+	h->resp_over = 1;
+	if (evbuffer_get_length(bufferevent_get_output(s->client)) > 0) {
+		bufferevent_setwatermark(s->client, EV_WRITE, 0, 0);
+		if (!h->req_done)	/* the rest of its body is read away */
+			bufferevent_enable(s->client, EV_READ);
+		return;
+	}
+	stop_counting(s);
 	if (h->client_close || !h->req_done) {
 		s->event = EV_FLOW;
 		s->reason = REASON_NONE;
 		/* The origin was asked to close; the client closes next. */
 		capture_flow_fin(&s->capture, CAPTURE_DOWN);
-		bufferevent_free(s->upstream);
-		s->upstream = NULL;
 		session_reply(s);
 		return;
 	}

@@ -24,11 +24,15 @@ struct http {
 	int		 req_chunked;
 	int		 req_done;
 	struct chunked	 req_chunks;
+	int		 resp_begun;	/* a head is queued for the client */
 	int		 resp_head_done;
 	int		 resp_until_close;
 	int64_t		 resp_left;
 	int		 resp_chunked;
+	int		 resp_dechunk;	/* chunked, to a 1.0 client: data only */
 	struct chunked	 resp_chunks;
+	int		 resp_over;	/* all queued; done once written */
+	struct evbuffer_cb_entry *written;	/* counts bytes_down */
 };
 
 struct http	*http_state(struct session *);

@@ -144,6 +144,27 @@ parse_field(struct http_head *h, const char *line, size_t len)
 	return 0;
 }
 
+/*
+ * A Connection naming Content-Length or Transfer-Encoding would make
+ * them hop-by-hop: dropped on the way, while pinhole still frames the
+ * body by them, so the next hop would read the body as a message of
+ * its own (a request whose host was never checked).  Such a head is
+ * refused, whether or not it has the field it names.
+ */
+static int
+names_framing(const struct http_head *h)
+{
+	for (size_t i = 0; i < h->nfields; i++) {
+		const struct http_field *f = &h->fields[i];
+
+		if (equal(f->name, f->nlen, "connection") &&
+		    (has_token(f->value, f->vlen, "content-length") ||
+		    has_token(f->value, f->vlen, "transfer-encoding")))
+			return 1;
+	}
+	return 0;
+}
+
 static int
 parse_fields(const char *buf, size_t size, size_t pos, struct http_head *h)
 {
@@ -162,7 +183,7 @@ parse_fields(const char *buf, size_t size, size_t pos, struct http_head *h)
 	}
 	if (h->chunked && h->content_length != -1)
 		return -1;
-	return 0;
+	return names_framing(h) ? -1 : 0;
 }
 
 static int

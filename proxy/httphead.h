@@ -2,7 +2,8 @@
  * An HTTP/1.x message head (request or response), parsed strictly:
  * what a smuggling attack needs (a Content-Length beside a
  * Transfer-Encoding, two differing lengths, obs-fold, a stray CR or
- * control byte) is refused rather than guessed at.
+ * control byte, a Connection naming Content-Length or
+ * Transfer-Encoding) is refused rather than guessed at.
  */
 #ifndef PINHOLE_HTTPHEAD_H
 #define PINHOLE_HTTPHEAD_H

@@ -71,6 +71,16 @@ requests(void)
 		{ "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
 		    "Transfer-Encoding: chunked\r\n\r\n", 0,
 		    "Transfer-Encoding twice" },
+		{ "POST / HTTP/1.1\r\nConnection: content-length\r\n"
+		    "Content-Length: 3\r\n\r\n", 0,
+		    "Connection naming Content-Length" },
+		{ "POST / HTTP/1.1\r\nConnection: keep-alive, Transfer-Encoding"
+		    "\r\nTransfer-Encoding: chunked\r\n\r\n", 0,
+		    "Connection naming Transfer-Encoding" },
+		{ "GET / HTTP/1.1\r\nConnection: Content-Length\r\n\r\n", 0,
+		    "Connection naming Content-Length, none there" },
+		{ "GET / HTTP/1.1\r\nConnection: content-lengths, x-te\r\n"
+		    "\r\n", 1, "Connection naming other fields" },
 		{ "GET / HTTP/1.1\r\nNoColon\r\n\r\n", 0, "a field without colon" },
 		{ "GET / HTTP/1.1\r\n: x\r\n\r\n", 0, "an empty field name" },
 		{ "GET / HTTP/1.1\r\nX\"Y: x\r\n\r\n", 0, "a quote in a name" },
@@ -166,6 +176,12 @@ responses(void)
 		{ "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: "
 		    "chunked\r\n\r\n", -1 },
 		{ "HTTP/1.1 200 O\x01K\r\n\r\n", -1 },
+		{ "HTTP/1.1 200 OK\r\nConnection: Content-Length\r\n"
+		    "Content-Length: 5\r\n\r\n", -1 },
+		{ "HTTP/1.1 200 OK\r\nConnection: transfer-encoding\r\n"
+		    "Transfer-Encoding: chunked\r\n\r\n", -1 },
+		{ "HTTP/1.1 102 Processing\r\nConnection: content-length\r\n"
+		    "\r\n", -1 },
 	};
 	struct http_head h;
 
@@ -238,6 +254,70 @@ chunks(void)
 			if (r != -1)
 				t_int(done, cases[i].done, "chunked %zu in "
 				    "pieces of %zu: end found", i, step);
+		}
+	}
+}
+
+/* Decodes body in pieces of step bytes into out; its length or -1. */
+static long
+dechunk(const char *body, size_t len, size_t step, char *out, int *done)
+{
+	struct chunked	 c;
+	size_t		 off = 0, n = 0;
+
+	chunked_init(&c);
+	*done = 0;
+	while (off < len && !*done) {
+		size_t	 piece = len - off < step ? len - off : step;
+		int	 data;
+		long	 r = chunked_step(&c, (const uint8_t *)body + off,
+			    piece, done, &data);
+
+		if (r == -1)
+			return -1;
+		if (data) {
+			memcpy(out + n, body + off, (size_t)r);
+			n += (size_t)r;
+		}
+		off += (size_t)r;
+	}
+	out[n] = '\0';
+	return (long)n;
+}
+
+static void
+dechunks(void)
+{
+	static const struct {
+		const char	*body;
+		const char	*data;		/* NULL: broken framing */
+		int		 done;
+	} cases[] = {
+		{ "5\r\nhello\r\n0\r\n\r\n", "hello", 1 },
+		{ "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-T: 1\r\n\r\n"
+		    "GET / HTTP/1.1\r\n", "hello world", 1 },
+		{ "9\nline 0\r\n\r\r\n0\n\n", "line 0\r\n\r", 1 },
+		{ "3\r\nabc\r\n2\r\nd", "abcd", 0 },
+		{ "3\r\nabcd\r\n", NULL, 0 },
+	};
+	char out[64];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t	 len = strlen(cases[i].body);
+		int	 done;
+
+		for (size_t step = 1; step <= len; step++) {
+			long r = dechunk(cases[i].body, len, step, out, &done);
+
+			if (cases[i].data == NULL) {
+				t_int(r, -1, "dechunk %zu in pieces of %zu: "
+				    "broken", i, step);
+				continue;
+			}
+			t_str(r == -1 ? "(broken)" : out, cases[i].data,
+			    "dechunk %zu in pieces of %zu: the data", i, step);
+			t_int(done, cases[i].done, "dechunk %zu in pieces of "
+			    "%zu: end found", i, step);
 		}
 	}
 }
@@ -368,6 +448,7 @@ main(void)
 	too_many_fields();
 	responses();
 	chunks();
+	dechunks();
 	sni();
 	return t_done();
 }
