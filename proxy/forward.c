@@ -344,6 +344,9 @@ response_framing(struct session *s, const struct http_head *resp)
 
 	h->resp_chunked = resp->chunked;
 	h->resp_left = resp->content_length;
+	/* Draining: this response is the connection's last. */
+	if (server.draining)
+		h->client_close = 1;
 	if (h->head_request || resp->status == 204 || resp->status == 304)
 		h->resp_left = 0, h->resp_chunked = 0;
 	else if (resp->chunked && h->minor == 0) {
@@ -559,7 +562,7 @@ response_done(struct session *s)
 		return;
 	}
 	stop_counting(s);
-	if (h->client_close || !h->req_done) {
+	if (h->client_close || !h->req_done || server.draining) {
 		s->event = EV_FLOW;
 		s->reason = REASON_NONE;
 		/* The origin was asked to close; the client closes next. */

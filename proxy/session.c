@@ -865,9 +865,25 @@ session_shutdown_all(void)
 
 	for (s = TAILQ_FIRST(&server.sessions); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, entry);
-		if (server.draining > 1 || s->state != S_RELAY)
-			session_close(s, s->state == S_RELAY ? EV_FLOW :
-			    s->host[0] ? EV_ERROR : EV_NONE, REASON_SHUTDOWN);
+		switch (s->state) {
+		case S_REPLY:
+			/*
+			 * Its outcome is decided (a refusal, an answered
+			 * request): it ends with that outcome once the reply
+			 * is written, or when the grace is over.
+			 */
+			if (server.draining > 1)
+				session_close(s, s->event, s->reason);
+			break;
+		case S_RELAY:
+			if (server.draining > 1)
+				session_close(s, EV_FLOW, REASON_SHUTDOWN);
+			break;
+		default:
+			session_close(s, s->host[0] ? EV_ERROR : EV_NONE,
+			    REASON_SHUTDOWN);
+			break;
+		}
 	}
 }
 

@@ -20,6 +20,13 @@ GET /connlen       a response whose Connection names Content-Length.
 GET /continue     a 100 Continue head, then "ok\\n" with a Content-Length.
 GET /connte        a chunked response whose Connection names
                    Transfer-Encoding.
+GET /slow/S        waits S seconds, then "ok\\n" with a Content-Length.
+ANY /garbage       reads the request (and its body: "body N" is printed),
+                   answers with bytes that are no HTTP, then a close.
+GET /badchunk/K    a chunked head, then broken framing K: "huge" (a size
+                   of 16 f's), "neg" (a size of -5), "overrun" (5 bytes
+                   announced, 7 sent); then a close.
+GET /short         a Content-Length of 100, 10 bytes, then a close.
 anything else      "ok\\n" with a Content-Length.
 """
 import argparse
@@ -124,6 +131,28 @@ def answer(conn, target):
                      b"Transfer-Encoding: chunked\r\n\r\n"
                      b"5\r\nhello\r\n0\r\n\r\n")
         return True
+    return odd(conn, target)
+
+
+BROKEN = {"huge": b"ffffffffffffffff\r\n", "neg": b"-5\r\nhello\r\n",
+          "overrun": b"5\r\nhelloXX\r\n0\r\n\r\n"}
+
+
+def odd(conn, target):
+    """The later routes: slow, garbage, broken framing, short bodies."""
+    if target.startswith("/slow/"):
+        time.sleep(min(float(target[6:]), 30))
+    elif target == "/garbage":
+        conn.sendall(b"this is not an HTTP response\r\n\r\n")
+        return False
+    elif target.startswith("/badchunk/"):
+        conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+                     b"\r\n" + BROKEN.get(target[10:], b"zz\r\n"))
+        return False
+    elif target == "/short":
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"
+                     b"0123456789")
+        return False
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
     return True
 
@@ -143,7 +172,8 @@ def serve(conn):
                 if target.startswith("/early/"):
                     break
                 if name.strip().lower() == "content-length":
-                    f.read(min(int(value.strip()), 1 << 20))
+                    body = f.read(min(int(value.strip()), 1 << 20))
+                    print("body %d" % len(body), flush=True)
             if not answer(conn, target):
                 return
     except (OSError, ValueError):
