@@ -38,6 +38,8 @@
 static void	reply_text(struct evhttp_request *, int, const char *);
 
 static struct evhttp	*admin_http;
+/* Where the endpoint listens: a reload that moves [admin] listen does not. */
+static struct endpoint	 admin_bound;
 static time_t		 admin_started;
 /* When the endpoint last started each list's refresh (monotonic s),
  * for the config those lists are of. */
@@ -373,7 +375,7 @@ is_loopback(const struct addr *a)
 static int
 own_authority(const char *v, size_t len)
 {
-	const struct endpoint	*l = server.conf->admin_listen;
+	const struct endpoint	*l = &admin_bound;
 	char			 host[NAME_MAX_LEN + 1];
 	const char		*end = v + len, *colon;
 	struct addr		 a, any;
@@ -567,6 +569,7 @@ admin_open(const struct config *c)
 	evhttp_set_max_body_size(admin_http, 4096);
 	evhttp_set_timeout(admin_http, 10);
 	evhttp_set_gencb(admin_http, handle, NULL);
+	admin_bound = *c->admin_listen;
 	log_info("admin endpoint on %s", c->admin_listen->text);
 	return 0;
 }

@@ -337,6 +337,7 @@ cat >>"$CONF2" <<EOC
 
 [list vendor]
 url = https://127.0.0.1:$VTLS/l.txt
+fetch_private = yes
 ca_file = $T_DIR/certs/ca.crt
 refresh = 1h
 
