@@ -15,6 +15,7 @@ static const char *const reason_names[] = {
 	[REASON_DNS_ERROR] = "dns_error",
 	[REASON_CONNECT_FAILED] = "connect_failed",
 	[REASON_TIMEOUT] = "timeout",
+	[REASON_BAD_RESPONSE] = "bad_response",
 	[REASON_REVOKED] = "revoked",
 	[REASON_IDLE_TIMEOUT] = "idle_timeout",
 	[REASON_SHUTDOWN] = "shutdown",

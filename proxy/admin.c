@@ -131,7 +131,7 @@ metrics(struct evhttp_request *req, struct evbuffer *b)
 			    (unsigned long long)c->denied[r]);
 	evbuffer_add_printf(b, "# HELP pinhole_errors_total Allowed requests "
 	    "that failed, by reason.\n# TYPE pinhole_errors_total counter\n");
-	for (int r = REASON_DNS_ERROR; r <= REASON_TIMEOUT; r++)
+	for (int r = REASON_DNS_ERROR; r <= REASON_BAD_RESPONSE; r++)
 		evbuffer_add_printf(b, "pinhole_errors_total{reason=\"%s\"} "
 		    "%llu\n", reason_name((enum reason)r),
 		    (unsigned long long)c->errors[r]);

@@ -67,12 +67,27 @@ stop_counting(struct session *s)
 	h->written = NULL;
 }
 
-/* The origin's answer cannot be relayed, and none of it was: 502. */
+/*
+ * The origin's answer cannot be read as HTTP (no head, broken framing,
+ * cut short).  When none of it has reached the client's socket yet,
+ * what is queued of it never leaves and the client gets a 502; else the
+ * connection ends, and the client can tell the answer is short.
+ */
 static void
-bad_gateway(struct session *s)
+bad_response(struct session *s)
 {
+	struct evbuffer	*out = bufferevent_get_output(s->client);
+
 	stop_counting(s);
-	http_refuse_status(s, 502, EV_ERROR, REASON_CONNECT_FAILED);
+	if (s->bytes_down > 0) {
+		session_close(s, EV_ERROR, REASON_BAD_RESPONSE);
+		return;
+	}
+	/* The bufferevent keeps its output's front frozen: unfreeze to drop. */
+	evbuffer_unfreeze(out, 1);
+	evbuffer_drain(out, evbuffer_get_length(out));
+	evbuffer_freeze(out, 1);
+	http_refuse_status(s, 502, EV_ERROR, REASON_BAD_RESPONSE);
 }
 
 /* "http://authority/path": host, port and where the path starts. */
@@ -445,10 +460,7 @@ upstream_read(struct bufferevent *bev, void *arg)
 	touch(s);
 	if (!h->resp_head_done) {
 		if (read_response_head(s, in) == -1) {
-			if (h->resp_begun)
-				session_close(s, EV_FLOW, REASON_NONE);
-			else
-				bad_gateway(s);
+			bad_response(s);
 			return;
 		}
 		if (!h->resp_head_done) {
@@ -468,7 +480,7 @@ upstream_read(struct bufferevent *bev, void *arg)
 		    &h->resp_left, h->resp_until_close, &done, &s->capture,
 		    CAPTURE_DOWN);
 	if (n == -1) {
-		session_close(s, EV_FLOW, REASON_NONE);
+		bad_response(s);
 		return;
 	}
 	if (done) {
@@ -490,11 +502,14 @@ upstream_event(struct bufferevent *bev, short what, void *arg)
 		response_done(s);
 		return;
 	}
-	if (!h->resp_head_done && !h->resp_begun) {
-		bad_gateway(s);
+	if (what & BEV_EVENT_ERROR && !h->resp_begun && !h->resp_head_done &&
+	    s->bytes_down == 0) {
+		/* Reset before any answer: the origin refused the request. */
+		stop_counting(s);
+		http_refuse_status(s, 502, EV_ERROR, REASON_CONNECT_FAILED);
 		return;
 	}
-	session_close(s, EV_FLOW, REASON_NONE);	/* a truncated response */
+	bad_response(s);	/* no answer, or one cut short */
 }
 
 static void

@@ -647,7 +647,13 @@ session_refuse(struct session *s, enum session_event event,
 {
 	s->event = event;
 	s->reason = reason;
-	s->bytes_up = s->bytes_down = 0;	/* nothing was relayed */
+	/*
+	 * A refusal before anything was relayed counts no bytes; once the
+	 * request went to the origin (a bad answer after an upload), every
+	 * byte that crossed stays counted: a client must not hide a volume.
+	 */
+	if (s->state != S_RELAY)
+		s->bytes_up = s->bytes_down = 0;
 	if (s->dns != NULL) {
 		resolve_cancel(s->dns);
 		s->dns = NULL;

@@ -119,7 +119,7 @@ t_eq "$ST:$END" "HTTP/1.1 502 Bad Gateway:eof" \
 rq "esc:GET $URL/connte HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 t_eq "$ST:$END" "HTTP/1.1 502 Bad Gateway:eof" \
     "a response whose Connection names Transfer-Encoding: 502"
-t_eq "$(lg event proto reason)" "error http connect_failed" \
+t_eq "$(lg event proto reason)" "error http bad_response" \
     "its record: error, the origin's answer unusable"
 rq "esc:GET $URL/ok HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive, X-Other\r\n\r\n"
 t_eq "$ST:$(tail -c 3 "$T_DIR/reply")" "HTTP/1.1 200 OK:ok" \
