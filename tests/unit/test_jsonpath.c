@@ -756,6 +756,48 @@ misses(void)
 	}
 }
 
+/* The paths of README.md's vendor table, over the excerpts. */
+static void
+readme_paths(void)
+{
+	static const struct {
+		const char	*file;
+		const char	*path;
+		long long	 entries;
+	} cases[] = {
+		{ "aws-ip-ranges.json", "prefixes[?service=EC2&region=us-east-1]"
+		    ".ip_prefix, ipv6_prefixes[?service=EC2&region=us-east-1]"
+		    ".ipv6_prefix", 3 },
+		{ "m365-endpoints.json", "[?category=Optimize&required=true]"
+		    ".ips[]", 5 },
+		{ "m365-endpoints.json", "[?required=true].urls[]", 5 },
+		{ "azure-servicetags.json", "values[?properties.systemService="
+		    "AzureStorage&properties.region=westeurope].properties."
+		    "addressPrefixes[]", 2 },
+		{ "github-meta.json", "hooks[], web[]", 5 },
+		{ "atlassian-ip-ranges.json", "items[?product~=jira&"
+		    "direction~=egress].cidr", 4 },
+		{ "okta-ip-ranges.json", "*.ip_ranges[]", 48 },
+		{ "okta-ip-ranges.json", "us_cell_1.ip_ranges[], "
+		    "us_cell_2.ip_ranges[]", 4 },
+		{ "zscaler-cenr.json", "\"zscaler.net\".*.*[].range", 6 },
+		{ "zscaler-cenr.json", "\"zscaler.net\".\"continent : EMEA\""
+		    ".*[].range", 3 },
+	};
+	struct parse_stats	 st;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct entries *e = run_file(cases[i].file, cases[i].path,
+		    &st);
+
+		t_int(count(e), cases[i].entries, "readme: %s over %s",
+		    cases[i].path, cases[i].file);
+		t_int((long long)st.bad, 0, "readme: %s: none bad",
+		    cases[i].path);
+		entries_unref(e);
+	}
+}
+
 static void
 selection(void)
 {
@@ -1465,6 +1507,7 @@ main(void)
 	okta();
 	zscaler();
 	misses();
+	readme_paths();
 	selection();
 	scalars_and_empty();
 	syntax();
