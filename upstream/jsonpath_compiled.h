@@ -58,12 +58,13 @@ struct jp_path {
 };
 
 /*
- * Every step takes at least one character of the path and every
- * condition three, so the pools below cannot run out; they are checked
- * all the same.
+ * The steps and conditions of all paths, in two pools.  The steps are
+ * bounded by the paths times their steps; every condition takes at
+ * least four characters ("k=v" and a "&" or "[?"), so the conditions
+ * fit too.  Both are checked all the same.
  */
-#define JP_POOL_STEPS	JSONPATH_MAX_LEN
-#define JP_POOL_CONDS	(JSONPATH_MAX_LEN / 2)
+#define JP_POOL_STEPS	(JSONPATH_MAX_PATHS * JSONPATH_MAX_STEPS)
+#define JP_POOL_CONDS	(JSONPATH_MAX_LEN / 4)
 
 struct jsonpath {
 	int		 npaths;

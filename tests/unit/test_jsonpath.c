@@ -1173,6 +1173,12 @@ syntax(void)
 	    "bounds: 32 paths of 15 steps");
 	path[0] = '\0';
 	for (n = 0; n < 32; n++)
+		strcat(path, n ? ",a[][][][][][][][][][][][][][][]" :
+		    "a[][][][][][][][][][][][][][][]");
+	t_ok(strlen(path) == 1023 && jsonpath_compile(path, NULL, err,
+	    sizeof(err)) == 0, "bounds: 32 paths of 16 steps");
+	path[0] = '\0';
+	for (n = 0; n < 32; n++)
 		strcat(path, n ? ",[?a=b&a=b&a=b&a=b&a=b&a=b&a=b]" :
 		    "[?a=b&a=b&a=b&a=b&a=b&a=b&a=b]");
 	t_int(jsonpath_compile(path, NULL, err, sizeof(err)), 0,
