@@ -9,21 +9,32 @@
  *   a.b.c          member c of member b of member a of the top-level object
  *   a[]            every element of the array a
  *   []             at the start: every element of the top-level array
+ *   a.*            every member of the object a (* at the start: of the
+ *                  top-level object); "*" in quotes is a member named *
  *   a[].b          member b of each element of a
  *   a[][]          the elements of the arrays that are elements of a
- *   a[?k=v]        the elements of a that are objects whose member k is
- *                  the string v; a[?k=v&k2=v2] all conditions must hold;
- *                  a[?k!=v] member k is missing or is not the string v
+ *   a[?k=v]        the elements of a that are objects whose member k
+ *                  equals v; a[?k=v&k2=v2] all conditions must hold
+ *   a[?k!=v]       member k does not equal v
+ *   a[?k~=v]       member k is an array with an element that equals v
+ *   a[?k.m=v]      a filter key may name a nested member: member m of
+ *                  member k
  *   p1, p2         several paths; what each selects is added
  *
  * A path may end at an array (a[] selects its elements, which must be
  * strings) or at a member (a.b selects one value).  Member names and
  * filter keys are written plain (any characters but blanks, control
- * characters and . [ ] , " = ! & ?) or in double quotes.  A filter value
- * is plain text up to the next & or ] (blanks included), or in double
- * quotes for values holding & or ] or for the empty string; inside
- * quotes, \" and \\ stand for " and \.  A filter compares with the one
- * member named, never a nested path, and keeps objects only.  Array
+ * characters and . [ ] , " = ! & ? * ~) or in double quotes.  A filter
+ * value is plain text up to the next & or ] (blanks included), or in
+ * double quotes for values holding & or ] or for the empty string;
+ * inside quotes, \" and \\ stand for " and \.
+ *
+ * What a value equals: a string, the same characters.  A plain value
+ * written as a JSON number, true, false or null also equals that JSON
+ * value (443 equals 443 and 443.0, true equals true); in quotes it
+ * equals strings only.  A missing member counts as null, so [?k=null]
+ * keeps objects without k and [?k!=null] those with one.  An object or
+ * an array never equals a value.  A filter keeps objects only.  Array
  * indexes ([0]) are not supported.
  *
  * What is selected: a string is an entry (or a bad token, as in the text
@@ -31,12 +42,16 @@
  * null counts as absent anywhere: a member that is missing or null
  * selects nothing and is not counted.  A value of the wrong kind on the
  * way (a string where the path wants an object or array) is counted bad.
+ * A path that selects nothing at all is logged with what it met at the
+ * deepest step it reached: the value's kind, or the members of the
+ * object that lacked the one named.
  *
  * Bounds: a path of at most JSONPATH_MAX_LEN characters, JSONPATH_MAX_PATHS
- * paths, JSONPATH_MAX_STEPS steps in each and JSONPATH_MAX_CONDS
- * conditions in a filter.  jansson refuses bodies nested deeper than its
- * limit (2048); the walk below recurses once per path step only, never
- * per level of the body.
+ * paths, JSONPATH_MAX_STEPS steps in each, JSONPATH_MAX_CONDS conditions
+ * in a filter and JSONPATH_MAX_KEY members in a filter key.  jansson
+ * refuses bodies nested deeper than its limit (2048); the walk below
+ * recurses once per path step only, never per level of the body, and
+ * reaches each value of the body at most once per path.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -48,364 +63,23 @@
 #include <jansson.h>
 
 #include "jsonpath.h"
-
-enum jp_kind {
-	JP_MEMBER,		/* .name */
-	JP_EACH			/* [] or [?...] */
-};
-
-struct jp_cond {
-	const char	*key;
-	const char	*value;
-	size_t		 vlen;
-	int		 neg;		/* != */
-};
-
-struct jp_step {
-	enum jp_kind	 kind;
-	const char	*name;		/* JP_MEMBER */
-	int		 nconds;	/* JP_EACH: a filter when > 0 */
-	struct jp_cond	 conds[JSONPATH_MAX_CONDS];
-};
-
-struct jp_path {
-	int		 nsteps;
-	struct jp_step	 steps[JSONPATH_MAX_STEPS];
-};
-
-struct jsonpath {
-	int		 npaths;
-	struct jp_path	 paths[JSONPATH_MAX_PATHS];
-	/*
-	 * The names, keys and values, unquoted and NUL-terminated: a token
-	 * written with n characters takes at most 2n bytes here.
-	 */
-	size_t		 used;
-	char		 text[2 * JSONPATH_MAX_LEN + 2];
-};
-
-struct lexer {
-	const char	*s;
-	size_t		 pos;
-	struct jsonpath	*jp;
-	char		*err;
-	size_t		 errlen;
-};
-
-static int	lex_error(struct lexer *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-/* "what is wrong at character N", N counted from 1; returns -1. */
-static int
-lex_error(struct lexer *lx, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(lx->err, lx->errlen, fmt, ap);
-	va_end(ap);
-	if (n >= 0 && (size_t)n < lx->errlen)
-		snprintf(lx->err + n, lx->errlen - (size_t)n,
-		    " at character %zu", lx->pos + 1);
-	return -1;
-}
-
-/* The character at the lexer's position, for a message. */
-static const char *
-shown(const struct lexer *lx, char *buf, size_t size)
-{
-	unsigned char c = (unsigned char)lx->s[lx->pos];
-
-	if (c == '\0')
-		snprintf(buf, size, "end of path");
-	else if (c > ' ' && c < 0x7f)
-		snprintf(buf, size, "\"%c\"", c);
-	else if (c == ' ')
-		snprintf(buf, size, "blank");
-	else
-		snprintf(buf, size, "byte 0x%02x", c);
-	return buf;
-}
-
-static int
-unexpected(struct lexer *lx)
-{
-	char buf[16];
-
-	return lex_error(lx, "unexpected %s", shown(lx, buf, sizeof(buf)));
-}
-
-static int
-name_char(unsigned char c)
-{
-	return c > ' ' && c != 0x7f && strchr(".[],\"=!&?", c) == NULL;
-}
-
-static void
-skip_blanks(struct lexer *lx)
-{
-	while (lx->s[lx->pos] == ' ' || lx->s[lx->pos] == '\t')
-		lx->pos++;
-}
-
-/* Room for n more bytes of text; the bound in struct jsonpath holds. */
-static char *
-text_room(struct lexer *lx, size_t n)
-{
-	struct jsonpath *jp = lx->jp;
-
-	if (jp->used + n > sizeof(jp->text))
-		return NULL;
-	return jp->text + jp->used;
-}
-
-/* A "quoted" token at the position, unescaped into the text. */
-static int
-read_quoted(struct lexer *lx, const char **out, size_t *len)
-{
-	size_t	 start = lx->pos, n = 0;
-	char	*t;
-
-	/* The token's characters, less the quotes, plus a NUL. */
-	if ((t = text_room(lx, strlen(lx->s + start))) == NULL)
-		return lex_error(lx, "path too complex");
-	for (lx->pos++;; ) {
-		char c = lx->s[lx->pos];
-
-		if (c == '\0') {
-			lx->pos = start;
-			return lex_error(lx, "unterminated quoted string");
-		}
-		if (c == '"')
-			break;
-		if (c == '\\') {
-			c = lx->s[lx->pos + 1];
-			if (c != '"' && c != '\\')
-				return lex_error(lx, "bad escape in a quoted "
-				    "string (only \\\" and \\\\)");
-			lx->pos++;
-		}
-		t[n++] = c;
-		lx->pos++;
-	}
-	lx->pos++;
-	t[n] = '\0';
-	lx->jp->used += n + 1;
-	*out = t;
-	if (len != NULL)
-		*len = n;
-	return 0;
-}
-
-/* A member name or filter key, plain or quoted; what says which. */
-static int
-read_name(struct lexer *lx, const char **out, const char *what)
-{
-	size_t	 start = lx->pos, n;
-	char	*t;
-
-	if (lx->s[lx->pos] == '"')
-		return read_quoted(lx, out, NULL);
-	while (name_char((unsigned char)lx->s[lx->pos]))
-		lx->pos++;
-	if ((n = lx->pos - start) == 0) {
-		char buf[16];
-
-		return lex_error(lx, "expected %s, found %s", what,
-		    shown(lx, buf, sizeof(buf)));
-	}
-	if ((t = text_room(lx, n + 1)) == NULL)
-		return lex_error(lx, "path too complex");
-	memcpy(t, lx->s + start, n);
-	t[n] = '\0';
-	lx->jp->used += n + 1;
-	*out = t;
-	return 0;
-}
-
-/* A filter value: quoted, or plain up to & or ]. */
-static int
-read_value(struct lexer *lx, struct jp_cond *c)
-{
-	size_t	 start = lx->pos, n;
-	char	*t;
-
-	if (lx->s[lx->pos] == '"') {
-		if (read_quoted(lx, &c->value, &c->vlen) == -1)
-			return -1;
-		if (lx->s[lx->pos] != '&' && lx->s[lx->pos] != ']') {
-			char buf[16];
-
-			return lex_error(lx, "expected \"&\" or \"]\" after "
-			    "a quoted value, found %s",
-			    shown(lx, buf, sizeof(buf)));
-		}
-		return 0;
-	}
-	while (lx->s[lx->pos] != '\0' && lx->s[lx->pos] != '&' &&
-	    lx->s[lx->pos] != ']')
-		lx->pos++;
-	if (lx->s[lx->pos] == '\0')
-		return lex_error(lx, "missing \"]\" after the filter");
-	if ((n = lx->pos - start) == 0)
-		return lex_error(lx, "empty filter value (write \"\" for the "
-		    "empty string)");
-	if ((t = text_room(lx, n + 1)) == NULL)
-		return lex_error(lx, "path too complex");
-	memcpy(t, lx->s + start, n);
-	t[n] = '\0';
-	lx->jp->used += n + 1;
-	c->value = t;
-	c->vlen = n;
-	return 0;
-}
-
-/* [] or [?key=value&key!=value...], at the "[". */
-static int
-read_bracket(struct lexer *lx, struct jp_step *st)
-{
-	char	 buf[16];
-
-	st->kind = JP_EACH;
-	st->nconds = 0;
-	lx->pos++;
-	if (lx->s[lx->pos] == ']') {
-		lx->pos++;
-		return 0;
-	}
-	if (lx->s[lx->pos] >= '0' && lx->s[lx->pos] <= '9')
-		return lex_error(lx, "array indexes are not supported (use [] "
-		    "or [?key=value])");
-	if (lx->s[lx->pos] != '?')
-		return lex_error(lx, "expected \"]\" or \"?\" after \"[\", "
-		    "found %s", shown(lx, buf, sizeof(buf)));
-	lx->pos++;
-	for (;;) {
-		struct jp_cond *c;
-
-		if (st->nconds == JSONPATH_MAX_CONDS)
-			return lex_error(lx, "more than %d conditions in one "
-			    "filter", JSONPATH_MAX_CONDS);
-		c = &st->conds[st->nconds++];
-		if (read_name(lx, &c->key, "a filter key") == -1)
-			return -1;
-		if (lx->s[lx->pos] == '=') {
-			c->neg = 0;
-			lx->pos++;
-		} else if (lx->s[lx->pos] == '!' && lx->s[lx->pos + 1] == '=') {
-			c->neg = 1;
-			lx->pos += 2;
-		} else
-			return lex_error(lx, "expected \"=\" or \"!=\" after "
-			    "the filter key, found %s",
-			    shown(lx, buf, sizeof(buf)));
-		if (read_value(lx, c) == -1)
-			return -1;
-		if (lx->s[lx->pos++] == ']')
-			return 0;
-		/* else "&": another condition */
-	}
-}
-
-/* One path: up to a blank, a comma or the end. */
-static int
-read_path(struct lexer *lx, struct jp_path *p)
-{
-	char c = lx->s[lx->pos];
-
-	if (c == '\0' || c == ',')
-		return lex_error(lx, "empty path");
-	for (int first = 1;; first = 0) {
-		struct jp_step	*st;
-
-		c = lx->s[lx->pos];
-		if (!first && c != '.' && c != '[')
-			return 0;
-		if (p->nsteps == JSONPATH_MAX_STEPS)
-			return lex_error(lx, "more than %d steps in one path",
-			    JSONPATH_MAX_STEPS);
-		st = &p->steps[p->nsteps++];
-		if (c == '[') {
-			if (read_bracket(lx, st) == -1)
-				return -1;
-			continue;
-		}
-		st->kind = JP_MEMBER;
-		if (!first)
-			lx->pos++;	/* the "." */
-		if (read_name(lx, &st->name, first ?
-		    "a member name or \"[\"" : "a member name after \".\"") ==
-		    -1)
-			return -1;
-	}
-}
+#include "jsonpath_compiled.h"
+#include "log.h"
 
 /*
- * Checks the syntax of path; with out, also returns it compiled (free
- * it with jsonpath_free).  On error, err says what and where.
+ * One walk of one path.  taken counts the values the path selected;
+ * miss describes, for a path that selects nothing, what it met at the
+ * deepest step it reached (the first such meeting).
  */
-int
-jsonpath_compile(const char *path, struct jsonpath **out, char *err,
-    size_t errlen)
-{
-	struct lexer	 lx;
-	struct jsonpath	*jp;
-
-	if (out != NULL)
-		*out = NULL;
-	if (strlen(path) > JSONPATH_MAX_LEN) {
-		snprintf(err, errlen, "longer than %d characters",
-		    JSONPATH_MAX_LEN);
-		return -1;
-	}
-	if ((jp = calloc(1, sizeof(*jp))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	lx.s = path;
-	lx.pos = 0;
-	lx.jp = jp;
-	lx.err = err;
-	lx.errlen = errlen;
-	for (;;) {
-		skip_blanks(&lx);
-		if (jp->npaths == JSONPATH_MAX_PATHS) {
-			lex_error(&lx, "more than %d paths",
-			    JSONPATH_MAX_PATHS);
-			goto fail;
-		}
-		if (read_path(&lx, &jp->paths[jp->npaths++]) == -1)
-			goto fail;
-		skip_blanks(&lx);
-		if (path[lx.pos] == '\0')
-			break;
-		if (path[lx.pos] != ',') {
-			unexpected(&lx);
-			goto fail;
-		}
-		lx.pos++;
-	}
-	if (out != NULL)
-		*out = jp;
-	else
-		free(jp);
-	return 0;
-fail:
-	free(jp);
-	return -1;
-}
-
-void
-jsonpath_free(struct jsonpath *jp)
-{
-	free(jp);
-}
-
 struct jp_run {
 	const struct parse_limits	*lim;
 	struct entries			*e;
 	struct parse_stats		*st;
+	const struct jsonpath		*jp;
+	const struct jp_path		*p;
+	size_t				 taken;
+	int				 miss_depth;	/* -1: none yet */
+	char				 miss[400];
 };
 
 /* Counts a value that is no entry; the first is described. */
@@ -451,23 +125,261 @@ note_bad_value(struct parse_stats *st, const json_t *v)
 	}
 }
 
-/* Does the array element el pass the filter of step s? */
+/* Does the JSON value m (NULL: missing) equal the value of c? */
 static int
-keep(const struct jp_step *s, const json_t *el)
+value_eq(const struct jp_cond *c, const json_t *m)
 {
-	if (!json_is_object(el))
-		return 0;
-	for (int i = 0; i < s->nconds; i++) {
-		const struct jp_cond	*c = &s->conds[i];
-		const json_t		*m = json_object_get(el, c->key);
-		int			 eq;
-
-		eq = json_is_string(m) && json_string_length(m) == c->vlen &&
+	if (m == NULL || json_is_null(m))
+		return c->lit == JP_LIT_NULL;
+	switch (json_typeof(m)) {
+	case JSON_STRING:
+		return json_string_length(m) == c->vlen &&
 		    memcmp(json_string_value(m), c->value, c->vlen) == 0;
-		if (eq == c->neg)
-			return 0;
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return c->lit == JP_LIT_NUMBER &&
+		    json_number_value(m) == c->num;
+	case JSON_TRUE:
+		return c->lit == JP_LIT_TRUE;
+	case JSON_FALSE:
+		return c->lit == JP_LIT_FALSE;
+	default:
+		return 0;
 	}
+}
+
+/*
+ * The member c's key names in el (NULL when missing); *parent, when
+ * asked, is the last value looked in.
+ */
+static const json_t *
+cond_member(const struct jp_cond *c, const json_t *el, const json_t **parent)
+{
+	const char	*name = c->key;
+	const json_t	*m = el;
+
+	for (int i = 0; i < c->nkey; i++) {
+		if (parent != NULL)
+			*parent = m;
+		if (!json_is_object(m))
+			return NULL;
+		if ((m = json_object_get(m, name)) == NULL)
+			return NULL;
+		name += strlen(name) + 1;
+	}
+	return m;
+}
+
+static int
+cond_holds(const struct jp_cond *c, const json_t *el)
+{
+	const json_t	*m = cond_member(c, el, NULL), *x;
+	size_t		 i;
+
+	switch (c->op) {
+	case JP_EQ:
+		return value_eq(c, m);
+	case JP_NE:
+		return !value_eq(c, m);
+	case JP_HAS:
+		if (!json_is_array(m))
+			return 0;
+		json_array_foreach(m, i, x)
+			if (value_eq(c, x))
+				return 1;
+		return 0;
+	}
+	return 0;
+}
+
+/* The first condition of step s that el fails, or NULL: el is kept. */
+static const struct jp_cond *
+failed_cond(const struct jsonpath *jp, const struct jp_step *s,
+    const json_t *el)
+{
+	for (int i = 0; i < s->nconds; i++) {
+		const struct jp_cond *c = &jp->conds[s->cond0 + i];
+
+		if (!cond_holds(c, el))
+			return c;
+	}
+	return NULL;
+}
+
+/* Appends to buf (size bytes, NUL-terminated) what fmt says, cut short. */
+static void	append(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static void
+append(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t	 n = strlen(buf);
+	va_list	 ap;
+
+	if (n + 1 >= size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, size - n, fmt, ap);
+	va_end(ap);
+}
+
+/* A value for a message: its kind, and a string's or number's text. */
+static void
+append_value(char *buf, size_t size, const json_t *v)
+{
+	size_t n;
+
+	if (v == NULL) {
+		append(buf, size, "missing");
+		return;
+	}
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		n = json_string_length(v);
+		append(buf, size, "the string \"%.*s\"%s", (int)(n > 40 ? 40 : n),
+		    json_string_value(v), n > 40 ? "..." : "");
+		break;
+	case JSON_INTEGER:
+	case JSON_REAL:
+		append(buf, size, "the number %.15g", json_number_value(v));
+		break;
+	case JSON_TRUE:
+		append(buf, size, "true");
+		break;
+	case JSON_FALSE:
+		append(buf, size, "false");
+		break;
+	case JSON_NULL:
+		append(buf, size, "null");
+		break;
+	case JSON_OBJECT:
+		append(buf, size, json_object_size(v) ? "an object" :
+		    "an empty object");
+		break;
+	case JSON_ARRAY:
+		n = json_array_size(v);
+		if (n == 0)
+			append(buf, size, "an empty array");
+		else
+			append(buf, size, "an array of %zu", n);
+		break;
+	}
+}
+
+/* The first member names of the object o, and how many there are. */
+static void
+append_members(char *buf, size_t size, const json_t *o)
+{
+	const char	*k;
+	const json_t	*m;
+	size_t		 i = 0, n = json_object_size(o);
+
+	if (n == 0) {
+		append(buf, size, "it has no members");
+		return;
+	}
+	append(buf, size, "its members: ");
+	json_object_foreach((json_t *)o, k, m) {
+		if (i == 6) {
+			append(buf, size, ", ... (%zu in all)", n);
+			break;
+		}
+		append(buf, size, "%s%.40s", i++ ? ", " : "", k);
+	}
+}
+
+/* Steps 0..i-1 of the path as written, or "the top level". */
+static void
+append_where(struct jp_run *r, int i)
+{
+	const struct jp_step	*s = &r->jp->steps[r->p->step0];
+
+	if (i == 0) {
+		append(r->miss, sizeof(r->miss), "the top level");
+		return;
+	}
+	append(r->miss, sizeof(r->miss), "\"%.*s\"",
+	    (int)(s[i - 1].at + s[i - 1].len - r->p->at),
+	    r->jp->src + r->p->at);
+}
+
+/*
+ * Is a meeting at step i of the walk the first at a depth no earlier
+ * meeting reached?  If so, the message restarts, to be written.
+ */
+static int
+miss_first(struct jp_run *r, int i)
+{
+	if (i <= r->miss_depth)
+		return 0;
+	r->miss_depth = i;
+	r->miss[0] = '\0';
 	return 1;
+}
+
+/* Step i wanted an object or an array and met v. */
+static void
+miss_kind(struct jp_run *r, int i, const json_t *v, const char *wanted)
+{
+	if (!miss_first(r, i))
+		return;
+	append_where(r, i);
+	append(r->miss, sizeof(r->miss), " is ");
+	append_value(r->miss, sizeof(r->miss), v);
+	if (wanted != NULL)
+		append(r->miss, sizeof(r->miss), ", not %s", wanted);
+}
+
+/* The member step i names is not in the object v. */
+static void
+miss_member(struct jp_run *r, int i, const json_t *v)
+{
+	const struct jp_step *s = &r->jp->steps[r->p->step0 + i];
+
+	if (!miss_first(r, i))
+		return;
+	append_where(r, i);
+	append(r->miss, sizeof(r->miss), " has no member \"%.40s\"; ",
+	    s->name);
+	append_members(r->miss, sizeof(r->miss), v);
+}
+
+/* The element el of the array at step i fails the filter. */
+static void
+miss_filter(struct jp_run *r, int i, const json_t *el)
+{
+	const struct jp_step	*s = &r->jp->steps[r->p->step0 + i];
+	const struct jp_cond	*c;
+	const json_t		*parent = NULL, *m;
+
+	if (!miss_first(r, i))
+		return;
+	append(r->miss, sizeof(r->miss), "no element of ");
+	append_where(r, i);
+	append(r->miss, sizeof(r->miss), " passes %.*s: the first ",
+	    (int)s->len, r->jp->src + s->at);
+	if (!json_is_object(el)) {
+		append(r->miss, sizeof(r->miss), "is ");
+		append_value(r->miss, sizeof(r->miss), el);
+		return;
+	}
+	c = failed_cond(r->jp, s, el);
+	m = cond_member(c, el, &parent);
+	if (m != NULL) {
+		append(r->miss, sizeof(r->miss), "has %.*s = ", (int)c->len,
+		    r->jp->src + c->at);
+		append_value(r->miss, sizeof(r->miss), m);
+		return;
+	}
+	append(r->miss, sizeof(r->miss), "has no %.*s (", (int)c->len,
+	    r->jp->src + c->at);
+	if (json_is_object(parent))
+		append_members(r->miss, sizeof(r->miss), parent);
+	else {
+		append(r->miss, sizeof(r->miss), "on the way: ");
+		append_value(r->miss, sizeof(r->miss), parent);
+	}
+	append(r->miss, sizeof(r->miss), ")");
 }
 
 /* A selected value: a string is a token, anything else is bad. */
@@ -477,6 +389,7 @@ take(struct jp_run *r, const json_t *v)
 	const char	*s;
 	size_t		 n;
 
+	r->taken++;
 	if (!json_is_string(v)) {
 		note_bad_value(r->st, v);
 		return 0;
@@ -490,39 +403,113 @@ take(struct jp_run *r, const json_t *v)
 	return parse_add_token(s, n, 0, r->lim, r->e, r->st);
 }
 
-/* Steps i.. of p from v; recurses once per step, at most nsteps deep. */
+static int	walk(struct jp_run *, int, json_t *);
+
+/* Step i, [] or [?...], over the array v. */
 static int
-walk(struct jp_run *r, const struct jp_path *p, int i, json_t *v)
+walk_each(struct jp_run *r, int i, json_t *v)
 {
-	const struct jp_step	*s;
+	const struct jp_step	*s = &r->jp->steps[r->p->step0 + i];
 	json_t			*m;
 	size_t			 idx;
 
-	if (json_is_null(v))
-		return 0;
-	if (i == p->nsteps)
-		return take(r, v);
-	s = &p->steps[i];
-	if (s->kind == JP_MEMBER) {
-		if (!json_is_object(v)) {
-			note_bad_value(r->st, v);
-			return 0;
-		}
-		if ((m = json_object_get(v, s->name)) == NULL)
-			return 0;
-		return walk(r, p, i + 1, m);
-	}
 	if (!json_is_array(v)) {
 		note_bad_value(r->st, v);
+		miss_kind(r, i, v, "an array");
 		return 0;
 	}
+	if (json_array_size(v) == 0)
+		miss_kind(r, i, v, NULL);
 	json_array_foreach(v, idx, m) {
-		if (s->nconds > 0 && !keep(s, m))
+		if (s->nconds > 0 && (!json_is_object(m) ||
+		    failed_cond(r->jp, s, m) != NULL)) {
+			miss_filter(r, i, m);
 			continue;
-		if (walk(r, p, i + 1, m) == -1)
+		}
+		if (walk(r, i + 1, m) == -1)
 			return -1;
 	}
 	return 0;
+}
+
+/* Step i, *, over the object v. */
+static int
+walk_all(struct jp_run *r, int i, json_t *v)
+{
+	const char	*k;
+	json_t		*m;
+
+	if (!json_is_object(v)) {
+		note_bad_value(r->st, v);
+		miss_kind(r, i, v, "an object");
+		return 0;
+	}
+	if (json_object_size(v) == 0)
+		miss_kind(r, i, v, NULL);
+	json_object_foreach(v, k, m) {
+		if (walk(r, i + 1, m) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Steps i.. of the path from v; recurses once per step, at most nsteps
+ * deep.
+ */
+static int
+walk(struct jp_run *r, int i, json_t *v)
+{
+	const struct jp_step	*s;
+	json_t			*m;
+
+	if (json_is_null(v)) {
+		miss_kind(r, i, v, NULL);
+		return 0;
+	}
+	if (i == r->p->nsteps)
+		return take(r, v);
+	s = &r->jp->steps[r->p->step0 + i];
+	switch (s->kind) {
+	case JP_MEMBER:
+		if (!json_is_object(v)) {
+			note_bad_value(r->st, v);
+			miss_kind(r, i, v, "an object");
+			return 0;
+		}
+		if ((m = json_object_get(v, s->name)) == NULL) {
+			miss_member(r, i, v);
+			return 0;
+		}
+		return walk(r, i + 1, m);
+	case JP_ALL:
+		return walk_all(r, i, v);
+	case JP_EACH:
+		return walk_each(r, i, v);
+	}
+	return 0;
+}
+
+/*
+ * Walks path k of jp over root.  One that selects nothing is logged
+ * with what it met: the log line names the path, as the admin wrote
+ * it, and the list it came from follows, as the caller refuses it or
+ * takes it.
+ */
+static int
+walk_path(struct jp_run *r, int k, json_t *root)
+{
+	int rc;
+
+	r->p = &r->jp->paths[k];
+	r->taken = 0;
+	r->miss_depth = -1;
+	r->miss[0] = '\0';
+	rc = walk(r, 0, root);
+	if (rc == 0 && r->taken == 0)
+		log_warn("json_path \"%.*s\" selects nothing: %s",
+		    (int)r->p->len, r->jp->src + r->p->at, r->miss);
+	return rc;
 }
 
 /*
@@ -635,7 +622,7 @@ jsonpath_parse(const char *body, size_t len, const char *path,
     struct parse_stats *st, char *err, size_t errlen)
 {
 	struct jsonpath	*jp;
-	struct jp_run	 r = { lim, e, st };
+	struct jp_run	 r;
 	json_t		*root;
 	json_error_t	 je;
 	char		 perr[256];
@@ -663,8 +650,13 @@ jsonpath_parse(const char *body, size_t len, const char *path,
 		jsonpath_free(jp);
 		return -1;
 	}
+	memset(&r, 0, sizeof(r));
+	r.lim = lim;
+	r.e = e;
+	r.st = st;
+	r.jp = jp;
 	for (int i = 0; i < jp->npaths && rc == 0; i++)
-		rc = walk(&r, &jp->paths[i], 0, root);
+		rc = walk_path(&r, i, root);
 	if (rc == -1)
 		snprintf(err, errlen, "out of memory");
 	json_decref(root);

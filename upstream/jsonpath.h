@@ -11,10 +11,11 @@
 #include "entries.h"
 #include "parse.h"
 
-#define JSONPATH_MAX_LEN	512	/* characters of json_path */
-#define JSONPATH_MAX_PATHS	8	/* comma-separated paths */
+#define JSONPATH_MAX_LEN	1024	/* characters of json_path */
+#define JSONPATH_MAX_PATHS	32	/* comma-separated paths */
 #define JSONPATH_MAX_STEPS	16	/* steps in one path */
 #define JSONPATH_MAX_CONDS	8	/* conditions in one [?...] filter */
+#define JSONPATH_MAX_KEY	8	/* members in one filter key (a.b.c) */
 
 struct jsonpath;
 

@@ -61,8 +61,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct entries		*e, *e2;
 	struct list_conf	 conf;
 	int			 ok;
+	static int		 log_ready;
 
-	log_set_level(LOG_LEVEL_ERROR);	/* listload_body warns */
+	/*
+	 * The warnings (a path that selects nothing, values skipped) are
+	 * written, to /dev/null: their formatting is fuzzed too.
+	 */
+	if (!log_ready) {
+		CHECK(log_open("/dev/null") == 0);
+		log_set_level(LOG_LEVEL_WARN);
+		log_ready = 1;
+	}
 	CHECK((path = malloc(plen + 1)) != NULL);
 	memcpy(path, data, plen);
 	path[plen] = '\0';		/* a NUL inside ends it early */

@@ -281,7 +281,7 @@ azure(void)
 
 	e = run_file("azure-servicetags.json",
 	    "values[].properties.addressPrefixes[]", &st);
-	t_int(count(e), 7, "azure: every tag");
+	t_int(count(e), 12, "azure: every tag");
 	t_ok(has_addr(e, "192.0.2.119", "192.0.2.119"), "azure: a /32 is an "
 	    "address");
 	t_ok(has_addr(e, "2001:db8:c06:1::481", "2001:db8:c06:1::480/123"),
@@ -291,12 +291,12 @@ azure(void)
 	e = run_file("azure-servicetags.json",
 	    "values[?name!=ActionGroup&id!=AzureCloud.northeurope]"
 	    ".properties.addressPrefixes[]", &st);
-	t_int(count(e), 3, "azure: two != conditions");
+	t_int(count(e), 8, "azure: two != conditions");
 	entries_unref(e);
 
 	e = run_file("azure-servicetags.json",
 	    "values[].properties.networkFeatures", &st);
-	t_int((long long)st.bad, 3, "azure: arrays selected are bad");
+	t_int((long long)st.bad, 6, "azure: arrays selected are bad");
 	t_str(st.first_bad, "[...]", "azure: an array, described");
 	t_int(count(e), 0, "azure: nothing from arrays");
 	entries_unref(e);
@@ -356,6 +356,446 @@ github(void)
 	t_int((long long)st.bad, 1, "github: hooks without [] is an array, "
 	    "bad");
 	entries_unref(e);
+}
+
+/* M365: required, expressRoute and notes as JSON publishes them. */
+static void
+m365_typed(void)
+{
+	struct parse_stats	 st;
+	struct entries		*e;
+
+	e = run_file("m365-endpoints.json", "[?required=true].urls[]", &st);
+	t_int((long long)st.added, 5, "m365: required=true, a JSON boolean");
+	t_int(count(e), 5, "m365: the urls of the 3 required sets");
+	t_ok(has_name(e, "outlook.office365.com") &&
+	    has_name(e, "contoso.sharepoint.com") &&
+	    has_name(e, "login.microsoftonline.com") &&
+	    !has_name(e, "x.outlook.com"), "m365: required lookups");
+	entries_unref(e);
+
+	e = run_file("m365-endpoints.json", "[?required=false].urls[]", &st);
+	t_ok(count(e) == 3 && has_name(e, "x.outlook.com") &&
+	    !has_name(e, "contoso.sharepoint.com"), "m365: required=false");
+	entries_unref(e);
+
+	e = run_file("m365-endpoints.json", "[?required=\"true\"].urls[]",
+	    &st);
+	t_int(count(e), 0, "m365: \"true\" in quotes is a string");
+	entries_unref(e);
+
+	e = run_file("m365-endpoints.json",
+	    "[?category=Optimize&required=true&expressRoute=true].ips[]", &st);
+	t_int(count(e), 5, "m365: the Optimize ips");
+	t_ok(has_addr(e, "192.0.2.153", "192.0.2.152/31") &&
+	    has_addr(e, "198.51.100.70", "198.51.100.64/26") &&
+	    has_addr(e, "203.0.113.1", NULL), "m365: Optimize lookups");
+	entries_unref(e);
+
+	e = run_file("m365-endpoints.json", "[?id=31].ips[], [?id=46.0].ips[]",
+	    &st);
+	t_ok(count(e) == 4 && has_addr(e, "198.51.100.70", "198.51.100.64/26")
+	    && has_addr(e, "203.0.113.1", "203.0.113.0/25"), "m365: id, a "
+	    "number, written 31 and 46.0");
+	entries_unref(e);
+
+	e = run_file("m365-endpoints.json", "[?notes!=null].ips[]", &st);
+	t_ok(count(e) == 2 && has_addr(e, "203.0.113.1", "203.0.113.0/25"),
+	    "m365: notes!=null keeps the set with notes");
+	entries_unref(e);
+	e = run_file("m365-endpoints.json", "[?notes=null].ips[]", &st);
+	t_ok(count(e) == 5 && has_addr(e, "203.0.113.1", NULL),
+	    "m365: notes=null: a missing member counts as null");
+	entries_unref(e);
+}
+
+/* Filters on booleans, numbers and null, one kind at a time. */
+static void
+typed(void)
+{
+	struct parse_stats	 st;
+	struct entries		*e;
+	const char		*body = "{\"a\": ["
+	    "{\"k\": true, \"v\": \"192.0.2.1\"},"
+	    "{\"k\": false, \"v\": \"192.0.2.2\"},"
+	    "{\"k\": null, \"v\": \"192.0.2.3\"},"
+	    "{\"v\": \"192.0.2.4\"},"
+	    "{\"k\": 443, \"v\": \"192.0.2.5\"},"
+	    "{\"k\": 4.43e2, \"v\": \"192.0.2.6\"},"
+	    "{\"k\": \"443\", \"v\": \"192.0.2.7\"},"
+	    "{\"k\": \"true\", \"v\": \"192.0.2.8\"},"
+	    "{\"k\": -0.5, \"v\": \"192.0.2.9\"},"
+	    "{\"k\": [443], \"v\": \"192.0.2.10\"},"
+	    "{\"k\": {\"x\": true}, \"v\": \"192.0.2.11\"}"
+	    "]}";
+	static const struct {
+		const char	*path;
+		const char	*want;	/* the last octets selected */
+	} cases[] = {
+		{ "a[?k=true].v", "1 8" },
+		{ "a[?k=\"true\"].v", "8" },
+		{ "a[?k=false].v", "2" },
+		{ "a[?k=null].v", "3 4" },
+		{ "a[?k!=null].v", "1 2 5 6 7 8 9 10 11" },
+		{ "a[?k=443].v", "5 6 7" },
+		{ "a[?k=443.0].v", "5 6" },
+		{ "a[?k=4.43E+2].v", "5 6" },
+		{ "a[?k=\"443\"].v", "7" },
+		{ "a[?k=-0.5].v", "9" },
+		{ "a[?k=-5e-1].v", "9" },
+		{ "a[?k!=443].v", "1 2 3 4 8 9 10 11" },
+		{ "a[?k=0443].v", "" },
+		{ "a[?k=True].v", "" },
+		{ "a[?k~=443].v", "10" },
+		{ "a[?k~=\"443\"].v", "" },
+		{ "a[?k.x=true].v", "11" },
+		{ "a[?k.x!=true].v", "1 2 3 4 5 6 7 8 9 10" },
+		{ "a[?k.x=null].v", "1 2 3 4 5 6 7 8 9 10" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char	 got[64] = "", a[32];
+
+		e = run(body, cases[i].path, &st);
+		for (int k = 1; k <= 11; k++) {
+			snprintf(a, sizeof(a), "192.0.2.%d", k);
+			if (has_addr(e, a, a))
+				snprintf(got + strlen(got), sizeof(got) -
+				    strlen(got), "%s%d", got[0] ? " " : "", k);
+		}
+		t_str(got, cases[i].want, "typed: %s", cases[i].path);
+		entries_unref(e);
+	}
+}
+
+/* Atlassian: product, direction and region are arrays. */
+static void
+atlassian(void)
+{
+	struct parse_stats	 st;
+	struct entries		*e;
+
+	e = run_file("atlassian-ip-ranges.json",
+	    "items[?product~=jira&direction~=egress].cidr", &st);
+	t_ok(e != NULL, "atlassian: jira egress parses");
+	t_int((long long)st.added, 4, "atlassian: 4 jira egress ranges");
+	t_int((long long)st.bad, 0, "atlassian: none bad");
+	t_ok(has_addr(e, "192.0.2.1", "192.0.2.0/26") &&
+	    has_addr(e, "198.51.100.17", "198.51.100.16/28") &&
+	    has_addr(e, "2001:db8:3000::1", "2001:db8:3000::/36") &&
+	    has_addr(e, "2001:db8:3208:5::1", "2001:db8:3208:5::/64"),
+	    "atlassian: jira egress lookups");
+	t_ok(has_addr(e, "198.51.100.1", NULL), "atlassian: bitbucket ingress "
+	    "left out");
+	t_ok(has_addr(e, "203.0.113.1", NULL), "atlassian: trello left out");
+	t_ok(has_addr(e, "203.0.113.129", NULL), "atlassian: jira ingress only "
+	    "left out");
+	entries_unref(e);
+
+	e = run_file("atlassian-ip-ranges.json",
+	    "items[?region~=global].cidr", &st);
+	t_int(count(e), 2, "atlassian: global");
+	entries_unref(e);
+
+	e = run_file("atlassian-ip-ranges.json", "items[?product=jira].cidr",
+	    &st);
+	t_int(count(e), 0, "atlassian: = never equals an array");
+	entries_unref(e);
+}
+
+/* Azure: systemService and region are inside properties. */
+static void
+azure_nested(void)
+{
+	struct parse_stats	 st;
+	struct entries		*e;
+
+	e = run_file("azure-servicetags.json",
+	    "values[?properties.systemService=AzureStorage&"
+	    "properties.region=westeurope].properties.addressPrefixes[]", &st);
+	t_ok(e != NULL, "azure: storage in westeurope parses");
+	t_int(count(e), 2, "azure: 2 prefixes of Storage.WestEurope");
+	t_ok(has_addr(e, "192.0.2.40", "192.0.2.32/28") &&
+	    has_addr(e, "2001:db8:4600::1", "2001:db8:4600::/48") &&
+	    has_addr(e, "192.0.2.50", NULL) && has_addr(e, "198.51.100.1", NULL),
+	    "azure: storage lookups");
+	entries_unref(e);
+
+	e = run_file("azure-servicetags.json",
+	    "values[?properties.region=westeurope].properties."
+	    "addressPrefixes[]", &st);
+	t_int(count(e), 5, "azure: everything in westeurope");
+	entries_unref(e);
+
+	e = run_file("azure-servicetags.json",
+	    "values[?properties.systemService=AzureFrontDoor].properties."
+	    "addressPrefixes[]", &st);
+	t_ok(count(e) == 2 && has_addr(e, "192.0.2.70", "192.0.2.64/27"),
+	    "azure: AzureFrontDoor");
+	entries_unref(e);
+
+	e = run_file("azure-servicetags.json",
+	    "values[?properties.networkFeatures~=VSE&properties.regionId=17]"
+	    ".properties.addressPrefixes[]", &st);
+	t_ok(count(e) == 2 && has_addr(e, "203.0.113.130", "203.0.113.128/25"),
+	    "azure: ~= and a number, nested");
+	entries_unref(e);
+}
+
+/* Okta: ranges keyed by cell. */
+static void
+okta(void)
+{
+	struct parse_stats	 st;
+	struct entries		*e;
+	char			 path[1024] = "", err[256];
+	int			 n;
+
+	e = run_file("okta-ip-ranges.json", "*.ip_ranges[]", &st);
+	t_ok(e != NULL, "okta: *.ip_ranges[] parses");
+	t_int((long long)st.added, 48, "okta: 2 ranges of each of 24 cells");
+	t_int(count(e), 48, "okta: 48 entries");
+	t_ok(has_addr(e, "192.0.2.1", "192.0.2.0/29") &&
+	    has_addr(e, "192.0.2.190", "192.0.2.184/29") &&
+	    has_addr(e, "198.51.100.24", "198.51.100.24"), "okta: the first "
+	    "and last cells");
+	entries_unref(e);
+
+	/* The 18 US cells, one path each, as an admin lists them. */
+	for (n = 1; n <= 18; n++)
+		snprintf(path + strlen(path), sizeof(path) - strlen(path),
+		    "%sus_cell_%d.ip_ranges[]", n > 1 ? ", " : "", n);
+	e = run_file("okta-ip-ranges.json", path, &st);
+	t_int(count(e), 36, "okta: 18 US cells by name");
+	t_ok(has_addr(e, "198.51.100.18", "198.51.100.18") &&
+	    has_addr(e, "198.51.100.19", NULL), "okta: emea_cell_1 left out");
+	entries_unref(e);
+
+	/* Every cell by name: 24 paths, past the 512 characters of old. */
+	for (n = 1; n <= 4; n++)
+		snprintf(path + strlen(path), sizeof(path) - strlen(path),
+		    ", emea_cell_%d.ip_ranges[]", n);
+	strcat(path, ", apac_cell_1.ip_ranges[], apac_cell_2.ip_ranges[]");
+	t_ok(strlen(path) > 512, "okta: the 24 paths are %zu characters",
+	    strlen(path));
+	t_int(jsonpath_compile(path, NULL, err, sizeof(err)), 0,
+	    "okta: 24 paths compile");
+	e = run_file("okta-ip-ranges.json", path, &st);
+	t_int(count(e), 48, "okta: 24 cells by name");
+	entries_unref(e);
+}
+
+/* Zscaler: cloud, then continent, then city, then the ranges. */
+static void
+zscaler(void)
+{
+	struct parse_stats	 st;
+	struct entries		*e;
+
+	e = run_file("zscaler-cenr.json", "\"zscaler.net\".*.*[].range", &st);
+	t_ok(e != NULL, "zscaler: every city parses");
+	t_int((long long)st.added, 6, "zscaler: 6 ranges");
+	t_int(count(e), 6, "zscaler: 6 entries");
+	t_ok(has_addr(e, "192.0.2.1", "192.0.2.0/27") &&
+	    has_addr(e, "2001:db8:4a00::1", "2001:db8:4a00::/40") &&
+	    has_addr(e, "198.51.100.100", "198.51.100.64/26") &&
+	    has_addr(e, "203.0.113.1", "203.0.113.0/26"), "zscaler: lookups");
+	entries_unref(e);
+
+	e = run_file("zscaler-cenr.json",
+	    "\"zscaler.net\".\"continent : EMEA\".*[].range", &st);
+	t_int(count(e), 3, "zscaler: EMEA only");
+	t_ok(has_addr(e, "192.0.2.40", "192.0.2.32/27") &&
+	    has_addr(e, "198.51.100.1", NULL) && has_addr(e, "203.0.113.1",
+	    NULL), "zscaler: EMEA lookups");
+	entries_unref(e);
+
+	e = run_file("zscaler-cenr.json", "*.*.\"city : Atlanta II\"[?vpn!=\"\"]"
+	    ".range", &st);
+	t_ok(count(e) == 1 && has_addr(e, "198.51.100.1", "198.51.100.0/26"),
+	    "zscaler: one city, the ranges with a VPN host");
+	entries_unref(e);
+
+	e = run_file("zscaler-cenr.json", "*.*.*.range", &st);
+	t_int((long long)st.bad, 4, "zscaler: * over an array is bad");
+	t_int(count(e), 0, "zscaler: * over arrays selects nothing");
+	entries_unref(e);
+
+	e = run("{\"a\": {\"x\": \"192.0.2.1\", \"y\": null, \"z\": 5}}",
+	    "a.*", &st);
+	t_ok(count(e) == 1 && st.bad == 1, "*: strings taken, null skipped, "
+	    "a number bad");
+	entries_unref(e);
+	e = run("{\"*\": [\"192.0.2.1\"], \"b\": [\"192.0.2.2\"]}", "\"*\"[]",
+	    &st);
+	t_ok(count(e) == 1 && has_addr(e, "192.0.2.1", "192.0.2.1"),
+	    "*: in quotes, a member named *");
+	entries_unref(e);
+}
+
+/*
+ * What jsonpath_parse logs while path is read over body: the messages
+ * of its warnings, without their stamps, one a line.
+ */
+static void
+warnings(const char *body, size_t len, const char *path, char *out,
+    size_t size)
+{
+	struct parse_stats	 st;
+	char			 err[512], line[1024];
+	char			*log = t_write_file("jsonpath-warn.log", "");
+	FILE			*fp;
+
+	if (log_open(log) == -1)
+		abort();
+	log_set_level(LOG_LEVEL_WARN);
+	entries_unref(run_len(body, len, path, &st, err, sizeof(err)));
+	log_set_level(LOG_LEVEL_ERROR);
+	log_open(NULL);
+	out[0] = '\0';
+	if ((fp = fopen(log, "r")) == NULL)
+		abort();
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		char *m = strstr(line, " warn: ");
+
+		if (m != NULL)
+			snprintf(out + strlen(out), size - strlen(out), "%s",
+			    m + 7);
+	}
+	fclose(fp);
+	unlink(log);
+	free(log);
+}
+
+/* A path that selects nothing says what it met, where. */
+static void
+misses(void)
+{
+	static const struct {
+		const char	*file;	/* NULL: body is the JSON */
+		const char	*body;
+		const char	*path;
+		const char	*want;
+	} cases[] = {
+		{ "m365-endpoints.json", NULL, "[?required=\"true\"].ips[]",
+		    "json_path \"[?required=\"true\"].ips[]\" selects nothing: "
+		    "no element of the top level passes [?required=\"true\"]: "
+		    "the first has required = true\n" },
+		{ "okta-ip-ranges.json", NULL, "us_cell_99.ip_ranges[]",
+		    "json_path \"us_cell_99.ip_ranges[]\" selects nothing: the "
+		    "top level has no member \"us_cell_99\"; its members: "
+		    "us_cell_1, us_cell_2, us_cell_3, us_cell_4, us_cell_5, "
+		    "us_cell_6, ... (24 in all)\n" },
+		{ "aws-ip-ranges.json", NULL, "prefixes.ip_prefix",
+		    "json_path \"prefixes.ip_prefix\" selects nothing: "
+		    "\"prefixes\" is an array of 7, not an object\n" },
+		{ "aws-ip-ranges.json", NULL, "prefixes[].ip_prefx",
+		    "json_path \"prefixes[].ip_prefx\" selects nothing: "
+		    "\"prefixes[]\" has no member \"ip_prefx\"; its members: "
+		    "ip_prefix, region, service, network_border_group\n" },
+		{ "atlassian-ip-ranges.json", NULL, "items[?product=jira].cidr",
+		    "json_path \"items[?product=jira].cidr\" selects nothing: "
+		    "no element of \"items\" passes [?product=jira]: the first "
+		    "has product = an array of 7\n" },
+		{ "azure-servicetags.json", NULL,
+		    "values[?properties.systemservice=AzureStorage].properties."
+		    "addressPrefixes[]",
+		    "json_path \"values[?properties.systemservice=AzureStorage]"
+		    ".properties.addressPrefixes[]\" selects nothing: no "
+		    "element of \"values\" passes [?properties.systemservice="
+		    "AzureStorage]: the first has no properties.systemservice "
+		    "(its members: changeNumber, region, regionId, platform, "
+		    "systemService, addressPrefixes, ... (7 in all))\n" },
+		{ "zscaler-cenr.json", NULL, "*.*[].range",
+		    "json_path \"*.*[].range\" selects nothing: \"*.*\" is an "
+		    "object, not an array\n" },
+		{ "m365-endpoints.json", NULL, "[].ips[], [].ipz[]",
+		    "json_path \"[].ipz[]\" selects nothing: \"[]\" has no "
+		    "member \"ipz\"; its members: id, serviceArea, "
+		    "serviceAreaDisplayName, urls, ips, tcpPorts, ... (9 in "
+		    "all)\n" },
+		{ "m365-endpoints.json", NULL, "[].id", "" },
+		{ NULL, "[]", "[].ips[]", "json_path \"[].ips[]\" selects "
+		    "nothing: the top level is an empty array\n" },
+		{ NULL, "{}", "*", "json_path \"*\" selects nothing: the top "
+		    "level is an empty object\n" },
+		{ NULL, "null", "a", "json_path \"a\" selects nothing: the top "
+		    "level is null\n" },
+		{ NULL, "{\"a\": null}", "a[]", "json_path \"a[]\" selects "
+		    "nothing: \"a\" is null\n" },
+		{ NULL, "\"x\"", "a", "json_path \"a\" selects nothing: the top "
+		    "level is the string \"x\", not an object\n" },
+		{ NULL, "{\"a\": [{\"x\": 1}, {\"b\": []}]}", "a[].b[]",
+		    "json_path \"a[].b[]\" selects nothing: \"a[].b\" is an "
+		    "empty array\n" },
+		{ NULL, "{\"a\": [5, {\"k\": {\"m\": 1}}]}", "a[?k.m.n=1]",
+		    "json_path \"a[?k.m.n=1]\" selects nothing: no element of "
+		    "\"a\" passes [?k.m.n=1]: the first is the number 5\n" },
+		{ NULL, "{\"a\": [{\"k\": {\"m\": 1}}]}", "a[?k.m.n=1]",
+		    "json_path \"a[?k.m.n=1]\" selects nothing: no element of "
+		    "\"a\" passes [?k.m.n=1]: the first has no k.m.n (on the "
+		    "way: the number 1)\n" },
+		{ NULL, "{\"a\": [{}]}", "a[?k=1]",
+		    "json_path \"a[?k=1]\" selects nothing: no element of "
+		    "\"a\" passes [?k=1]: the first has no k (it has no "
+		    "members)\n" },
+	};
+	char	 got[2048];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t	 len;
+		char	*body = cases[i].file ? read_data(cases[i].file, &len) :
+			    NULL;
+
+		if (body == NULL)
+			len = strlen(cases[i].body);
+		warnings(body ? body : cases[i].body, len, cases[i].path, got,
+		    sizeof(got));
+		t_str(got, cases[i].want, "misses: %s", cases[i].path);
+		free(body);
+	}
+}
+
+/* The paths of README.md's vendor table, over the excerpts. */
+static void
+readme_paths(void)
+{
+	static const struct {
+		const char	*file;
+		const char	*path;
+		long long	 entries;
+	} cases[] = {
+		{ "aws-ip-ranges.json", "prefixes[?service=EC2&region=us-east-1]"
+		    ".ip_prefix, ipv6_prefixes[?service=EC2&region=us-east-1]"
+		    ".ipv6_prefix", 3 },
+		{ "m365-endpoints.json", "[?category=Optimize&required=true]"
+		    ".ips[]", 5 },
+		{ "m365-endpoints.json", "[?required=true].urls[]", 5 },
+		{ "azure-servicetags.json", "values[?properties.systemService="
+		    "AzureStorage&properties.region=westeurope].properties."
+		    "addressPrefixes[]", 2 },
+		{ "github-meta.json", "hooks[], web[]", 5 },
+		{ "atlassian-ip-ranges.json", "items[?product~=jira&"
+		    "direction~=egress].cidr", 4 },
+		{ "okta-ip-ranges.json", "*.ip_ranges[]", 48 },
+		{ "okta-ip-ranges.json", "us_cell_1.ip_ranges[], "
+		    "us_cell_2.ip_ranges[]", 4 },
+		{ "zscaler-cenr.json", "\"zscaler.net\".*.*[].range", 6 },
+		{ "zscaler-cenr.json", "\"zscaler.net\".\"continent : EMEA\""
+		    ".*[].range", 3 },
+	};
+	struct parse_stats	 st;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct entries *e = run_file(cases[i].file, cases[i].path,
+		    &st);
+
+		t_int(count(e), cases[i].entries, "readme: %s over %s",
+		    cases[i].path, cases[i].file);
+		t_int((long long)st.bad, 0, "readme: %s: none bad",
+		    cases[i].path);
+		entries_unref(e);
+	}
 }
 
 static void
@@ -471,7 +911,11 @@ selection(void)
 		t_int(count(e), 1, "filter: = & !=");
 		entries_unref(e);
 		e = run(body, "a[?k=5].v", &st);
-		t_int(count(e), 0, "filter: a number never equals text");
+		t_ok(count(e) == 1 && has_addr(e, "192.0.2.5", "192.0.2.5"),
+		    "filter: a plain number equals the number");
+		entries_unref(e);
+		e = run(body, "a[?k=\"5\"].v", &st);
+		t_int(count(e), 0, "filter: a quoted value equals strings only");
 		entries_unref(e);
 		e = run(body, "a[?\"we\\\"ird\"=y].\"v\"", &st);
 		t_ok(count(e) == 1 && has_addr(e, "192.0.2.8", "192.0.2.8"),
@@ -565,20 +1009,45 @@ syntax(void)
 		{ "  a[] ,\tb[]  ", NULL },
 		{ "$schema.ip-v4_x", NULL },
 		{ "a[?k=a.b:c/d e'f\"g]", NULL },
+		{ "*", NULL },
+		{ "*.ip_ranges[]", NULL },
+		{ "a.*.*[].b", NULL },
+		{ "\"*\".x", NULL },
+		{ "[?k=true&k=false&k=null&k=-0.5e+3&k=443]", NULL },
+		{ "[?k~=jira&k~=\"\"]", NULL },
+		{ "[?a.b.c=v&\"x.y\".\"*\"!=w]", NULL },
+		{ "[?k=1e999x]", NULL },
+		{ "[?k=1e999]", "number out of range at character 5" },
+		{ "[?k=-1e999]", "number out of range at character 5" },
+		{ "a*", "unexpected \"*\" at character 2" },
+		{ "*a", "unexpected \"a\" at character 2" },
+		{ "a.*b", "unexpected \"b\" at character 4" },
+		{ "a.**", "unexpected \"*\" at character 4" },
+		{ "a~b", "unexpected \"~\" at character 2" },
+		{ "[?k~v]", "expected \"=\", \"!=\" or \"~=\" after the filter "
+		    "key, found \"~\" at character 4" },
+		{ "[?k.=v]", "expected a member name after \".\", found \"=\" "
+		    "at character 5" },
+		{ "[?.k=v]", "expected a filter key, found \".\" at "
+		    "character 3" },
+		{ "[?*=v]", "expected a filter key, found \"*\" at "
+		    "character 3" },
+		{ "[?a.b.c.d.e.f.g.h.i=v]", "more than 8 members in a filter "
+		    "key at character 19" },
 		{ "\"a.b\".\"c[]\"", NULL },
 		{ "", "empty path at character 1" },
 		{ "   ", "empty path at character 4" },
 		{ "a,", "empty path at character 3" },
 		{ ",a", "empty path at character 1" },
 		{ "a,,b", "empty path at character 3" },
-		{ "a..b", "expected a member name after \".\", found \".\" at "
-		    "character 3" },
-		{ "a.", "expected a member name after \".\", found end of path "
-		    "at character 3" },
-		{ ".a", "expected a member name or \"[\", found \".\" at "
-		    "character 1" },
-		{ "a.[]", "expected a member name after \".\", found \"[\" at "
-		    "character 3" },
+		{ "a..b", "expected a member name or \"*\" after \".\", found "
+		    "\".\" at character 3" },
+		{ "a.", "expected a member name or \"*\" after \".\", found end "
+		    "of path at character 3" },
+		{ ".a", "expected a member name, \"*\" or \"[\", found \".\" "
+		    "at character 1" },
+		{ "a.[]", "expected a member name or \"*\" after \".\", found "
+		    "\"[\" at character 3" },
 		{ "a[", "expected \"]\" or \"?\" after \"[\", found end of "
 		    "path at character 3" },
 		{ "a[x]", "expected \"]\" or \"?\" after \"[\", found \"x\" at "
@@ -590,14 +1059,14 @@ syntax(void)
 		{ "a[?]", "expected a filter key, found \"]\" at character 4" },
 		{ "a[?=v]", "expected a filter key, found \"=\" at "
 		    "character 4" },
-		{ "a[?k]", "expected \"=\" or \"!=\" after the filter key, "
-		    "found \"]\" at character 5" },
-		{ "a[?k!v]", "expected \"=\" or \"!=\" after the filter key, "
-		    "found \"!\" at character 5" },
-		{ "a[?k.x=1]", "expected \"=\" or \"!=\" after the filter key, "
-		    "found \".\" at character 5" },
-		{ "a[?k =v]", "expected \"=\" or \"!=\" after the filter key, "
-		    "found blank at character 5" },
+		{ "a[?k]", "expected \"=\", \"!=\" or \"~=\" after the filter "
+		    "key, found \"]\" at character 5" },
+		{ "a[?k!v]", "expected \"=\", \"!=\" or \"~=\" after the filter "
+		    "key, found \"!\" at character 5" },
+		{ "a[?k.x]", "expected \"=\", \"!=\" or \"~=\" after the filter "
+		    "key, found \"]\" at character 7" },
+		{ "a[?k =v]", "expected \"=\", \"!=\" or \"~=\" after the filter "
+		    "key, found blank at character 5" },
 		{ "a[?k=]", "empty filter value (write \"\" for the empty "
 		    "string) at character 6" },
 		{ "a[?k=v&]", "expected a filter key, found \"]\" at "
@@ -619,7 +1088,7 @@ syntax(void)
 		{ "a\x01", "unexpected byte 0x01 at character 2" },
 		{ "a\"b\"", "unexpected \"\"\" at character 2" },
 	};
-	char			 err[512], path[1024], what[600];
+	char			 err[512], path[2048], what[600];
 	struct jsonpath		*jp;
 	size_t			 n;
 
@@ -644,15 +1113,15 @@ syntax(void)
 	    "syntax: valid without a result");
 
 	/* Bounds: length, steps, conditions, paths. */
-	memset(path, 'a', 512);
-	path[512] = '\0';
+	memset(path, 'a', 1024);
+	path[1024] = '\0';
 	t_int(jsonpath_compile(path, NULL, err, sizeof(err)), 0,
-	    "bounds: 512 characters");
-	path[512] = 'a';
-	path[513] = '\0';
+	    "bounds: 1024 characters");
+	path[1024] = 'a';
+	path[1025] = '\0';
 	t_int(jsonpath_compile(path, NULL, err, sizeof(err)), -1,
-	    "bounds: 513 characters refused");
-	t_str(err, "longer than 512 characters", "bounds: length message");
+	    "bounds: 1025 characters refused");
+	t_str(err, "longer than 1024 characters", "bounds: length message");
 
 	for (n = 0; n < 16; n++)
 		memcpy(path + 2 * n, n ? ".a" : "[]", 2);
@@ -685,20 +1154,43 @@ syntax(void)
 	t_str(err, "more than 8 conditions in one filter at character 44",
 	    "bounds: conditions message");
 
-	t_int(jsonpath_compile("a,b,c,d,e,f,g,h", NULL, err, sizeof(err)), 0,
-	    "bounds: 8 paths");
-	t_int(jsonpath_compile("a,b,c,d,e,f,g,h,i", NULL, err, sizeof(err)),
-	    -1, "bounds: 9 paths refused");
-	t_str(err, "more than 8 paths at character 17", "bounds: paths "
+	path[0] = '\0';
+	for (n = 0; n < 32; n++)
+		strcat(path, n ? ",a" : "a");
+	t_int(jsonpath_compile(path, NULL, err, sizeof(err)), 0,
+	    "bounds: 32 paths");
+	strcat(path, ",a");
+	t_int(jsonpath_compile(path, NULL, err, sizeof(err)), -1,
+	    "bounds: 33 paths refused");
+	t_str(err, "more than 32 paths at character 65", "bounds: paths "
 	    "message");
+	/* The pools of steps and conditions hold what the bounds let by. */
+	path[0] = '\0';
+	for (n = 0; n < 32; n++)
+		strcat(path, n ? ",[][][][][][][][][][][][][][][]" :
+		    "[][][][][][][][][][][][][][][]");
+	t_int(jsonpath_compile(path, NULL, err, sizeof(err)), 0,
+	    "bounds: 32 paths of 15 steps");
+	path[0] = '\0';
+	for (n = 0; n < 32; n++)
+		strcat(path, n ? ",a[][][][][][][][][][][][][][][]" :
+		    "a[][][][][][][][][][][][][][][]");
+	t_ok(strlen(path) == 1023 && jsonpath_compile(path, NULL, err,
+	    sizeof(err)) == 0, "bounds: 32 paths of 16 steps");
+	path[0] = '\0';
+	for (n = 0; n < 32; n++)
+		strcat(path, n ? ",[?a=b&a=b&a=b&a=b&a=b&a=b&a=b]" :
+		    "[?a=b&a=b&a=b&a=b&a=b&a=b&a=b]");
+	t_int(jsonpath_compile(path, NULL, err, sizeof(err)), 0,
+	    "bounds: 32 filters of 7 conditions");
 
 	/* Every kind of token at its longest, packed: the text fits. */
 	memset(path, 0, sizeof(path));
 	path[0] = '"';
-	memset(path + 1, 'q', 510);
-	path[511] = '"';
+	memset(path + 1, 'q', 1022);
+	path[1023] = '"';
 	t_int(jsonpath_compile(path, &jp, err, sizeof(err)), 0,
-	    "bounds: a 510-character quoted name");
+	    "bounds: a 1022-character quoted name");
 	jsonpath_free(jp);
 	strcpy(path, "[?a=b");
 	while (strlen(path) < 500)
@@ -955,8 +1447,8 @@ config(void)
 		{ "prefixes[.ip_prefix", "json_path: expected \"]\" or \"?\" "
 		    "after \"[\", found \".\" at character 10" },
 		{ "prefixes[?service].ip_prefix", "json_path: expected "
-		    "\"=\" or \"!=\" after the filter key, found \"]\" at "
-		    "character 18" },
+		    "\"=\", \"!=\" or \"~=\" after the filter key, found \"]\" "
+		    "at character 18" },
 		{ "a,,b", "json_path: empty path at character 3" },
 		{ "a[0]", "json_path: array indexes are not supported (use [] "
 		    "or [?key=value]) at character 3" },
@@ -1014,6 +1506,14 @@ main(void)
 	m365();
 	azure();
 	github();
+	m365_typed();
+	typed();
+	atlassian();
+	azure_nested();
+	okta();
+	zscaler();
+	misses();
+	readme_paths();
 	selection();
 	scalars_and_empty();
 	syntax();
