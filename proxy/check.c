@@ -32,7 +32,7 @@ print_rule(const struct config *c, const struct acl_rule *r, FILE *fp)
 
 static void
 print_list(const struct list_conf *l, const struct entries *e,
-    time_t fetched, FILE *fp)
+    time_t fetched, int refused, FILE *fp)
 {
 	char refresh[32], age[32];
 
@@ -41,8 +41,9 @@ print_list(const struct list_conf *l, const struct entries *e,
 		fprintf(fp, "list %s: url %s, format %s, refresh %s; ", l->name,
 		    l->url, format_names[l->format], refresh);
 	else
-		fprintf(fp, "list %s: file %s, format %s; ", l->name, l->file,
-		    format_names[l->format]);
+		fprintf(fp, "list %s: file %s, format %s; %s", l->name,
+		    l->file, format_names[l->format], refused ?
+		    "refused, the last good version: " : "");
 	if (fetched != 0) {
 		time_t now = time(NULL);
 
@@ -55,13 +56,15 @@ print_list(const struct list_conf *l, const struct entries *e,
 		fprintf(fp, "%zu entries\n", entries_count(e));
 	else if (l->url != NULL)
 		fprintf(fp, "0 entries\n");
+	else if (refused)
+		fprintf(fp, "none, 0 entries\n");
 	else
 		fprintf(fp, "unreadable, 0 entries\n");
 }
 
 void
 check_summary(const struct config *c, struct entries **lists,
-    const time_t *fetched, FILE *fp)
+    const time_t *fetched, const int *refused, FILE *fp)
 {
 	char	 a[32], b[32];
 
@@ -76,7 +79,7 @@ check_summary(const struct config *c, struct entries **lists,
 		print_rule(c, &c->policy->rules[i], fp);
 	for (size_t i = 0; i < c->nlists; i++)
 		print_list(&c->lists[i], lists ? lists[i] : NULL,
-		    fetched ? fetched[i] : 0, fp);
+		    fetched ? fetched[i] : 0, refused ? refused[i] : 0, fp);
 	value_format_duration(c->min_ttl_ms, a, sizeof(a));
 	value_format_duration(c->max_ttl_ms, b, sizeof(b));
 	fprintf(fp, "dns: ");

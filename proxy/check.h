@@ -9,6 +9,6 @@
 #include "entries.h"
 
 void	check_summary(const struct config *, struct entries **,
-	    const time_t *, FILE *);
+	    const time_t *, const int *, FILE *);
 
 #endif

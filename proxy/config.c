@@ -90,7 +90,7 @@ list_defaults(struct list_conf *l)
 	l->max_bytes = 8 * 1024 * 1024;
 	l->max_entries = 100000;
 	l->min_prefix_v4 = 8;
-	l->min_prefix_v6 = 32;
+	l->min_prefix_v6 = 16;
 	l->max_shrink = 50;
 }
 

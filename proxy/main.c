@@ -78,14 +78,22 @@ run_check(const char *path)
 {
 	struct config	 *c = load_or_exit(path, 1);
 	time_t		 *fetched;
+	int		 *refused, rc = 0;
 	struct entries	**lists;
 	struct auth	 *users = check_users(c);
 
 	fetched = calloc(c->nlists + 1, sizeof(*fetched));
-	lists = listload_local(c, stderr, fetched);
-	if (lists == NULL || fetched == NULL)
+	refused = calloc(c->nlists + 1, sizeof(*refused));
+	if (fetched == NULL || refused == NULL)
 		fatalx("out of memory");
-	check_summary(c, lists, fetched, stdout);
+	lists = listload_local(c, stderr, fetched, refused);
+	if (lists == NULL)
+		fatalx("out of memory");
+	/* A file = list the proxy would refuse fails the check (a reload). */
+	for (size_t i = 0; i < c->nlists; i++)
+		if (refused[i])
+			rc = 1;
+	check_summary(c, lists, fetched, refused, stdout);
 	if (c->users_file != NULL)
 		printf("auth: %s, %zu users\n", c->users_file,
 		    auth_count(users));
@@ -94,15 +102,16 @@ run_check(const char *path)
 	auth_free(users);
 	listload_free(c, lists);
 	free(fetched);
+	free(refused);
 	config_free(c);
-	return 0;
+	return rc;
 }
 
 static int
 run_explain(const char *path, const struct explain_args *args)
 {
 	struct config	 *c = load_or_exit(path, EXPLAIN_ERROR);
-	struct entries	**lists = listload_local(c, stderr, NULL);
+	struct entries	**lists = listload_local(c, stderr, NULL, NULL);
 	struct acl	 *acl;
 	int		  rc;
 

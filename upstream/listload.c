@@ -41,6 +41,14 @@ struct entries *
 listload_body(const struct list_conf *l, const char *body, size_t len,
     char *err, size_t errlen)
 {
+	return listload_body_at(l, body, len, err, errlen, NULL);
+}
+
+/* As listload_body; *line (when not NULL) is the refused entry's line. */
+struct entries *
+listload_body_at(const struct list_conf *l, const char *body, size_t len,
+    char *err, size_t errlen, int *line)
+{
 	struct parse_limits	 lim = { (unsigned)l->min_prefix_v4,
 				    (unsigned)l->min_prefix_v6 };
 	struct parse_stats	 st;
@@ -86,6 +94,8 @@ listload_body(const struct list_conf *l, const char *body, size_t len,
 	if (st.too_broad > 0) {
 		snprintf(err, errlen, "%s is broader than min_prefix (%zu such "
 		    "entries)", st.first_broad, st.too_broad);
+		if (line != NULL)
+			*line = st.first_broad_line;
 	} else if (entries_count(e) == 0 && !l->allow_empty) {
 		snprintf(err, errlen, "no entries (allow_empty = no)");
 	} else if (entries_count(e) > l->max_entries) {
@@ -112,9 +122,13 @@ listload_body(const struct list_conf *l, const char *body, size_t len,
 /*
  * Reads a file = list, at most max_bytes of it, into a buffer the size
  * of the file (one byte more tells that it grew past what was asked).
+ * *refused (when not NULL) tells a file that was read and then refused
+ * from one that could not be read; *line is the refused entry's line,
+ * or 0.
  */
 struct entries *
-listload_file(const struct list_conf *l, char *err, size_t errlen)
+listload_file(const struct list_conf *l, char *err, size_t errlen,
+    int *refused, int *line)
 {
 	FILE		*fp;
 	struct stat	 st;
@@ -135,6 +149,10 @@ listload_file(const struct list_conf *l, char *err, size_t errlen)
 		return NULL;
 	}
 	len = fread(body, 1, want, fp);
+	if (refused != NULL)
+		*refused = 0;
+	if (line != NULL)
+		*line = 0;
 	if (ferror(fp))
 		snprintf(err, errlen, "read error");
 	else if (len > l->max_bytes)
@@ -142,8 +160,9 @@ listload_file(const struct list_conf *l, char *err, size_t errlen)
 		    (unsigned long long)l->max_bytes);
 	else if (len == want)
 		snprintf(err, errlen, "changed while read");
-	else
-		e = listload_body(l, body, len, err, errlen);
+	else if ((e = listload_body_at(l, body, len, err, errlen, line)) ==
+	    NULL && refused != NULL)
+		*refused = 1;
 	fclose(fp);
 	free(body);
 	return e;
@@ -183,9 +202,13 @@ load_cached(const struct config *c, const struct list_conf *l,
  * cached version.  A list that cannot be loaded stays empty, with a
  * "FILE: warning: ..." line on warn, as SPEC "Command line" asks of -t.
  * fetched (or NULL) gets each cached version's fetch time, 0 for none.
+ * A file = list that was read and then refused (what -t must fail on)
+ * is a "FILE:LINE: list NAME: refused: ..." line instead, and flagged
+ * in refused (when not NULL, one int a list).
  */
 struct entries **
-listload_local(const struct config *c, FILE *warn, time_t *fetched)
+listload_local(const struct config *c, FILE *warn, time_t *fetched,
+    int *refused)
 {
 	struct entries	**lists;
 	char		  err[512], cerr[512], meta[4096];
@@ -195,14 +218,26 @@ listload_local(const struct config *c, FILE *warn, time_t *fetched)
 	for (size_t i = 0; i < c->nlists; i++) {
 		const struct list_conf *l = &c->lists[i];
 
+		int	 bad = 0, line = 0;
+
 		if (fetched != NULL)
 			fetched[i] = 0;
-		if (l->file != NULL &&
-		    (lists[i] = listload_file(l, err, sizeof(err))) != NULL)
+		if (refused != NULL)
+			refused[i] = 0;
+		if (l->file != NULL && (lists[i] = listload_file(l, err,
+		    sizeof(err), &bad, &line)) != NULL)
 			continue;
-		if (l->file != NULL)
+		if (l->file != NULL && bad && line > 0)
+			fprintf(warn, "%s:%d: list %s: refused: %s\n", l->file,
+			    line, l->name, err);
+		else if (l->file != NULL && bad)
+			fprintf(warn, "%s: list %s: refused: %s\n", l->file,
+			    l->name, err);
+		else if (l->file != NULL)
 			fprintf(warn, "%s: warning: list %s: %s\n", l->file,
 			    l->name, err);
+		if (refused != NULL)
+			refused[i] = bad;
 		lists[i] = load_cached(c, l, fetched ? &fetched[i] : NULL,
 		    cerr, sizeof(cerr));
 		snprintf(meta, sizeof(meta), "%s/%s.meta", c->cache_dir,

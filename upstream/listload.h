@@ -14,8 +14,12 @@ int		 listload_pinned(const struct list_conf *, const uint8_t *,
 		    char *, size_t);
 struct entries	*listload_body(const struct list_conf *, const char *, size_t,
 		    char *, size_t);
-struct entries	*listload_file(const struct list_conf *, char *, size_t);
-struct entries	**listload_local(const struct config *, FILE *, time_t *);
+struct entries	*listload_body_at(const struct list_conf *, const char *,
+		    size_t, char *, size_t, int *);
+struct entries	*listload_file(const struct list_conf *, char *, size_t, int *,
+		    int *);
+struct entries	**listload_local(const struct config *, FILE *, time_t *,
+		    int *);
 void		 listload_free(const struct config *, struct entries **);
 
 #endif

@@ -44,9 +44,11 @@ parse_add_token(const char *tok, size_t len, int line,
 	memcpy(buf, tok, len);
 	buf[len] = '\0';
 	if (cidr_parse(buf, &c, &host_bits) == 0 && too_broad(&c, lim)) {
-		if (st->too_broad++ == 0)
+		if (st->too_broad++ == 0) {
 			snprintf(st->first_broad, sizeof(st->first_broad),
 			    "%.60s", buf);
+			st->first_broad_line = line;
+		}
 		return 0;
 	}
 	switch (entries_add(e, buf)) {

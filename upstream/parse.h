@@ -12,6 +12,7 @@ struct parse_stats {
 	size_t	host_bits;	/* CIDRs whose host bits were cleared */
 	size_t	too_broad;	/* CIDRs broader than the minimum prefix */
 	int	first_bad_line;
+	int	first_broad_line;
 	char	first_bad[80];
 	char	first_broad[80];
 };

@@ -27,7 +27,7 @@ vl_serve /v/emptyok
 vl_serve /v/maxent 127.0.0.101 127.0.0.103 127.0.0.105
 vl_serve /v/broad 127.0.0.109
 vl_serve /v/broad16 127.0.0.111 10.1.0.0/16
-vl_serve /v/broad6 127.0.0.141 2001:db8::/32
+vl_serve /v/broad6 127.0.0.141 2001:db8::/16
 vl_serve /v/pinbad 127.0.0.113
 vl_serve /v/pinok 127.0.0.115
 vl_serve /v/shrink50 127.0.0.117 127.0.0.119 127.0.0.121 127.0.0.123
@@ -68,7 +68,7 @@ t_ok $((1 - $?)) "valid: a refused body is not cached"
 vl_put _v_maxent 127.0.0.101 127.0.0.103 127.0.0.105 127.0.0.107
 vl_put _v_broad 127.0.0.109 10.0.0.0/7
 vl_put _v_broad16 127.0.0.111 10.1.0.0/16 10.2.0.0/15
-vl_put _v_broad6 127.0.0.141 2001:db8::/32 2001:db8::/31
+vl_put _v_broad6 127.0.0.141 2001:db8::/16 2001::/15
 vl_put _v_shrink50 127.0.0.117 127.0.0.119
 vl_put _v_shrinkmore 127.0.0.125
 vl_expect "list maxent: new version refused: 4 entries, over max_entries 3" \
@@ -77,8 +77,8 @@ vl_expect "list broad: new version refused: 10.0.0.0/7 is broader than min_prefi
     "a CIDR broader than min_prefix_v4 (8) is refused"
 vl_expect "list broad16: new version refused: 10.2.0.0/15 is broader than min_prefix" \
     "a CIDR broader than min_prefix_v4 = 16 is refused"
-vl_expect "list broad6: new version refused: 2001:db8::/31 is broader than min_prefix" \
-    "a CIDR broader than min_prefix_v6 (32) is refused"
+vl_expect "list broad6: new version refused: 2001::/15 is broader than min_prefix" \
+    "a CIDR broader than min_prefix_v6 (16) is refused"
 vl_expect "list shrink50: 2 entries from $U/v/shrink50 (was 4)" \
     "losing exactly 50% (max_shrink) is accepted"
 vl_expect "list shrinkmore: new version refused: it has 1 entries where the last good version has 4" \

@@ -230,7 +230,7 @@ main(void)
 
 	if (!t_ok(c != NULL, "load acl.ini: %s", err))
 		return t_done();
-	lists = listload_local(c, stdout, NULL);
+	lists = listload_local(c, stdout, NULL, NULL);
 	t_ok(lists[0] != NULL && lists[1] != NULL, "lists load");
 	acl = acl_new(c->policy, lists);
 	run_file(acl, DATA "acl_cases.txt");

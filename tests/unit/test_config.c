@@ -1319,7 +1319,7 @@ test_list_keys(void)
 		    "list defaults: max_entries");
 		t_int((long long)l->min_prefix_v4, 8,
 		    "list defaults: min_prefix_v4");
-		t_int((long long)l->min_prefix_v6, 32,
+		t_int((long long)l->min_prefix_v6, 16,
 		    "list defaults: min_prefix_v6");
 		t_int(l->max_shrink, 50, "list defaults: max_shrink 50%%");
 		t_int(l->allow_empty, 0, "list defaults: allow_empty no");

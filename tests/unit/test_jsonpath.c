@@ -1387,7 +1387,7 @@ listload(void)
 	l = list_conf("values[?name=AzureCloud.westeurope]"
 	    ".properties.addressPrefixes[]");
 	l.file = DATA "azure-servicetags.json";
-	e = listload_file(&l, err, sizeof(err));
+	e = listload_file(&l, err, sizeof(err), NULL, NULL);
 	t_ok(e != NULL && entries_count(e) == 3, "listload: the azure file");
 	t_ok(has_addr(e, "203.0.113.70", "203.0.113.64/26"), "listload: azure "
 	    "lookup");
