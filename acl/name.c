@@ -82,6 +82,7 @@ int
 name_parse_pattern(const char *s, char *out, uint8_t *flags)
 {
 	size_t	 len = strlen(s);
+	int	 n;
 
 	if (len > 2 && s[0] == '*' && s[1] == '.') {
 		*flags = NAME_WILD;
@@ -99,7 +100,13 @@ name_parse_pattern(const char *s, char *out, uint8_t *flags)
 		return -1;
 	if (memchr(s, '*', len) != NULL)
 		*flags |= NAME_GLOB;
-	return name_check(s, len, out, (*flags & NAME_GLOB) != 0);
+	if ((n = name_check(s, len, out, (*flags & NAME_GLOB) != 0)) == -1)
+		return -1;
+	/* "**.a.com" would be written back as "*.a.com", another pattern. */
+	if (*flags == (NAME_EXACT | NAME_GLOB) && out[0] == '*' &&
+	    out[1] == '.')
+		return -1;
+	return n;
 }
 
 /*

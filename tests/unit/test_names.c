@@ -55,7 +55,7 @@ parse_round_trip(void)
 	};
 	static const char *bad[] = {
 		"*-.a.com", "-*.a.com", "a.*-.com", "a..*.com", "*..a.com",
-		"a*.b.c.1", "a*b!.com", "*.*..", "a.*.com..",
+		"a*.b.c.1", "a*b!.com", "*.*..", "a.*.com..", "**.a.com",
 	};
 	char	 base[NAME_MAX_LEN + 1], buf[NAME_MAX_LEN + 3];
 	uint8_t	 how;
