@@ -136,14 +136,22 @@ name_glob_fixed(const char *base, size_t len)
 int
 name_too_broad(const char *base, size_t len, uint8_t how)
 {
-	const char	*fixed;
+	static const psl_ctx_t	*psl;
+	const char		*fixed;
 
 	if (!(how & (NAME_WILD | NAME_GLOB)))
 		return 0;
 	fixed = name_glob_fixed(base, len);
 	if (*fixed == '\0')
 		return 1;
-	return psl_is_public_suffix2(psl_builtin(), fixed, PSL_TYPE_ANY);
+	/*
+	 * A libpsl built without its own copy has none: then the file it
+	 * was built to read, once, kept for the life of the process.  With
+	 * neither, libpsl calls every name a public suffix: refused.
+	 */
+	if (psl == NULL && (psl = psl_builtin()) == NULL)
+		psl = psl_latest(NULL);
+	return psl_is_public_suffix2(psl, fixed, PSL_TYPE_ANY) != 0;
 }
 
 /* The pattern as an entry is reported: "*.a.com", ".a.com" or "a.com". */
