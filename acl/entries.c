@@ -38,7 +38,8 @@ entries_add_pattern(struct entries *e, const char *base, size_t len,
 /*
  * One token of a vendor list: an address, a CIDR, a name or a pattern.
  * Something that looks like an IPv4 address but is not canonical is
- * refused rather than taken for a name.
+ * refused rather than taken for a name, and a pattern as broad as a
+ * public suffix ("*.com") is refused rather than let every name out.
  */
 enum entries_result
 entries_add(struct entries *e, const char *token)
@@ -58,6 +59,8 @@ entries_add(struct entries *e, const char *token)
 	}
 	if ((len = name_parse_pattern(token, base, &how)) == -1)
 		return ENTRIES_BAD;
+	if (name_too_broad(base, (size_t)len, how))
+		return ENTRIES_TOO_BROAD;
 	if (entries_add_pattern(e, base, (size_t)len, how) == -1)
 		return ENTRIES_NOMEM;
 	return ENTRIES_OK;

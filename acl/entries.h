@@ -21,6 +21,7 @@ enum entries_result {
 	ENTRIES_OK,
 	ENTRIES_HOST_BITS,	/* added, host bits cleared */
 	ENTRIES_BAD,
+	ENTRIES_TOO_BROAD,	/* a pattern as broad as a public suffix */
 	ENTRIES_NOMEM
 };
 

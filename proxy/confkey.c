@@ -168,6 +168,11 @@ add_host(struct parse *p, const char *tok, void *arg)
 		    "pattern (name, *.name or .name)", tok);
 		return -1;
 	}
+	if (name_too_broad(base, (size_t)len, how)) {
+		config_error(p, p->line, "hosts: \"%s\" is as broad as a "
+		    "public suffix; name the vendor's domain below it", tok);
+		return -1;
+	}
 	if (entries_add_pattern(r->own, base, (size_t)len, how) == -1) {
 		config_error(p, p->line, "out of memory");
 		return -1;

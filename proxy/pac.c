@@ -1,9 +1,10 @@
 /*
  * FindProxyForURL sends what the requesting client may reach through
  * pinhole to it and everything else DIRECT.  It never makes a browser
- * resolve a name: names are tested on the host string (==, dnsDomainIs),
- * and nets only when the host is an IPv4 literal.  List entries go in up
- * to [pac] max_entries in all, so the file stays small.
+ * resolve a name: names are tested on the host string (==, dnsDomainIs,
+ * shExpMatch for a '*' within a label), and nets only when the host is
+ * an IPv4 literal.  List entries go in up to [pac] max_entries in all,
+ * so the file stays small.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -38,6 +39,31 @@ pac_take(struct pac *p)
 	return 1;
 }
 
+/*
+ * A glob ("*-files.a.com") through shExpMatch, whose '*' crosses dots.
+ * Pinning the host's label count to the glob's makes it exact: every '.'
+ * of the host must then meet a '.' of the glob, so no '*' can take one
+ * and each stays within its label.  For "*.glob" the labels of the host
+ * after the first ones are matched the same way.
+ */
+static void
+add_glob(struct pac *p, const char *glob, uint8_t how)
+{
+	size_t labels = 1;
+
+	for (const char *c = glob; *c != '\0'; c++)
+		labels += *c == '.';
+	if (how & NAME_EXACT)
+		evbuffer_add_printf(p->names, "\tif (host.split(\".\").length "
+		    "== %zu && shExpMatch(host, \"%s\"))\n\t\treturn proxy;\n",
+		    labels, glob);
+	if (how & NAME_WILD)
+		evbuffer_add_printf(p->names, "\tif (host.split(\".\").length "
+		    "> %zu && shExpMatch(host.split(\".\").slice(-%zu).join("
+		    "\".\"), \"%s\"))\n\t\treturn proxy;\n", labels, labels,
+		    glob);
+}
+
 static void
 add_name(const char *name, uint8_t how, void *arg)
 {
@@ -45,10 +71,12 @@ add_name(const char *name, uint8_t how, void *arg)
 
 	if (!pac_take(p))
 		return;
-	if (how & NAME_EXACT)
+	if (how & NAME_GLOB)
+		add_glob(p, name, how);
+	else if (how & NAME_EXACT)
 		evbuffer_add_printf(p->names, "\tif (host == \"%s\")\n"
 		    "\t\treturn proxy;\n", name);
-	if (how & NAME_WILD)
+	if ((how & NAME_WILD) && !(how & NAME_GLOB))
 		evbuffer_add_printf(p->names, "\tif (dnsDomainIs(host, "
 		    "\".%s\"))\n\t\treturn proxy;\n", name);
 }

@@ -5,7 +5,7 @@
 #   scripts/deps.sh soak    the above, plus valgrind (make test-valgrind)
 set -eu
 
-build="gcc make pkg-config libevent-dev libssl-dev libpcap-dev libinih-dev libjansson-dev libcrypt-dev libseccomp-dev"
+build="gcc make pkg-config libevent-dev libssl-dev libpcap-dev libinih-dev libjansson-dev libcrypt-dev libseccomp-dev libpsl-dev"
 test="$build dnsmasq-base curl openssl tshark clang python3 whois systemd man-db groff-base logrotate haproxy iproute2 util-linux"
 
 case "${1:-build}" in

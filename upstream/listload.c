@@ -110,6 +110,11 @@ listload_body_at(const struct list_conf *l, const char *body, size_t len,
 			log_warn("list %s: %zu lines are no entry, skipped; "
 			    "the first, line %d: \"%s\"", l->name, st.bad,
 			    st.first_bad_line, st.first_bad);
+		if (st.broad_names > 0)
+			log_warn("list %s: %zu patterns as broad as a public "
+			    "suffix, skipped: %s%s", l->name, st.broad_names,
+			    st.first_broad_names, st.broad_names > 3 ?
+			    ", ..." : "");
 		if (st.host_bits > 0)
 			log_warn("list %s: %zu CIDRs had host bits set, "
 			    "cleared", l->name, st.host_bits);

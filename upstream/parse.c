@@ -19,6 +19,21 @@ note_bad(struct parse_stats *st, int line, const char *tok, size_t len)
 	}
 }
 
+/*
+ * A pattern as broad as a public suffix skips its line alone: the rest
+ * of a vendor's list is still good.  The first few are named.
+ */
+static void
+note_broad_name(struct parse_stats *st, const char *tok)
+{
+	size_t n = strlen(st->first_broad_names);
+
+	if (st->broad_names++ < 3)
+		snprintf(st->first_broad_names + n,
+		    sizeof(st->first_broad_names) - n, "%s\"%.60s\"",
+		    n > 0 ? ", " : "", tok);
+}
+
 static int
 too_broad(const struct cidr *c, const struct parse_limits *lim)
 {
@@ -59,6 +74,9 @@ parse_add_token(const char *tok, size_t len, int line,
 		break;
 	case ENTRIES_BAD:
 		note_bad(st, line, tok, len);
+		return 0;
+	case ENTRIES_TOO_BROAD:
+		note_broad_name(st, buf);
 		return 0;
 	case ENTRIES_NOMEM:
 		return -1;

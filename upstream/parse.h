@@ -11,10 +11,12 @@ struct parse_stats {
 	size_t	bad;		/* tokens that are no entry */
 	size_t	host_bits;	/* CIDRs whose host bits were cleared */
 	size_t	too_broad;	/* CIDRs broader than the minimum prefix */
+	size_t	broad_names;	/* patterns as broad as a public suffix */
 	int	first_bad_line;
 	int	first_broad_line;
 	char	first_bad[80];
 	char	first_broad[80];
+	char	first_broad_names[200];	/* the first few, quoted */
 };
 
 struct parse_limits {

@@ -865,6 +865,179 @@ run_size(size_t si, struct result *r)
 	free(pick_rand);
 }
 
+/* --- Mid-label patterns ------------------------------------------------ */
+
+#define NPLAIN		100000
+#define NGLOB		1000
+#define GLOB_SUFFIXES	100		/* NGLOB / 100 globs share a suffix */
+
+struct glob_result {
+	double	 plain_ns, mixed_ns, few_ns;
+	size_t	 glob_hits_missed, plain_differ;
+};
+
+/* One glob under suffix: "ab*cd.s.com", "*-ab.s.com" or "ab.*.s.com". */
+static size_t
+gen_glob(char *out, const char *suffix)
+{
+	char	 a[16], b[16];
+	size_t	 na = gen_label(a), nb = gen_label(b);
+
+	a[na] = b[nb] = '\0';
+	switch (rnd_below(3)) {
+	case 0:
+		return (size_t)snprintf(out, NAME_MAX_LEN + 1, "%.3s*%.3s.%s",
+		    a, b, suffix);
+	case 1:
+		return (size_t)snprintf(out, NAME_MAX_LEN + 1, "*-%s.%s", a,
+		    suffix);
+	default:
+		return (size_t)snprintf(out, NAME_MAX_LEN + 1, "%s.*.%s", a,
+		    suffix);
+	}
+}
+
+/* A name the glob matches: each '*' becomes "q7". */
+static size_t
+glob_instance(char *out, const char *glob)
+{
+	size_t n = 0;
+
+	for (const char *p = glob; *p != '\0'; p++) {
+		if (*p == '*') {
+			out[n++] = 'q';
+			out[n++] = '7';
+		} else
+			out[n++] = *p;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+static struct nameset *
+glob_set(const struct strs *plain, size_t nplain, const struct strs *globs)
+{
+	struct nameset *set = nameset_new();
+
+	if (set == NULL)
+		die("nameset_new failed");
+	for (size_t i = 0; i < nplain; i++)
+		if (nameset_add(set, strs_at(plain, i), plain->len[i],
+		    plain->how[i]) == -1)
+			die("nameset_add failed");
+	for (size_t i = 0; globs != NULL && i < globs->n; i++)
+		if (nameset_add(set, strs_at(globs, i), globs->len[i],
+		    NAME_EXACT | NAME_GLOB) == -1)
+			die("nameset_add failed");
+	return set;
+}
+
+/*
+ * 100,000 plain patterns alone, then with 1,000 mid-label ones (ten under
+ * each of 100 suffixes), and 10 plain with the 1,000: the same inputs,
+ * a quarter matching a glob, a quarter under a glob's suffix but not
+ * matching it, a quarter matching a plain pattern, a quarter random.
+ */
+static void
+run_globs(struct glob_result *r)
+{
+	struct strs	 plain, globs, in;
+	char		 buf[NAME_MAX_LEN + 1], sfx[GLOB_SUFFIXES][64];
+	uint8_t		 kind[NLOOK];
+	struct nameset	*a, *b, *c;
+
+	memset(r, 0, sizeof(*r));
+	rng_state = SEED + 100;
+	strs_init(&plain, NPLAIN);
+	for (size_t i = 0; i < NPLAIN; i++) {
+		size_t len = gen_name(buf, 2 + rnd_below(3));
+
+		strs_add(&plain, buf, len, pattern_how[rnd_below(3)]);
+	}
+	for (size_t i = 0; i < GLOB_SUFFIXES; i++)
+		gen_name(sfx[i], 2);
+	strs_init(&globs, NGLOB);
+	for (size_t i = 0; i < NGLOB; i++) {
+		size_t len = gen_glob(buf, sfx[i % GLOB_SUFFIXES]);
+
+		strs_add(&globs, buf, len, 0);
+	}
+	strs_init(&in, NLOOK);
+	for (size_t i = 0; i < NLOOK; i++) {
+		size_t len, p;
+
+		kind[i] = (uint8_t)rnd_below(4);
+		switch (kind[i]) {
+		case 0:
+			p = rnd_below(NGLOB);
+			len = glob_instance(buf, strs_at(&globs, p));
+			break;
+		case 1:
+			len = gen_below(buf, 1 + rnd_below(2),
+			    sfx[i % GLOB_SUFFIXES],
+			    strlen(sfx[i % GLOB_SUFFIXES]));
+			break;
+		case 2:
+			p = rnd_below(NPLAIN);
+			len = gen_below(buf, (plain.how[p] & NAME_WILD) ? 1 : 0,
+			    strs_at(&plain, p), plain.len[p]);
+			break;
+		default: {
+			char	 tail[NAME_MAX_LEN + 1];
+			size_t	 tlen = gen_name(tail, 2 + rnd_below(3));
+
+			len = gen_below(buf, rnd_below(2), tail, tlen);
+		}
+		}
+		strs_add(&in, buf, len, kind[i]);
+	}
+	a = glob_set(&plain, NPLAIN, NULL);
+	b = glob_set(&plain, NPLAIN, &globs);
+	c = glob_set(&plain, 10, &globs);
+	for (size_t i = 0; i < NLOOK; i++) {
+		const char	*s = strs_at(&in, i);
+		int		 ga = nameset_lookup(a, s, in.len[i], NULL);
+		int		 gb = nameset_lookup(b, s, in.len[i], NULL);
+
+		if (kind[i] == 0 && !gb)
+			r->glob_hits_missed++;
+		if (kind[i] >= 2 && ga != gb)
+			r->plain_differ++;
+	}
+	{
+		struct name_ctx	 pa = { a, &in, SIZE_MAX };
+		struct name_ctx	 pb = { b, &in, SIZE_MAX };
+		struct name_ctx	 pc = { c, &in, SIZE_MAX };
+
+		r->plain_ns = median_ns(name_batch, &pa);
+		r->mixed_ns = median_ns(name_batch, &pb);
+		r->few_ns = median_ns(name_batch, &pc);
+	}
+	nameset_free(a);
+	nameset_free(b);
+	nameset_free(c);
+	strs_free(&plain);
+	strs_free(&globs);
+	strs_free(&in);
+}
+
+static void
+print_globs(const struct glob_result *r)
+{
+	printf("\n== mid-label patterns (*-x.a.com, a.*.a.com) ==\n");
+	printf("inputs: 1/4 matching a glob, 1/4 under a glob's suffix, "
+	    "1/4 matching a plain pattern, 1/4 random\n");
+	printf("  100,000 plain                %10.1f ns median per lookup\n",
+	    r->plain_ns);
+	printf("  100,000 plain + 1,000 globs  %10.1f ns  (%+.1f ns, %d "
+	    "globs under each of %d suffixes)\n", r->mixed_ns,
+	    r->mixed_ns - r->plain_ns, NGLOB / GLOB_SUFFIXES, GLOB_SUFFIXES);
+	printf("  10 plain + 1,000 globs       %10.1f ns\n", r->few_ns);
+	printf("  check            %zu glob instances not matched, %zu plain "
+	    "lookups changed by the globs\n", r->glob_hits_missed,
+	    r->plain_differ);
+}
+
 /* --- Report ------------------------------------------------------------ */
 
 /* Runnable processes other than this one, from /proc/loadavg; -1: unknown. */
@@ -987,6 +1160,7 @@ int
 main(void)
 {
 	struct result	 res[NSIZES];
+	struct glob_result gres;
 	const struct result *s = &res[0], *b = &res[NSIZES - 1];
 	struct rusage	 ru;
 	double		 t0 = now_ns(CLOCK_MONOTONIC);
@@ -1001,6 +1175,10 @@ main(void)
 		print_size(i, &res[i]);
 		fflush(stdout);
 	}
+
+	run_globs(&gres);
+	print_globs(&gres);
+	fflush(stdout);
 
 	printf("\n== targets (1M entries against 10) ==\n");
 	ok &= print_ratio("CIDR lookup within 2x", b->cidr_ns, s->cidr_ns);
@@ -1024,6 +1202,7 @@ main(void)
 		bad += res[i].bad_hits + res[i].bad_cidr +
 		    res[i].bad_name_hits + res[i].bad_name +
 		    res[i].bad_verdict;
+	bad += gres.glob_hits_missed + gres.plain_differ;
 	printf("  %-44s %7zu                              %s\n",
 	    "lookups differing from the reference", bad,
 	    bad == 0 ? "PASS" : "MISS");

@@ -5,6 +5,7 @@
  * name parsers, and whatever parses must format and parse back to the
  * same value, since the filter and the resolver must agree on it.
  */
+#include <fnmatch.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,9 @@ static const char policy_ini[] =
     "[acl]\ndeny = 203.0.113.128/25, 2001:db8:dead::/48\n"
     "[allow names]\nhosts = *.a.com, .dot.net, exact.org, _sip._tcp.v.example\n"
     "ports = 443, 80\n"
+    "[allow globs]\nhosts = *-files.sp.com, autodiscover.*.ms.com, "
+    "a*b*c.g.org, .x*.dot.org, *.*-d.deep.net, sub.*.*.deep.net\n"
+    "ports = 443\n"
     "[allow nets]\nnets = 198.51.100.0/24, 2001:db8:1::/48, 10.9.0.0/16\n"
     "hosts = intranet.corp\nports = 443, 22\n"
     "[allow vendor]\nlists = vendor\nresolve = yes\nports = 5061, 7615\n"
@@ -39,7 +43,7 @@ static const char policy_ini[] =
 
 static const char vendor_list[] =
     "*.vendor.net\n.vendor.org\napi.vendor.io\n203.0.113.0/26\n"
-    "2001:db8:7::/48\n10.20.0.0/16\n";
+    "2001:db8:7::/48\n10.20.0.0/16\n*cdn.vendor.io\n*.com\n";
 
 static struct acl *
 fixed_acl(void)
@@ -90,6 +94,34 @@ check_verdict(const struct acl_verdict *v)
 		    entry[0] != '\0');
 }
 
+/*
+ * A name a glob matched matches it by fnmatch() too, with the dots made
+ * '/' and FNM_PATHNAME, where '*' never crosses a '/': within one label.
+ * For "*.glob" some name below a label boundary must match.
+ */
+static void
+check_glob(const struct acl_verdict *v, const char *name)
+{
+	char	 pat[NAME_MAX_LEN + 1], s[NAME_MAX_LEN + 1];
+	int	 ok = 0;
+
+	if (v->name == NULL || !(v->how & NAME_GLOB))
+		return;
+	CHECK(strstr(v->name, "**") == NULL);
+	snprintf(pat, sizeof(pat), "%s", v->name);
+	snprintf(s, sizeof(s), "%s", name);
+	for (char *p = pat; *p != '\0'; p++)
+		*p = *p == '.' ? '/' : *p;
+	for (char *p = s; *p != '\0'; p++)
+		*p = *p == '.' ? '/' : *p;
+	if (v->how & NAME_EXACT)
+		ok = fnmatch(pat, s, FNM_PATHNAME) == 0;
+	for (char *p = s; (v->how & NAME_WILD) && !ok &&
+	    (p = strchr(p, '/')) != NULL;)
+		ok = fnmatch(pat, ++p, FNM_PATHNAME) == 0;
+	CHECK(ok);
+}
+
 static void
 check_acl(const uint8_t *data, size_t size)
 {
@@ -112,6 +144,7 @@ check_acl(const uint8_t *data, size_t size)
 		if (v.result != ACL_RESOLVE)
 			continue;
 		CHECK(q.dest_ok && !q.dest.is_addr);
+		check_glob(&v, q.dest.name);
 		for (size_t j = 0; j < sizeof(resolved) / sizeof(resolved[0]);
 		    j++) {
 			CHECK(addr_parse(resolved[j], &a) == 0);

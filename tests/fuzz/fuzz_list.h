@@ -54,6 +54,14 @@ check_line(const struct entries *e, const char *s, size_t n, int is_auto)
 	} else if (names && !is_auto && strchr(line, ':') == NULL &&
 	    !addr_is_v4_attempt(line, n) &&
 	    (len = name_parse_pattern(line, base, &how)) >= 0) {
+		/* As broad as a public suffix: skipped, counted. */
+		if (name_too_broad(base, (size_t)len, how))
+			return;
+		/* A glob matches the name with an 'x' for each '*'. */
+		for (int i = 0; i < len; i++)
+			if (base[i] == '*')
+				base[i] = 'x';
+		how &= (uint8_t)~NAME_GLOB;
 		/* "*.a.com" matches the names below a.com, not a.com. */
 		if (how == NAME_WILD) {
 			if (len + 2 > NAME_MAX_LEN)

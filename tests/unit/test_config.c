@@ -795,6 +795,8 @@ run_errors(const struct err_case *cases, size_t n, const char *group)
 #define NOT_CIDR	" is not an IP address or CIDR"
 #define NOT_PATTERN	" is not a name or a pattern (name, *.name or .name)"
 #define IS_ADDR	" is an address; addresses go in nets"
+#define TOO_BROAD	" is as broad as a public suffix; name the vendor's " \
+			"domain below it"
 #define NOT_PORT	" is not a port (1-65535) or a range of ports"
 #define NOT_DNS	" is not an IP address with an optional :port"
 
@@ -858,11 +860,29 @@ static const struct err_case key_errors[] = {
 	{ "[allow r]\nports = 443\nhosts = a..com\n", 3,
 	    "hosts: \"a..com\"" NOT_PATTERN },
 	{ "[allow r]\nports = 443\nhosts = *\n", 3,
-	    "hosts: \"*\"" NOT_PATTERN },
+	    "hosts: \"*\"" TOO_BROAD },
 	{ "[allow r]\nports = 443\nhosts = a.*.com\n", 3,
-	    "hosts: \"a.*.com\"" NOT_PATTERN },
+	    "hosts: \"a.*.com\"" TOO_BROAD },
 	{ "[allow r]\nports = 443\nhosts = *.\n", 3,
-	    "hosts: \"*.\"" NOT_PATTERN },
+	    "hosts: \"*.\"" TOO_BROAD },
+	{ "[allow r]\nports = 443\nhosts = *.com\n", 3,
+	    "hosts: \"*.com\"" TOO_BROAD },
+	{ "[allow r]\nports = 443\nhosts = a.com, .co.uk\n", 3,
+	    "hosts: \".co.uk\"" TOO_BROAD },
+	{ "[allow r]\nports = 443\nhosts = *.*.com\n", 3,
+	    "hosts: \"*.*.com\"" TOO_BROAD },
+	{ "[allow r]\nports = 443\nhosts = *cdn.com\n", 3,
+	    "hosts: \"*cdn.com\"" TOO_BROAD },
+	{ "[allow r]\nports = 443\nhosts = *.github.io\n", 3,
+	    "hosts: \"*.github.io\"" TOO_BROAD },
+	{ "[allow r]\nports = 443\nhosts = a*.b*.com\n", 3,
+	    "hosts: \"a*.b*.com\"" TOO_BROAD },
+	{ "[allow r]\nports = 443\nhosts = a.*\n", 3,
+	    "hosts: \"a.*\"" TOO_BROAD },
+	{ "[allow r]\nports = 443\nhosts = *-.a.com\n", 3,
+	    "hosts: \"*-.a.com\"" NOT_PATTERN },
+	{ "[allow r]\nports = 443\nhosts = a*.b-.com\n", 3,
+	    "hosts: \"a*.b-.com\"" NOT_PATTERN },
 	{ "[allow r]\nports = 443\nhosts = -a.com\n", 3,
 	    "hosts: \"-a.com\"" NOT_PATTERN },
 	{ "[allow r]\nports = 443\nhosts = a.com, b!.com\n", 3,
