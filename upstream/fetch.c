@@ -36,6 +36,7 @@
 #include "acl.h"
 #include "addr.h"
 #include "fetch.h"
+#include "tlsctx.h"
 #include "log.h"
 #include "resolve.h"
 
@@ -53,7 +54,6 @@ struct fetch {
 	char				*etag, *last_modified;
 	int				 redirects;
 	int				 was_https;
-	SSL_CTX				*ctx;
 	SSL				*ssl;	/* owned by bev once made */
 	struct bufferevent		*bev;
 	struct evhttp_connection	*conn;
@@ -120,7 +120,6 @@ fetch_free(struct fetch *f)
 		evhttp_connection_free(f->conn);
 	else if (f->bev != NULL)
 		bufferevent_free(f->bev);
-	SSL_CTX_free(f->ctx);
 	free(f->host);
 	free(f->target);
 	free(f->url);
@@ -352,27 +351,21 @@ tls_new(struct fetch *f, const char *host)
 	struct addr	 ip;
 	SSL		*ssl;
 
-	if (f->ctx == NULL) {
-		if ((f->ctx = SSL_CTX_new(TLS_client_method())) == NULL)
-			return NULL;
-		SSL_CTX_set_min_proto_version(f->ctx, TLS1_2_VERSION);
-		SSL_CTX_set_verify(f->ctx, SSL_VERIFY_PEER, NULL);
-		if ((f->list->ca_file != NULL ? SSL_CTX_load_verify_locations(
-		    f->ctx, f->list->ca_file, NULL) :
-		    SSL_CTX_set_default_verify_paths(f->ctx)) != 1) {
-			log_warn("list %s: cannot load CA certificates %s",
-			    f->list->name, f->list->ca_file ? f->list->ca_file :
-			    "(system store)");
-			return NULL;
-		}
-	}
-	if ((ssl = SSL_new(f->ctx)) == NULL)
+	SSL_CTX		*ctx = tlsctx_get(f->list);
+
+	if (ctx == NULL || (ssl = SSL_new(ctx)) == NULL)
 		return NULL;
 	if (addr_parse(host, &ip) == 0) {
 		X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host);
 	} else {
 		SSL_set_tlsext_host_name(ssl, host);
 		SSL_set1_host(ssl, host);
+		/*
+		 * The name must be in the certificate's subjectAltName:
+		 * OpenSSL would otherwise fall back to a CN, which RFC 6125
+		 * and every browser have left behind.
+		 */
+		SSL_set_hostflags(ssl, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
 	}
 	return ssl;
 }

@@ -23,6 +23,7 @@
 #include "listcache.h"
 #include "listload.h"
 #include "lists.h"
+#include "tlsctx.h"
 #include "log.h"
 
 #define BACKOFF_START_MS	60000ULL
@@ -540,6 +541,7 @@ lists_start(struct event_base *base, struct resolver *resolver,
 	lists_base = base;
 	lists_resolver = resolver;
 	lists_changed = NULL;
+	tlsctx_prepare(conf);
 	if (lists_take(conf, 0) == -1)
 		return -1;
 	lists_changed = changed;
@@ -557,6 +559,7 @@ lists_reload(const struct config *conf, struct resolver *resolver)
 	int rc;
 
 	lists_changed = NULL;
+	tlsctx_prepare(conf);
 	rc = lists_take(conf, 1);
 	lists_changed = changed;
 	if (rc == 0)
@@ -595,6 +598,7 @@ lists_stop(void)
 		state_free(&states[i]);
 	free(states);
 	free(current);
+	tlsctx_clear();
 	states = NULL;
 	current = NULL;
 	nstates = 0;

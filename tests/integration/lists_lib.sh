@@ -11,6 +11,7 @@
 #   other    by ca2, same names
 #   expired  by ca, same names, valid January 2020 only
 #   wrong    by ca, DNS:wrong.test, IP:127.0.0.2 only
+#   cnonly   by ca, CN=vendor.test and no subjectAltName
 vl_certs() {
 	mkdir -p "$T_DIR/certs/db" || return 1
 	(
@@ -38,6 +39,11 @@ vl_certs() {
 		openssl x509 -req -in wrong.csr -CA ca.crt -CAkey ca.key \
 		    -set_serial 3 -days 2 -extfile wrong.ext -out wrong.crt ||
 		    exit 1
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		    -nodes -keyout cnonly.key -out cnonly.csr \
+		    -subj "/CN=vendor.test" &&
+		openssl x509 -req -in cnonly.csr -CA ca.crt -CAkey ca.key \
+		    -set_serial 9 -days 2 -out cnonly.crt || exit 1
 		# an expired one needs fixed dates: openssl ca
 		: >db/index
 		echo 04 >db/serial
