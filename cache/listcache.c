@@ -185,14 +185,19 @@ static char *
 read_file(const char *path, size_t max, size_t *len, char *err,
     size_t errlen)
 {
-	FILE	*fp;
-	char	*buf;
-	size_t	 n;
+	FILE		*fp;
+	char		*buf;
+	size_t		 n;
+	struct stat	 st;
 
 	if ((fp = fopen(path, "rb")) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
+	/* The buffer is the file's size when that is less (plus one). */
+	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size < max)
+		max = (size_t)st.st_size + 1;
 	if ((buf = malloc(max + 1)) == NULL) {
 		fclose(fp);
 		snprintf(err, errlen, "out of memory");
@@ -309,13 +314,13 @@ listcache_parse_meta(const char *buf, size_t len, struct listcache_meta *m)
 }
 
 /*
- * Reads list name's cached body (at most max bytes) and metadata.  -1
- * with a reason in err when there is none, it is corrupt, or it was
- * fetched from another url than want_url.
+ * Reads list name's cached body (at most max bytes, the list's
+ * max_bytes: a cache is no way round it) and metadata.  -1 with a
+ * reason in err when there is none, it is too large or corrupt.
  */
 int
-listcache_read(const char *dir, const char *name, char **body, size_t *len,
-    struct listcache_meta *m, char *err, size_t errlen)
+listcache_read(const char *dir, const char *name, size_t max, char **body,
+    size_t *len, struct listcache_meta *m, char *err, size_t errlen)
 {
 	char	 path[4096], *text;
 	size_t	 tlen;
@@ -334,8 +339,7 @@ listcache_read(const char *dir, const char *name, char **body, size_t *len,
 	}
 	free(text);
 	cache_path(path, sizeof(path), dir, name, "body");
-	if ((*body = read_file(path, (size_t)1 << 30, len, err, errlen)) ==
-	    NULL) {
+	if ((*body = read_file(path, max, len, err, errlen)) == NULL) {
 		listcache_meta_free(m);
 		return -1;
 	}

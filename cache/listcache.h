@@ -22,7 +22,7 @@ struct listcache_meta {
 int	listcache_make_dirs(const char *);
 int	listcache_write(const char *, const char *, const char *, size_t,
 	    const struct listcache_meta *, char *, size_t);
-int	listcache_read(const char *, const char *, char **, size_t *,
+int	listcache_read(const char *, const char *, size_t, char **, size_t *,
 	    struct listcache_meta *, char *, size_t);
 int	listcache_format_meta(const struct listcache_meta *, char *, size_t);
 int	listcache_parse_meta(const char *, size_t, struct listcache_meta *);

@@ -187,8 +187,8 @@ load_cached(const struct config *c, const struct list_conf *l,
 	char			*body;
 	size_t			 len;
 
-	if (listcache_read(c->cache_dir, l->name, &body, &len, &m, err,
-	    errlen) == -1)
+	if (listcache_read(c->cache_dir, l->name, l->max_bytes, &body, &len, &m,
+	    err, errlen) == -1)
 		return NULL;
 	if (strcmp(m.url, source) != 0)
 		snprintf(err, errlen, "the cache is of %.200s, not of %.200s",

@@ -344,8 +344,8 @@ load_cache(struct list_state *st, int again)
 
 	int			 rc = 0;
 
-	if (listcache_read(lists_conf->cache_dir, st->conf->name, &body, &len,
-	    &m, err, sizeof(err)) == -1) {
+	if (listcache_read(lists_conf->cache_dir, st->conf->name,
+	    st->conf->max_bytes, &body, &len, &m, err, sizeof(err)) == -1) {
 		log_info("list %s: no usable cache (%s)", st->conf->name, err);
 		return 0;
 	}

@@ -78,7 +78,8 @@ read_back(const char *name, const char *want)
 	size_t			 len = 0;
 
 	err[0] = '\0';
-	t_int(listcache_read(dir, name, &body, &len, &m, err, sizeof(err)), 0,
+	t_int(listcache_read(dir, name, 1 << 20, &body, &len, &m, err,
+	    sizeof(err)), 0,
 	    "%s: the cache reads back (%s)", name, err);
 	t_str(body, want, "%s: ... with the body written", name);
 	t_str(m.url, "https://vendor.test/l.txt", "%s: ... and its url", name);
@@ -148,6 +149,30 @@ rewrite(void)
 	read_back("again", "192.0.2.2\n");
 }
 
+/*
+ * A cached body is read at most up to the list's max_bytes: a body of
+ * 11 bytes is refused under 10, read under 11.
+ */
+static void
+bounded(void)
+{
+	struct listcache_meta	 m;
+	char			*body = NULL, err[512];
+	size_t			 len = 0;
+
+	write_one("again", "192.0.2.3\n\n");
+	t_int(listcache_read(dir, "again", 10, &body, &len, &m, err,
+	    sizeof(err)), -1, "a cached body over max_bytes is not read");
+	t_ok(strstr(err, "too large") != NULL, "... it is too large: %s", err);
+	free(body);
+	body = NULL;
+	t_int(listcache_read(dir, "again", 11, &body, &len, &m, err,
+	    sizeof(err)), 0, "... and read whole at max_bytes = its size");
+	t_int((long long)len, 11, "... all 11 bytes");
+	free(body);
+	listcache_meta_free(&m);
+}
+
 static void
 cleanup(void)
 {
@@ -179,6 +204,7 @@ main(void)
 	symlinked_temp();
 	stale_temp();
 	rewrite();
+	bounded();
 	cleanup();
 	return t_done();
 }
