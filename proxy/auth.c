@@ -14,6 +14,7 @@
  * is refused unchecked, so no client can queue unbounded work.
  */
 #include <sys/queue.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <crypt.h>
@@ -28,6 +29,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "hashcheck.h"
@@ -50,6 +52,7 @@ struct auth_user {
 struct auth {
 	struct auth_user	*users;		/* sorted by name */
 	size_t			 nusers;
+	uint64_t		 decoy_key;	/* picks an unknown name's hash */
 	const char		*path;		/* while it is parsed */
 };
 
@@ -260,7 +263,31 @@ auth_parse(const char *buf, size_t len, const char *path, char *err,
 		return NULL;
 	}
 	a->path = NULL;
+	if (getrandom(&a->decoy_key, sizeof(a->decoy_key), 0) !=
+	    sizeof(a->decoy_key))
+		a->decoy_key = (uint64_t)time(NULL) ^ (uint64_t)getpid();
 	return a;
+}
+
+/*
+ * The hash an unknown name's password is checked against, so that it
+ * costs what a real one does.  Always the first user's would tell names
+ * apart wherever the users' hashes differ in cost (bcrypt at cost 12
+ * beside yescrypt); a real user's, picked by a keyed hash of the name,
+ * gives each unknown name the cost of some real one, the same every
+ * time it is tried.
+ */
+const char *
+auth_decoy_hash(const struct auth *a, const char *name)
+{
+	uint64_t h = a->decoy_key ^ 0xcbf29ce484222325ULL;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 32;
+	return a->users[h % a->nusers].hash;
 }
 
 /* Reads a users file whole; NULL with err as FILE:LINE: message. */
@@ -523,8 +550,8 @@ start_job(struct auth *a, struct auth_user *u, const char *name,
 	TAILQ_INIT(&j->waits);
 	/* An unknown name costs what a known one does. */
 	if (wait_for(j, client, done, arg, wait) != AUTH_WAITING ||
-	    hashcheck_submit(pass, u != NULL ? u->hash : a->users[0].hash,
-	    job_done, j) == -1) {
+	    hashcheck_submit(pass, u != NULL ? u->hash :
+	    auth_decoy_hash(a, name), job_done, j) == -1) {
 		free(*wait);
 		*wait = NULL;
 		job_free(j);
@@ -537,11 +564,12 @@ start_job(struct auth *a, struct auth_user *u, const char *name,
 
 /* Without the thread (unit tests): crypt(3) right here. */
 static enum auth_result
-check_here(struct auth *a, struct auth_user *u, const char *pass,
-    const unsigned char *d)
+check_here(struct auth *a, struct auth_user *u, const char *name,
+    const char *pass, const unsigned char *d)
 {
 	if (u == NULL) {
-		(void)hashcheck_matches(pass, a->users[0].hash, &crypt_buf);
+		(void)hashcheck_matches(pass, auth_decoy_hash(a, name),
+		    &crypt_buf);
 		return AUTH_FAILED;
 	}
 	if (!hashcheck_matches(pass, u->hash, &crypt_buf))
@@ -570,7 +598,7 @@ check_password(struct auth *a, const char *name, const char *pass,
 	if (a->nusers == 0)
 		return AUTH_FAILED;
 	if (!hashcheck_running())
-		return check_here(a, u, pass, d);
+		return check_here(a, u, name, pass, d);
 	if ((j = find_job(a, name, d)) != NULL)
 		return wait_for(j, client, done, arg, wait);
 	if (njobs >= AUTH_PENDING_MAX)

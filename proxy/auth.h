@@ -38,6 +38,7 @@ struct auth	*auth_load(const char *, char *, size_t);
 struct auth	*auth_parse(const char *, size_t, const char *, char *, size_t);
 void		 auth_free(struct auth *);
 size_t		 auth_count(const struct auth *);
+const char	*auth_decoy_hash(const struct auth *, const char *);
 int		 auth_start(struct event_base *);
 void		 auth_stop(void);
 enum auth_result auth_verify(struct auth *, const struct addr *,

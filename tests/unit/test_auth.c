@@ -527,10 +527,48 @@ test_basic(void)
 	basic("Basic YSBiOmM=", 0, NULL, NULL, 0);	/* "a b:c" */
 }
 
+/*
+ * An unknown name is checked against a real user's hash, picked by a
+ * keyed hash of the name, so that with users of mixed costs (bcrypt,
+ * yescrypt) an unknown name takes the cost of some real one: not
+ * always the first user's, and the same each time for one name.
+ */
+static void
+test_decoy(void)
+{
+	char		 file[1024], err[512], name[32];
+	char		*y = hash("$y$", "pw"), *b = hash("$2b$", "pw");
+	struct auth	*a;
+	int		 hit_y = 0, hit_b = 0, stable = 1;
+
+	snprintf(file, sizeof(file), "aaron:%s\nzoe:%s\n", b, y);
+	a = load_text("decoy", file, err, sizeof(err));
+	if (!t_ok(a != NULL, "decoy: two users of different hashes: %s", err))
+		goto out;
+	for (int i = 0; i < 64; i++) {
+		const char *h;
+
+		snprintf(name, sizeof(name), "nobody%d", i);
+		h = auth_decoy_hash(a, name);
+		hit_y += strcmp(h, y) == 0;
+		hit_b += strcmp(h, b) == 0;
+		stable &= strcmp(h, auth_decoy_hash(a, name)) == 0;
+	}
+	t_ok(hit_y > 0 && hit_b > 0 && hit_y + hit_b == 64,
+	    "decoy: 64 unknown names take both users' hashes (%d, %d)",
+	    hit_b, hit_y);
+	t_ok(stable, "decoy: one name takes the same hash each time");
+out:
+	auth_free(a);
+	free(y);
+	free(b);
+}
+
 int
 main(void)
 {
 	test_load();
+	test_decoy();
 	test_collide();
 	test_verify(10);
 	base = event_base_new();
