@@ -33,6 +33,7 @@
 
 #include "auth.h"
 #include "hashcheck.h"
+#include "log.h"
 #include "throttle.h"
 
 #define AUTH_LINE_MAX		4096
@@ -461,6 +462,8 @@ job_done(void *arg, int match)
 		u->has_ok = 1;
 	} else if (j->auth != NULL)
 		r = AUTH_FAILED;
+	log_debug("password check of user %s done: %s", j->name,
+	    r == AUTH_OK ? "right" : "wrong");
 	/* One failure for each client that made this guess. */
 	throttle_done(&j->client, r == AUTH_FAILED, now);
 	if (r == AUTH_FAILED)

@@ -39,6 +39,8 @@ t_proxy_conf "$CONF" "$P" "$LOG" "handshake_timeout = 20s" \
 sed -i "s|^listen =\$|listen = 127.0.0.1:$APORT\\nallow = 127.0.0.1/32|" \
     "$CONF"
 printf '\n[auth]\nusers_file = %s\n' "$USERS" >>"$CONF"
+# Debug: "password check of user U done" tells when a check has ended.
+sed -i 's/^\[log\]$/[log]\nlevel = debug/' "$CONF"
 grep -q '^sandbox = no' "$CONF"
 t_eq $? 1 "the sandbox is on (the default)"
 
@@ -237,6 +239,7 @@ kill -HUP "$T_MAIN_PID"
 t_wait_grep "$ERR" 'reloaded' 2 50
 t_okd $? "SIGHUP: slow has a new password" "$(tail -n 3 "$ERR")"
 C0=$(checks)
+D0=$(grep -c 'password check of user slow done: right' "$ERR")
 login 127.0.0.60 slow slow-pw-2 "$T_DIR/t1"
 t_wait_exit "$BG" 200
 t_eq "$(wc -c <"$T_DIR/t1" | tr -d ' '):$(sed -n 's/.* end=\([^ ]*\) .*/\1/p' "$T_DIR/t1.info")" \
@@ -249,9 +252,11 @@ while [ $i -lt 50 ] && [ "$(checks)" -le "$C0" ]; do
 	i=$((i + 1))
 done
 # The check's own end, after the session's (a login that came while it
-# still ran would join it: no check either).  No reload from here: a
-# reload reads the users file again and forgets what was remembered.
-sleep 2
+# still ran would join it and wait, past handshake_timeout).  No reload
+# from here: a reload reads the users file again and forgets what was
+# remembered.
+t_wait_grep "$ERR" 'password check of user slow done: right' $((D0 + 1)) 300
+t_okd $? "the slow check ends by itself (bcrypt at cost 15)" "$(tail -n 3 "$ERR")"
 C1=$(checks)
 login 127.0.0.61 slow slow-pw-2 "$T_DIR/t2"
 t_wait_exit "$BG" 200
