@@ -623,6 +623,18 @@ capture_flow_fin(struct capture_flow *f, int dir)
 	segment(f, dir, TH_FIN | TH_ACK, NULL, 0, 0, NULL);
 }
 
+/* One end reset the flow: its RST, from it; nothing follows. */
+void
+capture_flow_reset(struct capture_flow *f, int dir)
+{
+	if (!f->started || !capturing())
+		return;
+	flush(f, CAPTURE_UP);
+	flush(f, CAPTURE_DOWN);
+	segment(f, dir, TH_RST | TH_ACK, NULL, 0, 0, NULL);
+	f->started = 0;
+}
+
 /* The flow ends: its last ACK, or an RST when it was cut. */
 void
 capture_flow_end(struct capture_flow *f, int reset)

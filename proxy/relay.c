@@ -57,6 +57,8 @@ struct relay_dir {
 	unsigned char	*held;		/* read, not yet written */
 	size_t		 held_len, held_off;
 	int		 eof;		/* from has ended */
+	int		 read_errno;	/* how reading from failed */
+	int		 write_errno;	/* how writing to failed */
 };
 
 struct relay {
@@ -148,10 +150,41 @@ seen(struct relay_dir *d, const unsigned char *p, size_t n)
 	count(d, n);
 }
 
+static int
+read_failed(struct relay_dir *d)
+{
+	d->read_errno = errno;
+	return -1;
+}
+
+static int
+write_failed(struct relay_dir *d)
+{
+	d->write_errno = errno;
+	return -1;
+}
+
+/*
+ * The direction failed.  A reset from one end is passed on as a reset
+ * to the other (SO_LINGER 0, then the close), and the pcap draws it
+ * from the end that sent it: a FIN would tell the other end the data
+ * was complete.
+ */
 static void
 fail(struct relay_dir *d)
 {
-	session_close(d->relay->s, EV_FLOW, REASON_NONE);
+	struct session	*s = d->relay->s;
+	struct linger	 now = { 1, 0 };
+	int		 from_reset = d->read_errno == ECONNRESET;
+	int		 to_reset = d->write_errno == ECONNRESET ||
+			    d->write_errno == EPIPE;
+
+	if (from_reset || to_reset) {
+		capture_flow_reset(&s->capture, from_reset ? d->dir : !d->dir);
+		(void)setsockopt(from_reset ? d->to : d->from, SOL_SOCKET,
+		    SO_LINGER, &now, sizeof(now));
+	}
+	session_close(s, EV_FLOW, REASON_NONE);
 }
 
 /* Everything read before the EOF is written: pass it on. */
@@ -320,7 +353,7 @@ hold_once(struct relay_dir *d)
 		n = read(d->from, buf, room < sizeof(buf) ? room : sizeof(buf));
 	while (n == -1 && errno == EINTR);
 	if (n == -1)
-		return errno == EAGAIN ? 0 : -1;
+		return errno == EAGAIN ? 0 : read_failed(d);
 	if (n == 0) {
 		int rc = sni_release(d, SNI_END_EOF, NULL, 0);
 
@@ -359,7 +392,7 @@ flush_held(struct relay_dir *d)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
-			return errno == EAGAIN ? 0 : -1;
+			return errno == EAGAIN ? 0 : write_failed(d);
 		d->held_off += (size_t)n;
 	}
 	free(d->held);
@@ -379,7 +412,7 @@ flush_pipe(struct relay_dir *d)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
-			return errno == EAGAIN ? 0 : -1;
+			return errno == EAGAIN ? 0 : write_failed(d);
 		d->in_pipe -= (size_t)n;
 	}
 	return 1;
@@ -395,7 +428,7 @@ write_on(struct relay_dir *d, const unsigned char *p, size_t n)
 		w = write(d->to, p, n);
 	while (w == -1 && errno == EINTR);
 	if (w == -1 && errno != EAGAIN)
-		return -1;
+		return write_failed(d);
 	if (w == (ssize_t)n)
 		return 1;
 	if (w < 0)
@@ -432,7 +465,7 @@ copy_once(struct relay_dir *d)
 		n = read(d->from, buf, sizeof(buf));
 	while (n == -1 && errno == EINTR);
 	if (n == -1)
-		return errno == EAGAIN ? 0 : -1;
+		return errno == EAGAIN ? 0 : read_failed(d);
 	if (n == 0) {
 		got_eof(d);
 		return 0;
@@ -462,7 +495,7 @@ splice_once(struct relay_dir *d)
 		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 	while (n == -1 && errno == EINTR);
 	if (n == -1)
-		return errno == EAGAIN ? 0 : -1;
+		return errno == EAGAIN ? 0 : read_failed(d);
 	if (n == 0) {
 		got_eof(d);
 		return 0;

@@ -496,11 +496,14 @@ add_arg_rules(scmp_filter_ctx ctx, size_t *n)
 	/* abort() signals this process only. */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
 	    arg_is(0, 0, (scmp_datum_t)getpid()));
-	/* The relay turns Nagle's algorithm off on each tunnel's sockets;
-	 * no other socket option is set after start-up. */
+	/* The relay turns Nagle's algorithm off on each tunnel's sockets,
+	 * and passes a reset on with SO_LINGER 0; no other socket option is
+	 * set after start-up. */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
 	    arg_is(1, 0, IPPROTO_TCP), arg_is(2, 0, TCP_NODELAY));
-	*n += 5;
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
+	    arg_is(1, 0, SOL_SOCKET), arg_is(2, 0, SO_LINGER));
+	*n += 6;
 	/* The leader passes signals on to its followers, and to no one else. */
 	nw = workers_pids(&pids);
 	for (int w = 1; w < nw; w++)
