@@ -8,7 +8,7 @@ Makefile call, and does scripts/deps.sh install each of them?
     deps_check.py check --dpkg    also check the table against dpkg -S
                                   for every command found on this machine
 
-Read: tests/**/*.sh, scripts/*.sh, the Makefile and its fragments
+Read: tests/**/*.sh, scripts/*.sh, .ci/run, the Makefile and its fragments
 (tests/**/*.mk, scripts/*.mk: recipes and $(shell ...)), the Python
 imports and subprocess calls of tests/tools/*.py, and "import" lines
 of Python code inlined in the shell scripts.  The shell is read by a
@@ -555,7 +555,8 @@ def read(path):
 
 def gather():
     """[(kind, name, scope, "path:line")] for every call found."""
-    shells = walk("tests", ".sh") + walk("scripts", ".sh")
+    shells = walk("tests", ".sh") + walk("scripts", ".sh") + \
+        [p for p in [".ci/run"] if os.path.exists(os.path.join(ROOT, p))]
     makes = ["Makefile"] + walk("tests", ".mk") + walk("scripts", ".mk")
     pys = walk("tests/tools", ".py")
     texts = {p: read(p) for p in shells + makes + pys}
