@@ -64,6 +64,10 @@ WRAPPERS = {"exec", "command", "env", "nohup", "timeout", "xargs", "nice",
 # Modules of the standard library that Debian ships apart from python3.
 DEBIAN_SPLIT = {"tkinter", "turtle", "idlelib", "distutils", "lib2to3",
                 "venv", "ensurepip"}
+# Functions of the scripts that run the command given after N arguments
+# (tests/integration/lib.sh's t_bg OUT CMD..., tests/run.sh's run NAME
+# CMD...).
+FUNC_WRAPPERS = {"t_bg": 1, "run": 1}
 SEPS = {";", "&", "&&", "|", "||", "(", ")", "\n", ";;", ";&", ";;&",
         "|&"}
 
@@ -349,7 +353,10 @@ def commands(toks, found):
             if skip_args:
                 skip_args -= 1
                 continue
-            if w.text.startswith("-") or (wrap == "env" and "=" in w.text):
+            if wrap in FUNC_WRAPPERS:
+                pass
+            elif w.text.startswith("-") or (wrap == "env" and
+                                            "=" in w.text):
                 if wrap == "command" and w.text in ("-v", "-V"):
                     at_cmd = False
                 continue
@@ -373,8 +380,9 @@ def commands(toks, found):
         if w.dynamic or not w.text:
             continue
         found.append((w.text, line))
-        if w.text in WRAPPERS:
+        if w.text in WRAPPERS or w.text in FUNC_WRAPPERS:
             wrap = w.text
+            skip_args = FUNC_WRAPPERS.get(w.text, 0)
             at_cmd = True
 
 
