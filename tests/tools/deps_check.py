@@ -10,7 +10,8 @@ Makefile call, and does scripts/deps.sh install each of them?
 
 Read: tests/**/*.sh, scripts/*.sh, .ci/run, the Makefile and its fragments
 (tests/**/*.mk, scripts/*.mk: recipes and $(shell ...)), the Python
-imports and subprocess calls of tests/tools/*.py, and "import" lines
+imports and subprocess calls of tests/tools/*.py, the programs the C
+files of tests/ exec by a literal name, and "import" lines
 of Python code inlined in the shell scripts.  The shell is read by a
 small lexer: words in command position (after ; & | && || ( ) { } !
 newline, then, do, else...), past assignments and redirections, the
@@ -616,6 +617,11 @@ def gather():
     for p in makes:
         for n, line in make_file(texts[p], v):
             add("cmd", n, p, line)
+    for p in walk("tests", ".c"):
+        text = read(p)
+        for m in re.finditer(r'\b(?:exec[lv]p?e?|system|popen)\s*\(\s*"'
+                             r'([^"\s]+)', text):
+            add("cmd", m.group(1), p, text.count("\n", 0, m.start()) + 1)
     for p in pys:
         cmds, mods = py_file(texts[p])
         for n, line in cmds:
