@@ -54,6 +54,7 @@ out=$(curl -s http://127.0.0.1/ | grep -c x)
 cat <<EOC
 notacommand here
 EOC
+[[ -n $out && -f file ]] && (( n > 1 )) && echo
 case "$out" in
 neither) ;;
 nor | "$out") f ;;
@@ -74,11 +75,11 @@ t_eq "$?" 1 "the checker fails on its test tree"
 grep -q '^not ok 1 .*' "$T_DIR/bad.out" &&
     grep -q '^#   not in the table.*: frobnicate (tests/integration/t.sh:3)$' \
     "$T_DIR/bad.out" &&
-    grep -q '^#   not in the table.*: py:tkinter (tests/integration/t.sh:13)$' \
+    grep -q '^#   not in the table.*: py:tkinter (tests/integration/t.sh:14)$' \
     "$T_DIR/bad.out"
 t_okd $? "it names the command and the module missing from the table" \
     "$(cat "$T_DIR/bad.out")"
-grep -q '^#   ss needs iproute2, not in `deps.sh test` (tests/integration/t.sh:12)$' \
+grep -q '^#   ss needs iproute2, not in `deps.sh test` (tests/integration/t.sh:13)$' \
     "$T_DIR/bad.out" &&
     grep -q '^#   cc needs libc6-dev, not in `deps.sh test` (Makefile:2)$' \
     "$T_DIR/bad.out"

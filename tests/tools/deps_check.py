@@ -49,7 +49,7 @@ TABLE = "scripts/commands.txt"
 DEPS = "scripts/deps.sh"
 
 BUILTINS = set("""
-. : [ [[ alias bg break builtin caller cd command compgen complete continue
+. : [ alias bg break builtin caller cd command compgen complete continue
 declare dirs disown echo enable eval exec exit export false fc fg getopts
 hash help history jobs kill let local logout mapfile popd printf pushd pwd
 read readarray readonly return set shift shopt source suspend test times
@@ -57,7 +57,7 @@ trap true type typeset ulimit umask unalias unset wait
 """.split())
 KEYWORDS = set("""
 if then else elif fi do done while until for in case esac function select
-time { } ! ]]
+time { } ! [[ ]]
 """.split())
 # Programs that run the command given after their own options.
 WRAPPERS = {"exec", "command", "env", "nohup", "timeout", "xargs", "nice",
@@ -249,6 +249,11 @@ class Lexer:
                     self.i += 1
                 self.word()     # the file: not a command
                 continue
+            if c == "(" and self.peek(1) == "(":
+                line = self.line    # (( arithmetic )): no command
+                self.skip_arith()
+                toks.append(("word", Word("", True, line), line))
+                continue
             m = re.compile(r";;&|;;|;&|&&|\|\||\|&|[;&|()]").match(
                 self.s, self.i)
             if m:
@@ -315,6 +320,8 @@ def commands(toks, found):
     skip_args = 0
     for kind, val, line in toks:
         if kind == "op":
+            if state == "test":
+                continue
             if state == "pattern":
                 if val == ")":
                     state = None
@@ -331,6 +338,11 @@ def commands(toks, found):
             wrap = None
             continue
         w = val
+        if state == "test":
+            if w.text == "]]" and not w.dynamic:
+                state = None
+                at_cmd = False
+            continue
         if state == "pattern":
             if w.text == "esac" and not w.dynamic:
                 state = None
@@ -371,6 +383,8 @@ def commands(toks, found):
                 state = "for"
             elif w.text == "case":
                 state = "case-word"
+            elif w.text == "[[":
+                state = "test"
             elif w.text in ("fi", "done", "esac", "}", "]]"):
                 at_cmd = False
             continue
