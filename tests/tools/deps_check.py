@@ -69,8 +69,6 @@ DEBIAN_SPLIT = {"tkinter", "turtle", "idlelib", "distutils", "lib2to3",
 # (tests/integration/lib.sh's t_bg OUT CMD..., tests/run.sh's run NAME
 # CMD...).
 FUNC_WRAPPERS = {"t_bg": 1, "run": 1}
-SEPS = {";", "&", "&&", "|", "||", "(", ")", "\n", ";;", ";&", ";;&",
-        "|&"}
 
 
 class Word:
