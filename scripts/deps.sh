@@ -59,16 +59,15 @@ export DEBIAN_FRONTEND=noninteractive
 # A policy-rc.d answering 101 keeps the services of the packages (squid,
 # haproxy...) from starting: the tests and the bench start their own,
 # on their own ports.  One already there is left as it is.
-made_policy=
 if [ ! -e /usr/sbin/policy-rc.d ]; then
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	trap 'exit 1' INT TERM HUP
 	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
 	chmod 755 /usr/sbin/policy-rc.d
-	made_policy=1
 fi
 rc=0
 apt-get update -qq || rc=$?
 # shellcheck disable=SC2086
 [ "$rc" = 0 ] && { apt-get install -y -qq --no-install-recommends $missing \
     >/dev/null || rc=$?; }
-[ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
 exit "$rc"
