@@ -93,5 +93,7 @@ include tests/fuzz/fuzz.mk
 -include scripts/install.mk
 # make soak and make test-valgrind: long load and fault runs, memcheck
 -include tests/soak/soak.mk
+# make test-fresh: make test and make run in a fresh Debian 12 box
+-include tests/fresh/fresh.mk
 
 -include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d)

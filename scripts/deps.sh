@@ -3,16 +3,40 @@
 #   scripts/deps.sh build   compiler and libraries
 #   scripts/deps.sh test    the above, plus what the tests run
 #   scripts/deps.sh soak    the above, plus valgrind (make test-valgrind)
+#   scripts/deps.sh bench   build, plus what make bench runs and compares
+#   scripts/deps.sh list build|test|soak|bench   print the list, install
+#                           nothing
+# scripts/commands.txt names the package of every command the tests, the
+# benches and the Makefile call; tests/integration/deps.sh checks that
+# each of those packages is in the list here.  Packages go in with
+# --no-install-recommends: a recommended package that matters is named
+# here itself (libclang-rt-dev: libFuzzer and clang's sanitizer
+# runtimes, which clang only recommends).
 set -eu
 
-build="gcc make pkg-config libevent-dev libssl-dev libpcap-dev libinih-dev libjansson-dev libcrypt-dev libseccomp-dev libpsl-dev"
-test="$build dnsmasq-base curl openssl tshark clang python3 whois systemd man-db groff-base logrotate haproxy iproute2 util-linux"
+build="gcc libc6-dev make pkg-config libevent-dev libssl-dev libpcap-dev \
+libinih-dev libjansson-dev libcrypt-dev libseccomp-dev libpsl-dev"
+test="$build clang libclang-rt-dev python3 dnsmasq-base curl openssl \
+tshark whois iproute2 util-linux procps systemd man-db groff-base mandoc \
+logrotate haproxy"
+soak="$test valgrind"
+bench="$build git procps squid tinyproxy dante-server haproxy"
 
 case "${1:-build}" in
 build) want=$build ;;
 test) want=$test ;;
-soak) want="$test valgrind" ;;
-*) echo "usage: $0 build|test|soak" >&2; exit 2 ;;
+soak) want=$soak ;;
+bench) want=$bench ;;
+list)
+	case "${2:-}" in
+	build) echo $build ;;
+	test) echo $test ;;
+	soak) echo $soak ;;
+	bench) echo $bench ;;
+	*) echo "usage: $0 list build|test|soak|bench" >&2; exit 2 ;;
+	esac
+	exit 0 ;;
+*) echo "usage: $0 build|test|soak|bench|list" >&2; exit 2 ;;
 esac
 
 missing=
@@ -32,6 +56,18 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "installing:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+# A policy-rc.d answering 101 keeps the services of the packages (squid,
+# haproxy...) from starting: the tests and the bench start their own,
+# on their own ports.  One already there is left as it is.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	trap 'exit 1' INT TERM HUP
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+fi
+rc=0
+apt-get update -qq || rc=$?
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+[ "$rc" = 0 ] && { apt-get install -y -qq --no-install-recommends $missing \
+    >/dev/null || rc=$?; }
+exit "$rc"

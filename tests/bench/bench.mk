@@ -25,5 +25,6 @@ build/bench/backend: tests/bench/backend.c
 	$(CC) $(BENCH_CFLAGS) -o $@ tests/bench/backend.c
 
 bench: pinhole build/bench/loadgen build/bench/backend
+	@sh scripts/deps.sh bench || echo "bench: packages missing, their rows are left out" >&2
 	QUICK="$(QUICK)" ONLY="$(ONLY)" SCEN="$(SCEN)" REPS="$(REPS)" \
 	    bash tests/bench/bench.sh
