@@ -332,7 +332,9 @@ config_load(const char *path, char *err, size_t errlen)
 	if (!p.failed && (policy_build(p.conf->policy) == -1 ||
 	    (p.conf->proxy_protocol_from != NULL &&
 	    cidrset_build(p.conf->proxy_protocol_from) == -1) ||
-	    cidrset_build(p.conf->admin_allow) == -1))
+	    cidrset_build(p.conf->admin_allow) == -1 ||
+	    (p.conf->pac_direct != NULL &&
+	    entries_build(p.conf->pac_direct) == -1)))
 		config_error(&p, 0, "out of memory");
 	if (p.failed)
 		goto fail;
@@ -381,6 +383,7 @@ config_free(struct config *c)
 	for (size_t i = 0; i < c->npac_proxies; i++)
 		free(c->pac_proxies[i]);
 	free(c->pac_proxies);
+	entries_unref(c->pac_direct);
 	free(c->users_file);
 	free(c);
 }

@@ -109,6 +109,8 @@ struct config {
 	char		**pac_proxies;
 	size_t		 npac_proxies;
 	uint64_t	 pac_max_entries;
+	int		 pac_default_proxy;	/* else DIRECT */
+	struct entries	*pac_direct;		/* always DIRECT */
 
 	/* [auth] */
 	char		*users_file;

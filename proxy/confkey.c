@@ -578,6 +578,53 @@ k_admin_allow(struct parse *p, const char *v)
 }
 
 static int
+k_pac_default(struct parse *p, const char *v)
+{
+	if (strcmp(v, "direct") == 0 || strcmp(v, "proxy") == 0) {
+		p->conf->pac_default_proxy = v[0] == 'p';
+		return 0;
+	}
+	config_error(p, p->line, "default: \"%s\" is not direct or proxy", v);
+	return -1;
+}
+
+/* An address, CIDR, name or pattern the PAC sends DIRECT. */
+static int
+add_pac_direct(struct parse *p, const char *tok, void *arg)
+{
+	struct entries	*e = arg;
+	char		 base[NAME_MAX_LEN + 1];
+	struct cidr	 c;
+	uint8_t		 how;
+	int		 len;
+
+	if (cidr_parse(tok, &c, NULL) == 0 || strchr(tok, ':') != NULL ||
+	    addr_is_v4_attempt(tok, strlen(tok)))
+		return add_cidr(p, tok, e->nets);
+	if ((len = name_parse_pattern(tok, base, &how)) == -1) {
+		config_error(p, p->line, "direct: \"%s\" is not a CIDR, a name "
+		    "or a pattern", tok);
+		return -1;
+	}
+	if (entries_add_pattern(e, base, (size_t)len, how) == -1) {
+		config_error(p, p->line, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+k_pac_direct(struct parse *p, const char *v)
+{
+	entries_unref(p->conf->pac_direct);
+	if ((p->conf->pac_direct = entries_new()) == NULL) {
+		config_error(p, p->line, "out of memory");
+		return -1;
+	}
+	return each_token(p, "direct", v, add_pac_direct, p->conf->pac_direct);
+}
+
+static int
 k_proxies(struct parse *p, const char *v)
 {
 	struct config *c = p->conf;
@@ -678,6 +725,8 @@ static const struct key keys[] = {
 
 	{ SEC_PAC, "proxies", K_FUNC, 0, 0, 0, k_proxies },
 	{ SEC_PAC, "max_entries", K_UINT, C(pac_max_entries), 0, 10000, NULL },
+	{ SEC_PAC, "default", K_FUNC, 0, 0, 0, k_pac_default },
+	{ SEC_PAC, "direct", K_FUNC, 0, 0, 0, k_pac_direct },
 
 	{ SEC_AUTH, "users_file", K_PATH, C(users_file), 0, 0, NULL },
 };

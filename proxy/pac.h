@@ -6,5 +6,6 @@
 #include "session.h"
 
 int	pac_respond(struct session *, const struct http_head *, int);
+void	pac_check(const struct acl *);
 
 #endif

@@ -21,6 +21,7 @@
 #include "lists.h"
 #include "log.h"
 #include "notify.h"
+#include "pac.h"
 #include "privdrop.h"
 #include "resolve.h"
 #include "sandbox.h"
@@ -239,6 +240,8 @@ reload(void)
 	}
 	if (publish() == -1)
 		log_error("reload: out of memory, the allowlist stays as it was");
+	else if (server.worker == 0)
+		pac_check(acl_current());
 	if (workers_count(conf) != server.nworkers)
 		log_warn("reload: a change of [proxy] workers takes a restart");
 	if (!same_listen(old, conf))
@@ -477,6 +480,8 @@ server_run(struct config *conf)
 		signals_hold(0);
 		if (server.worker == 0 && admin_open(conf) == -1)
 			log_warn("the admin endpoint is off; the proxy runs on");
+		if (server.worker == 0)
+			pac_check(acl_current());
 		if (listener_open(conf, server.worker, server.nworkers) == 0 &&
 		    privdrop_drop(conf) == 0 &&
 		    sandbox_confine(conf) == 0 &&

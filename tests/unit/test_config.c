@@ -562,6 +562,14 @@ static const struct kv_case kv_cases[] = {
 	BAD(RULE, "sni_check", "on", " is not off, log or enforce"),
 	BAD(ACL, "sni_check", "Enforce", " is not off, log or enforce"),
 
+	/* [pac] */
+	OK(PAC, "default", "proxy", CI(pac_default_proxy), 1),
+	OK(PAC, "default", "direct", CI(pac_default_proxy), 0),
+	BAD(PAC, "default", "DIRECT", " is not direct or proxy"),
+	BAD(PAC, "direct", "a..b", " is not a CIDR, a name or a pattern"),
+	BAD(PAC, "direct", "10.0.0.1/8", " has host bits set (the network is "
+	    "10.0.0.0/8)"),
+
 	/* [list NAME] */
 	OK(LIST, "refresh", "1s", LU(refresh_ms), 1000),
 	OK(LIST, "refresh", "6h", LU(refresh_ms), 21600000),
