@@ -19,6 +19,10 @@ print_rule(const struct config *c, const struct acl_rule *r, FILE *fp)
 	for (size_t i = 0; i < r->nlists; i++)
 		fprintf(fp, "%s%s", i ? ", " : "; lists ",
 		    c->policy->lists[r->lists[i]]);
+	if (r->udp_ports.count > 0) {
+		portset_format(&r->udp_ports, ports, sizeof(ports));
+		fprintf(fp, "; udp_ports %s", ports);
+	}
 	if (r->clients != NULL)
 		fprintf(fp, "; %zu client ranges", cidrset_count(r->clients));
 	if (r->nusers > 0)

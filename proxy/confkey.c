@@ -189,6 +189,19 @@ add_port(struct parse *p, const char *tok, void *arg)
 }
 
 static int
+add_udp_port(struct parse *p, const char *tok, void *arg)
+{
+	struct acl_rule *r = arg;
+
+	if (portset_add(&r->udp_ports, tok) == -1) {
+		config_error(p, p->line, "udp_ports: \"%s\" is not a port "
+		    "(1-65535) or a range of ports", tok);
+		return -1;
+	}
+	return 0;
+}
+
+static int
 add_list_ref(struct parse *p, const char *tok, void *arg)
 {
 	struct list_ref	*refs;
@@ -367,6 +380,12 @@ static int
 k_ports(struct parse *p, const char *v)
 {
 	return each_token(p, "ports", v, add_port, p->rule);
+}
+
+static int
+k_udp_ports(struct parse *p, const char *v)
+{
+	return each_token(p, "udp_ports", v, add_udp_port, p->rule);
 }
 
 static int
@@ -622,6 +641,7 @@ static const struct key keys[] = {
 	{ SEC_ALLOW, "nets", K_FUNC, 0, 0, 0, k_nets },
 	{ SEC_ALLOW, "lists", K_FUNC, 0, 0, 0, k_lists },
 	{ SEC_ALLOW, "ports", K_FUNC, 0, 0, 0, k_ports },
+	{ SEC_ALLOW, "udp_ports", K_FUNC, 0, 0, 0, k_udp_ports },
 	{ SEC_ALLOW, "clients", K_FUNC, 0, 0, 0, k_rule_clients },
 	{ SEC_ALLOW, "users", K_FUNC, 0, 0, 0, k_users },
 	{ SEC_ALLOW, "resolve", K_BOOL, R(resolve), 0, 0, NULL },
