@@ -630,6 +630,14 @@ static const struct key keys[] = {
 	{ SEC_PROXY, "proxy_protocol", K_BOOL, C(proxy_protocol), 0, 0, NULL },
 	{ SEC_PROXY, "proxy_protocol_from", K_FUNC, 0, 0, 0, k_proxy_from },
 	{ SEC_PROXY, "sandbox", K_BOOL, C(sandbox), 0, 0, NULL },
+	{ SEC_PROXY, "udp_idle_timeout", K_DURATION, C(udp_idle_timeout_ms),
+	    MS_S, MS_D, NULL },
+	{ SEC_PROXY, "udp_max_associations_per_client", K_UINT,
+	    C(udp_max_associations_per_client), 1, 100000, NULL },
+	{ SEC_PROXY, "udp_max_destinations", K_UINT, C(udp_max_destinations),
+	    1, 4096, NULL },
+	{ SEC_PROXY, "udp_max_datagrams_per_second", K_UINT,
+	    C(udp_max_datagrams_per_second), 1, 10000000, NULL },
 
 	{ SEC_ACL, "deny_private", K_BOOL, C(deny_private), 0, 0, NULL },
 	{ SEC_ACL, "deny", K_FUNC, 0, 0, 0, k_deny },
@@ -821,6 +829,10 @@ confkey_defaults(struct parse *p)
 	c->idle_timeout_ms = 15 * MS_M;
 	c->shutdown_grace_ms = 30 * MS_S;
 	c->sandbox = 1;
+	c->udp_idle_timeout_ms = 2 * MS_M;
+	c->udp_max_associations_per_client = 8;
+	c->udp_max_destinations = 64;
+	c->udp_max_datagrams_per_second = 10000;
 	c->deny_private = 1;
 	c->min_ttl_ms = 30 * MS_S;
 	c->max_ttl_ms = MS_H;

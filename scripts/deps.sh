@@ -6,7 +6,7 @@
 set -eu
 
 build="gcc make pkg-config libevent-dev libssl-dev libpcap-dev libinih-dev libjansson-dev libcrypt-dev libseccomp-dev"
-test="$build dnsmasq-base curl openssl tshark clang python3 whois systemd man-db groff-base logrotate haproxy"
+test="$build dnsmasq-base curl openssl tshark clang python3 python3-socks whois systemd man-db groff-base logrotate haproxy"
 
 case "${1:-build}" in
 build) want=$build ;;
