@@ -66,6 +66,7 @@ struct udp_dest {
 	struct resolve_req	*dns;
 	uint64_t		 bytes[2], datagrams[2];	/* up, down */
 	uint64_t		 kept[2];	/* payload bytes in the pcap */
+	uint64_t		 last_sent;	/* of the association's sends */
 	struct timeval		 started;
 };
 
@@ -86,6 +87,7 @@ struct udp_assoc {
 	uint16_t		 client_port;	/* 0 until then */
 	struct udp_dest		**dests;
 	size_t			 ndests, maxdests;
+	uint64_t		 sends;
 	struct udp_queued	 queue[UDP_QUEUE_MAX];
 	size_t			 nqueued, queued_bytes;
 	time_t			 window;	/* the second being counted */
@@ -362,19 +364,26 @@ dest_by_key(struct udp_assoc *a, const struct udphdr *h)
 	return NULL;
 }
 
-/* The destination a reply comes from, if the client has sent to it. */
+/*
+ * The destination a reply comes from, if the client has sent to it.
+ * Two names for one address:port (a name and its address) share its
+ * replies: the one sent to last has them.
+ */
 static struct udp_dest *
 dest_by_addr(struct udp_assoc *a, const struct addr *src, uint16_t port)
 {
+	struct udp_dest *found = NULL;
+
 	for (size_t i = 0; i < a->ndests; i++) {
 		struct udp_dest *d = a->dests[i];
 
 		if (d->state == D_ALLOWED && d->port == port &&
 		    d->datagrams[CAPTURE_UP] > 0 &&
-		    memcmp(&d->addr, src, sizeof(*src)) == 0)
-			return d;
+		    memcmp(&d->addr, src, sizeof(*src)) == 0 &&
+		    (found == NULL || d->last_sent > found->last_sent))
+			found = d;
 	}
-	return NULL;
+	return found;
 }
 
 /* udp_max_datagrams_per_second, both ways together. */
@@ -459,6 +468,7 @@ send_up(struct udp_assoc *a, struct udp_dest *d, const uint8_t *p,
 		drop(UDP_DROP_SEND);
 		return;
 	}
+	d->last_sent = ++a->sends;
 	counted(d, CAPTURE_UP, p, len);
 }
 
