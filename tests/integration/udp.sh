@@ -301,4 +301,27 @@ tcp closed" "an association without datagrams for udp_idle_timeout: its TCP conn
 t_eq "$(recs event reason datagrams_up datagrams_down)" \
     "flow idle_timeout 1 1" "its record: reason idle_timeout"
 t_stop_pinhole "$T_MAIN_PID" "$T_DIR/idle.err" "idle"
+
+# --- [auth]: a UDP association is a SOCKS5 request like any ----------
+LOG=$T_DIR/auth.jsonl
+PCAP=$T_DIR/auth.pcap
+printf 'alice:%s\n' "$(mkpasswd -m yescrypt alice-pw)" >"$T_DIR/users"
+udp_conf "$T_DIR/auth.ini" "$P3"
+printf '\n[auth]\nusers_file = %s\n' "$T_DIR/users" >>"$T_DIR/auth.ini"
+t_main_start "$T_DIR/auth.ini" "$T_DIR/auth.err" "$P3"
+t_okd $? "pinhole with [auth] starts" \
+    "$(head -c 2000 "$T_DIR/auth.err")" || { echo "Bail out!"; exit 1; }
+t_main_up "auth"
+t_eq "$(py raw "$P3" "to|127.0.0.1|$UE|x")" "refused -1" \
+    "with [auth], a client offering no login gets no method (0xFF)"
+t_eq "$(py raw "$P3" --user alice --password wrong "to|127.0.0.1|$UE|x")" \
+    "refused -2" "a wrong password: the RFC 1929 failure"
+OUT=$(py raw "$P3" --user alice --password alice-pw "to|127.0.0.1|$UE|auth" \
+    recv close)
+CL=$(printf '%s\n' "$OUT" | sed -n 's/^local //p')
+t_eq "$(printf '%s\n' "$OUT" | grep -v '^local')" "assoc 0 127.0.0.1
+recv 127.0.0.1 $UE auth" "alice's association relays"
+t_eq "$(recs event user proto datagrams_up)" "flow alice socks5-udp 1" \
+    "its record names the user"
+t_stop_pinhole "$T_MAIN_PID" "$T_DIR/auth.err" "auth"
 t_done
