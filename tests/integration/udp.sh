@@ -307,6 +307,7 @@ LOG=$T_DIR/auth.jsonl
 PCAP=$T_DIR/auth.pcap
 printf 'alice:%s\n' "$(mkpasswd -m yescrypt alice-pw)" >"$T_DIR/users"
 udp_conf "$T_DIR/auth.ini" "$P3"
+sed -i 's/^deny_private = yes$/&\nrevoke_on_reload = yes/' "$T_DIR/auth.ini"
 printf '\n[auth]\nusers_file = %s\n' "$T_DIR/users" >>"$T_DIR/auth.ini"
 t_main_start "$T_DIR/auth.ini" "$T_DIR/auth.err" "$P3"
 t_okd $? "pinhole with [auth] starts" \
@@ -323,5 +324,29 @@ t_eq "$(printf '%s\n' "$OUT" | grep -v '^local')" "assoc 0 127.0.0.1
 recv 127.0.0.1 $UE auth" "alice's association relays"
 t_eq "$(recs event user proto datagrams_up)" "flow alice socks5-udp 1" \
     "its record names the user"
+
+t_main_up "revoke on reload"
+t_bg "$T_DIR/rev.out" "$T_PY" "$T_TOOLS/udp_client.py" raw "$P3" \
+    --user alice --password alice-pw "to|127.0.0.1|$UE|before" recv \
+    "to|::1|$UE6|six" recv "wait|4" "to|127.0.0.1|$UE|after" recv \
+    "to|::1|$UE6|six" recv
+t_wait_grep "$T_DIR/rev.out" "^recv ::1" 1 100
+t_ok $? "an association with two destinations is open"
+sed -i "s/^udp_ports = $UE, $UE6\$/udp_ports = $UE6/" "$T_DIR/auth.ini"
+kill -HUP "$T_MAIN_PID"
+t_wait_grep "$T_DIR/auth.err" 'reloaded' 1 50
+t_okd $? "SIGHUP: pinhole reloads a config without 127.0.0.1:$UE for UDP" \
+    "$(tail -n 3 "$T_DIR/auth.err")"
+CL=$(sed -n 's/^local //p' "$T_DIR/rev.out")
+t_eq "$("$T_PY" "$T_TOOLS/flowlog.py" "$LOG" get --wait 5 --client "$CL" \
+    event host reason datagrams_up)" "flow 127.0.0.1 revoked 1" \
+    "revoke_on_reload: the destination no longer allowed ends, reason revoked"
+t_wait_grep "$T_DIR/rev.out" "^recv.* six" 2 100
+t_eq "$(grep '^recv' "$T_DIR/rev.out")" "recv 127.0.0.1 $UE before
+recv ::1 $UE6 six
+recv none
+recv ::1 $UE6 six" "after it, datagrams to it are dropped; the other destination goes on"
+t_eq "$(recs event host reason datagrams_up | tail -n 1)" "flow ::1 null 2" \
+    "the other destination's record when the client closes"
 t_stop_pinhole "$T_MAIN_PID" "$T_DIR/auth.err" "auth"
 t_done
