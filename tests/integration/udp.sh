@@ -155,6 +155,17 @@ t_eq "$(metric 'pinhole_udp_datagrams_total{direction="up"}') $(metric \
     'pinhole_udp_datagrams_total{direction="down"}')" "7 7" \
     "/metrics: 7 datagrams relayed each way"
 
+t_main_up "raw over IPv6"
+OUT=$(py raw "$P" --from ::1 "to|::1|$UE6|over six" recv \
+    "to|127.0.0.1|$UE|to four" recv close)
+CL=$(printf '%s\n' "$OUT" | sed -n 's/^local //p')
+t_eq "$(printf '%s\n' "$OUT" | grep -v '^local')" "assoc 0 ::1
+recv ::1 $UE6 over six
+recv 127.0.0.1 $UE to four" \
+    "a client on [::1]: the relay's address is ::1; IPv6 and IPv4 destinations"
+t_eq "$(recs event host datagrams_up datagrams_down)" "flow ::1 1 1
+flow 127.0.0.1 1 1" "its records, client [::1]:port"
+
 # --- --explain and /explain: --proto udp asks udp_ports -------------
 ex() { "$PINHOLE" -c "$CONF" --explain "$@" 2>/dev/null; }
 t_eq "$(ex "127.0.0.1:$UE" --proto udp | "$T_PY" -c 'import json, sys

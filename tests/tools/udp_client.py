@@ -9,7 +9,8 @@
     udp_client.py raw PROXYPORT [--from IP] [--user U --password P] STEP...
         A hand-made client for what PySocks never sends.  It opens the
         association (printing "assoc REP BOUND-IP", or "refused REP") from
-        127.0.0.1 (or --from IP) and prints "local IP:PORT" of its UDP socket ("main"),
+        127.0.0.1 (or --from IP; from ::1 to the proxy's [::1] and from
+        a UDP socket on ::1) and prints "local IP:PORT" of its UDP socket ("main"),
         then runs the steps in order:
           main | port2 | addr2   send from main, from a second socket on
                                  127.0.0.1, or from one on 127.0.0.2
@@ -69,7 +70,8 @@ def recv_exact(s, n):
 def associate(port, source, user, password):
     """The TCP control connection and the reply: (sock, rep, ip, port)."""
     loopback_only(source)
-    t = socket.create_connection(("127.0.0.1", port), timeout=5,
+    proxy = "::1" if ":" in source else "127.0.0.1"
+    t = socket.create_connection((proxy, port), timeout=5,
                                  source_address=(source, 0))
     if user is None:
         t.sendall(b"\x05\x01\x00")
@@ -92,7 +94,8 @@ def associate(port, source, user, password):
 
 
 def udp_socket(host):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
     s.bind((host, 0))
     return s
 
@@ -123,8 +126,11 @@ def raw(argv):
     print("assoc %d %s" % (rep, bip), flush=True)
     loopback_only(bip)
     relay = (bip, bport)
-    main = udp_socket("127.0.0.1")
-    print("local %s:%d" % main.getsockname(), flush=True)
+    here = "::1" if ":" in source else "127.0.0.1"
+    main = udp_socket(here)
+    local = main.getsockname()
+    print(("local [%s]:%d" if ":" in here else "local %s:%d") % local[:2],
+          flush=True)
     socks = {"main": main}
     cur = main
     for step in steps:
@@ -132,7 +138,7 @@ def raw(argv):
         if parts[0] in ("main", "port2", "addr2"):
             if parts[0] not in socks:
                 socks[parts[0]] = udp_socket(
-                    "127.0.0.2" if parts[0] == "addr2" else "127.0.0.1")
+                    "127.0.0.2" if parts[0] == "addr2" else here)
             cur = socks[parts[0]]
         elif parts[0] == "to":
             cur.sendto(header(parts[1], int(parts[2])) +
