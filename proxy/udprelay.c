@@ -213,11 +213,15 @@ static void
 enqueue(struct udp_assoc *a, struct udp_dest *d, const uint8_t *p,
     size_t len)
 {
-	struct udp_queued *q = &a->queue[a->nqueued];
+	struct udp_queued *q;
 
 	if (a->nqueued == UDP_QUEUE_MAX ||
-	    a->queued_bytes + len > UDP_QUEUE_BYTES ||
-	    (q->data = malloc(len > 0 ? len : 1)) == NULL) {
+	    a->queued_bytes + len > UDP_QUEUE_BYTES) {
+		drop(UDP_DROP_QUEUE);
+		return;
+	}
+	q = &a->queue[a->nqueued];
+	if ((q->data = malloc(len > 0 ? len : 1)) == NULL) {
 		drop(UDP_DROP_QUEUE);
 		return;
 	}

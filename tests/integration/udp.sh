@@ -299,10 +299,33 @@ t_stop_pinhole "$T_MAIN_PID" "$T_DIR/tight.err" "tight"
 # --- udp_idle_timeout -------------------------------------------------
 LOG=$T_DIR/idle.jsonl
 PCAP=$T_DIR/idle.pcap
+# Names are looked up through a DNS server that never answers.
+SINK=$(t_free_port udp)
+t_bg "$T_DIR/sink.out" "$T_PY" "$T_TOOLS/udp_sink.py" --port "$SINK"
+t_wait_grep "$T_DIR/sink.out" '^ready' 1 50
+t_ok $? "a DNS server that never answers, on 127.0.0.1:$SINK"
 udp_conf "$T_DIR/idle.ini" "$P3" "udp_idle_timeout = 1s"
+sed -i "s/^servers = .*/servers = 127.0.0.1:$SINK\ntimeout = 500ms/" \
+    "$T_DIR/idle.ini"
 t_main_start "$T_DIR/idle.ini" "$T_DIR/idle.err" "$P3"
 t_okd $? "pinhole with udp_idle_timeout = 1s starts" \
     "$(head -c 2000 "$T_DIR/idle.err")" || { echo "Bail out!"; exit 1; }
+t_main_up "datagrams waiting for a lookup"
+steps=
+i=0
+while [ $i -lt 12 ]; do
+	steps="$steps to|echo.test|$UE|q$i"
+	i=$((i + 1))
+done
+OUT=$(py raw "$P3" $steps recv close)
+CL=$(printf '%s\n' "$OUT" | sed -n 's/^local //p')
+t_eq "$(printf '%s\n' "$OUT" | grep '^recv')" "recv none" \
+    "12 datagrams to a name whose lookup never ends: none relayed"
+t_eq "$(recs event host reason datagrams_up)" "error echo.test dns_error 0" \
+    "its record: error, dns_error"
+t_eq "$(metric 'pinhole_udp_dropped_total{reason="queue"}') $(metric \
+    'pinhole_udp_dropped_total{reason="dns_error"}')" "4 8" \
+    "/metrics: 8 waited in the queue (then dns_error), 4 found it full"
 t_main_up "idle timeout"
 OUT=$(py raw "$P3" "to|127.0.0.1|$UE|idle" recv tcp)
 CL=$(printf '%s\n' "$OUT" | sed -n 's/^local //p')
