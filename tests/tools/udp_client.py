@@ -23,8 +23,9 @@
                                  prints "drained N"
           close                  closes the TCP connection
           wait|S                 sleeps S seconds
-          tcp                    prints "tcp open" or "tcp closed": whether
-                                 the control connection is still up
+          tcp                    prints "tcp closed" once pinhole closes
+                                 the control connection (within 10 s),
+                                 else "tcp open"
 """
 import ipaddress
 import os
@@ -101,7 +102,7 @@ def udp_socket(host):
 
 
 def tcp_state(t):
-    t.settimeout(3)
+    t.settimeout(10)
     try:
         return "tcp open" if t.recv(1) else "tcp closed"
     except socket.timeout:
