@@ -131,7 +131,7 @@ acl_current(void)
 static int
 rule_applies(const struct acl_rule *r, const struct acl_query *q)
 {
-	if (!portset_has(&r->ports, q->port))
+	if (!portset_has(q->udp ? &r->udp_ports : &r->ports, q->port))
 		return 0;
 	if (q->client != NULL && r->clients != NULL &&
 	    !cidrset_lookup(r->clients, q->client, NULL))

@@ -35,6 +35,7 @@ struct acl_query {
 	int			 dest_ok;	/* 0: malformed host */
 	struct acl_dest		 dest;
 	uint16_t		 port;
+	int			 udp;		/* udp_ports, not ports */
 };
 
 enum acl_result {

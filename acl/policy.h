@@ -23,7 +23,8 @@ enum sni_check {
 struct acl_rule {
 	char		*name;
 	int		 line;		/* of the section, for messages */
-	struct portset	 ports;
+	struct portset	 ports;		/* TCP */
+	struct portset	 udp_ports;	/* UDP through SOCKS5 */
 	struct entries	*own;		/* hosts and nets from the config */
 	struct cidrset	*clients;	/* NULL: every client */
 	char		**users;	/* NULL: every user */

@@ -1,4 +1,4 @@
-/* A set of TCP ports, written as "443, 7615, 5060-5061". */
+/* A set of TCP or UDP ports, written as "443, 7615, 5060-5061". */
 #ifndef PINHOLE_PORTSET_H
 #define PINHOLE_PORTSET_H
 

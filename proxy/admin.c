@@ -84,6 +84,45 @@ counters_now(struct counters *sum)
 	workers_sum(sum);
 }
 
+/* UDP associations: opened, open, refused at the limit, datagrams. */
+static void
+udp_metrics(struct evbuffer *b, const struct counters *c)
+{
+	evbuffer_add_printf(b, "# HELP pinhole_udp_associations_total SOCKS5 "
+	    "UDP associations opened.\n"
+	    "# TYPE pinhole_udp_associations_total counter\n"
+	    "pinhole_udp_associations_total %llu\n"
+	    "# HELP pinhole_udp_associations_open UDP associations open.\n"
+	    "# TYPE pinhole_udp_associations_open gauge\n"
+	    "pinhole_udp_associations_open %llu\n"
+	    "# HELP pinhole_udp_associations_refused_total UDP associations "
+	    "refused at udp_max_associations_per_client.\n"
+	    "# TYPE pinhole_udp_associations_refused_total counter\n"
+	    "pinhole_udp_associations_refused_total %llu\n",
+	    (unsigned long long)c->udp_associations,
+	    (unsigned long long)c->udp_open,
+	    (unsigned long long)c->udp_assoc_limit);
+	evbuffer_add_printf(b, "# HELP pinhole_udp_datagrams_total Datagrams "
+	    "relayed through UDP associations.\n"
+	    "# TYPE pinhole_udp_datagrams_total counter\n"
+	    "pinhole_udp_datagrams_total{direction=\"up\"} %llu\n"
+	    "pinhole_udp_datagrams_total{direction=\"down\"} %llu\n"
+	    "# HELP pinhole_udp_bytes_total Their payload bytes.\n"
+	    "# TYPE pinhole_udp_bytes_total counter\n"
+	    "pinhole_udp_bytes_total{direction=\"up\"} %llu\n"
+	    "pinhole_udp_bytes_total{direction=\"down\"} %llu\n",
+	    (unsigned long long)c->udp_datagrams[0],
+	    (unsigned long long)c->udp_datagrams[1],
+	    (unsigned long long)c->udp_bytes[0],
+	    (unsigned long long)c->udp_bytes[1]);
+	evbuffer_add_printf(b, "# HELP pinhole_udp_dropped_total Datagrams "
+	    "dropped, by reason.\n# TYPE pinhole_udp_dropped_total counter\n");
+	for (int r = 0; r < UDP_DROP_MAX; r++)
+		evbuffer_add_printf(b, "pinhole_udp_dropped_total{reason="
+		    "\"%s\"} %llu\n", udprelay_drop_name((enum udp_drop)r),
+		    (unsigned long long)c->udp_drops[r]);
+}
+
 static void
 metrics(struct evhttp_request *req, struct evbuffer *b)
 {
@@ -194,6 +233,7 @@ metrics(struct evhttp_request *req, struct evbuffer *b)
 	    (unsigned long long)c->proxy_headers[PROXYHDR_PROXY],
 	    (unsigned long long)c->proxy_headers[PROXYHDR_LOCAL],
 	    (unsigned long long)c->proxy_headers[PROXYHDR_BAD]);
+	udp_metrics(b, c);
 	evbuffer_add_printf(b, "# HELP pinhole_list_entries Entries of each "
 	    "list in force.\n# TYPE pinhole_list_entries gauge\n");
 	for (size_t i = 0; i < conf->nlists; i++)

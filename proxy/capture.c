@@ -652,6 +652,76 @@ capture_flow_end(struct capture_flow *f, int reset)
 }
 
 /*
+ * One datagram of a UDP association, from one end to the other: a UDP
+ * packet with a real checksum, its payload kept while *kept (the bytes
+ * of this destination's direction kept so far) is under pcap_snaplen,
+ * then cut the way a snap length cuts it.
+ */
+void
+capture_udp(const struct addr *from, uint16_t fport, const struct addr *to,
+    uint16_t tport, const void *data, size_t len, uint64_t *kept)
+{
+	static uint8_t		 pkt[40 + 8 + 65536];
+	int			 v6 = from->family == ADDR_V6 ||
+				    to->family == ADDR_V6;
+	size_t			 ip = v6 ? 40 : 20, hl = ip + 8, keep;
+	uint8_t			*udp = pkt + ip, a[16], b[16], pseudo[40];
+	struct csum		 c = { 0, 0 };
+	struct pcap_pkthdr	 h;
+
+	if (!capturing() || len > sizeof(pkt) - hl)
+		return;
+	keep = pcap_snaplen > *kept ? (size_t)(pcap_snaplen - *kept) : 0;
+	if (keep > len)
+		keep = len;
+	*kept += keep;
+	memset(pkt, 0, hl);
+	addr_bytes(from, v6, a);
+	addr_bytes(to, v6, b);
+	memset(pseudo, 0, sizeof(pseudo));
+	if (v6) {
+		pkt[0] = 0x60;
+		put16(pkt + 4, (uint32_t)(8 + len));
+		pkt[6] = 17;
+		pkt[7] = 64;
+		memcpy(pkt + 8, a, 16);
+		memcpy(pkt + 24, b, 16);
+		memcpy(pseudo, a, 16);
+		memcpy(pseudo + 16, b, 16);
+		put32(pseudo + 32, (uint32_t)(8 + len));
+		pseudo[39] = 17;
+		csum_add(&c, pseudo, 40);
+	} else {
+		struct csum ic = { 0, 0 };
+
+		pkt[0] = 0x45;
+		put16(pkt + 2, (uint32_t)(hl + len));
+		pkt[8] = 64;
+		pkt[9] = 17;
+		memcpy(pkt + 12, a, 4);
+		memcpy(pkt + 16, b, 4);
+		csum_add(&ic, pkt, 20);
+		put16(pkt + 10, csum_done(&ic));
+		memcpy(pseudo, a, 4);
+		memcpy(pseudo + 4, b, 4);
+		pseudo[9] = 17;
+		put16(pseudo + 10, (uint32_t)(8 + len));
+		csum_add(&c, pseudo, 12);
+	}
+	put16(udp, fport);
+	put16(udp + 2, tport);
+	put16(udp + 4, (uint32_t)(8 + len));
+	csum_add(&c, udp, 8);
+	csum_add(&c, data, len);
+	put16(udp + 6, csum_done(&c) == 0 ? 0xffff : csum_done(&c));
+	memcpy(udp + 8, data, keep);
+	gettimeofday(&h.ts, NULL);
+	h.len = (bpf_u_int32)(hl + len);
+	h.caplen = (bpf_u_int32)(hl + keep);
+	capture_write(&h, pkt);
+}
+
+/*
  * A refused or failed attempt: a SYN answered by an RST, to dest (the
  * resolved address, the requested IP literal, or 0.0.0.0).
  */

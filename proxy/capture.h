@@ -1,7 +1,8 @@
 /*
  * Flows as a pcap file: every flow a TCP conversation between the
  * client's address and port and the destination's, so a security team
- * sees who talked to whom, not the proxy talking to everyone.
+ * sees who talked to whom, not the proxy talking to everyone; a UDP
+ * association's datagrams as UDP between the same ends.
  */
 #ifndef PINHOLE_CAPTURE_H
 #define PINHOLE_CAPTURE_H
@@ -48,6 +49,8 @@ void	capture_flow_unseen(struct capture_flow *, int, size_t);
 void	capture_flow_fin(struct capture_flow *, int);
 void	capture_flow_reset(struct capture_flow *, int);
 void	capture_flow_end(struct capture_flow *, int);
+void	capture_udp(const struct addr *, uint16_t, const struct addr *,
+	    uint16_t, const void *, size_t, uint64_t *);
 void	capture_refused(const struct addr *, uint16_t, const struct addr *,
 	    uint16_t);
 

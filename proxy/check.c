@@ -12,10 +12,17 @@ print_rule(const struct config *c, const struct acl_rule *r, FILE *fp)
 {
 	char ports[256];
 
-	portset_format(&r->ports, ports, sizeof(ports));
-	fprintf(fp, "rule %s: ports %s; %zu host patterns, %zu nets",
-	    r->name, ports, nameset_patterns(r->own->names),
-	    cidrset_count(r->own->nets));
+	fprintf(fp, "rule %s: ", r->name);
+	if (r->ports.count > 0) {
+		portset_format(&r->ports, ports, sizeof(ports));
+		fprintf(fp, "ports %s; ", ports);
+	}
+	if (r->udp_ports.count > 0) {
+		portset_format(&r->udp_ports, ports, sizeof(ports));
+		fprintf(fp, "udp_ports %s; ", ports);
+	}
+	fprintf(fp, "%zu host patterns, %zu nets",
+	    nameset_patterns(r->own->names), cidrset_count(r->own->nets));
 	for (size_t i = 0; i < r->nlists; i++)
 		fprintf(fp, "%s%s", i ? ", " : "; lists ",
 		    c->policy->lists[r->lists[i]]);

@@ -200,7 +200,8 @@ close_section(struct parse *p)
 	struct acl_rule	 *r = p->rule;
 
 	if (p->kind == SEC_ALLOW && r != NULL) {
-		if (r->ports.count == 0)
+		/* A rule for UDP alone (media ports) needs no TCP ports. */
+		if (r->ports.count == 0 && r->udp_ports.count == 0)
 			config_error(p, r->line, "[allow %s] has no ports",
 			    r->name);
 		else if (entries_count(r->own) == 0 && r->nlists == 0 &&

@@ -71,6 +71,10 @@ struct config {
 	int		 proxy_protocol;
 	struct cidrset	*proxy_protocol_from;
 	int		 sandbox;
+	uint64_t	 udp_idle_timeout_ms;
+	uint64_t	 udp_max_associations_per_client;
+	uint64_t	 udp_max_destinations;	/* per association */
+	uint64_t	 udp_max_datagrams_per_second;	/* per association */
 
 	/* [acl], [allow NAME] and the list names */
 	int		 deny_private;

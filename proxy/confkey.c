@@ -194,6 +194,19 @@ add_port(struct parse *p, const char *tok, void *arg)
 }
 
 static int
+add_udp_port(struct parse *p, const char *tok, void *arg)
+{
+	struct acl_rule *r = arg;
+
+	if (portset_add(&r->udp_ports, tok) == -1) {
+		config_error(p, p->line, "udp_ports: \"%s\" is not a port "
+		    "(1-65535) or a range of ports", tok);
+		return -1;
+	}
+	return 0;
+}
+
+static int
 add_list_ref(struct parse *p, const char *tok, void *arg)
 {
 	struct list_ref	*refs;
@@ -372,6 +385,12 @@ static int
 k_ports(struct parse *p, const char *v)
 {
 	return each_token(p, "ports", v, add_port, p->rule);
+}
+
+static int
+k_udp_ports(struct parse *p, const char *v)
+{
+	return each_token(p, "udp_ports", v, add_udp_port, p->rule);
 }
 
 static int
@@ -663,6 +682,14 @@ static const struct key keys[] = {
 	{ SEC_PROXY, "proxy_protocol", K_BOOL, C(proxy_protocol), 0, 0, NULL },
 	{ SEC_PROXY, "proxy_protocol_from", K_FUNC, 0, 0, 0, k_proxy_from },
 	{ SEC_PROXY, "sandbox", K_BOOL, C(sandbox), 0, 0, NULL },
+	{ SEC_PROXY, "udp_idle_timeout", K_DURATION, C(udp_idle_timeout_ms),
+	    MS_S, MS_D, NULL },
+	{ SEC_PROXY, "udp_max_associations_per_client", K_UINT,
+	    C(udp_max_associations_per_client), 1, 100000, NULL },
+	{ SEC_PROXY, "udp_max_destinations", K_UINT, C(udp_max_destinations),
+	    1, 4096, NULL },
+	{ SEC_PROXY, "udp_max_datagrams_per_second", K_UINT,
+	    C(udp_max_datagrams_per_second), 1, 10000000, NULL },
 
 	{ SEC_ACL, "deny_private", K_BOOL, C(deny_private), 0, 0, NULL },
 	{ SEC_ACL, "deny", K_FUNC, 0, 0, 0, k_deny },
@@ -674,6 +701,7 @@ static const struct key keys[] = {
 	{ SEC_ALLOW, "nets", K_FUNC, 0, 0, 0, k_nets },
 	{ SEC_ALLOW, "lists", K_FUNC, 0, 0, 0, k_lists },
 	{ SEC_ALLOW, "ports", K_FUNC, 0, 0, 0, k_ports },
+	{ SEC_ALLOW, "udp_ports", K_FUNC, 0, 0, 0, k_udp_ports },
 	{ SEC_ALLOW, "clients", K_FUNC, 0, 0, 0, k_rule_clients },
 	{ SEC_ALLOW, "users", K_FUNC, 0, 0, 0, k_users },
 	{ SEC_ALLOW, "resolve", K_BOOL, R(resolve), 0, 0, NULL },
@@ -855,6 +883,10 @@ confkey_defaults(struct parse *p)
 	c->idle_timeout_ms = 15 * MS_M;
 	c->shutdown_grace_ms = 30 * MS_S;
 	c->sandbox = 1;
+	c->udp_idle_timeout_ms = 2 * MS_M;
+	c->udp_max_associations_per_client = 8;
+	c->udp_max_destinations = 64;
+	c->udp_max_datagrams_per_second = 10000;
 	c->deny_private = 1;
 	c->min_ttl_ms = 30 * MS_S;
 	c->max_ttl_ms = MS_H;

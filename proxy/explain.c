@@ -134,6 +134,8 @@ explain_start(struct explain *e, struct acl *acl,
 	e->acl = acl;
 	acl_query_init(&e->query, e->has_client ? &e->client : NULL,
 	    args->user, e->host, strlen(e->host), (uint16_t)e->port);
+	/* UDP through SOCKS5: the rules' udp_ports decide. */
+	e->query.udp = args->proto != NULL && strcmp(args->proto, "udp") == 0;
 	acl_check(acl, &e->query, &e->verdict);
 	e->need_lookup = e->verdict.result == ACL_RESOLVE;
 	return 0;
@@ -209,7 +211,10 @@ explain_hint(const struct explain *e, char *buf, size_t size)
 	    e->verdict.reason != REASON_NOT_ALLOWED)
 		return;
 	for (size_t i = 0; i < p->nrules; i++) {
-		if ((port = first_port(&p->rules[i].ports)) <= 0)
+		const struct portset *ps = e->query.udp ?
+		    &p->rules[i].udp_ports : &p->rules[i].ports;
+
+		if ((port = first_port(ps)) <= 0)
 			continue;
 		q = e->query;
 		q.port = (uint16_t)port;
@@ -218,10 +223,12 @@ explain_hint(const struct explain *e, char *buf, size_t size)
 		acl_check(e->acl, &q, &v);
 		if (v.result == ACL_DENY || (r = v.rule) == NULL)
 			continue;
-		portset_format(&r->ports, ports, sizeof(ports));
-		if (!portset_has(&r->ports, (uint16_t)e->port))
-			snprintf(buf, size, "rule %s names %s on ports %s, "
-			    "not on port %d", r->name, e->host, ports, e->port);
+		ps = e->query.udp ? &r->udp_ports : &r->ports;
+		portset_format(ps, ports, sizeof(ports));
+		if (!portset_has(ps, (uint16_t)e->port))
+			snprintf(buf, size, "rule %s names %s on %sports %s, "
+			    "not on port %d", r->name, e->host, e->query.udp ?
+			    "udp_" : "", ports, e->port);
 		else if (e->has_client && r->clients != NULL &&
 		    !cidrset_lookup(r->clients, &e->client, NULL))
 			snprintf(buf, size, "rule %s names %s on port %d, but "

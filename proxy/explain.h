@@ -13,7 +13,7 @@ struct explain_args {
 	const char	*target;	/* HOST[:PORT] */
 	const char	*client;	/* NULL: no client checks */
 	const char	*user;		/* NULL: no user checks */
-	const char	*proto;		/* connect, socks5 or http */
+	const char	*proto;		/* connect, socks5, http or udp */
 };
 
 /* One verdict being explained. */

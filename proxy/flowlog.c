@@ -248,6 +248,12 @@ format_record(const struct session *s, struct jbuf *j)
 	    (long long)d.tv_sec * 1000 + d.tv_usec / 1000);
 	json_add(j, ",\"sni\":");
 	json_add_string(j, s->sni);
+	if (s->has_datagrams)
+		json_add(j, ",\"datagrams_up\":%llu,\"datagrams_down\":%llu",
+		    (unsigned long long)s->datagrams_up,
+		    (unsigned long long)s->datagrams_down);
+	else
+		json_add(j, ",\"datagrams_up\":null,\"datagrams_down\":null");
 	json_add(j, "}\n");
 }
 

@@ -28,7 +28,7 @@ usage(void)
 	    "usage: pinhole [-c FILE]\n"
 	    "       pinhole -t [-c FILE]\n"
 	    "       pinhole --explain HOST[:PORT] [--client IP] [--user NAME]\n"
-	    "               [--proto connect|socks5|http] [-c FILE]\n"
+	    "               [--proto connect|socks5|http|udp] [-c FILE]\n"
 	    "       pinhole -V\n");
 	exit(2);
 }
@@ -163,7 +163,8 @@ main(int argc, char *argv[])
 		case OPT_PROTO:
 			if (strcmp(optarg, "connect") != 0 &&
 			    strcmp(optarg, "socks5") != 0 &&
-			    strcmp(optarg, "http") != 0)
+			    strcmp(optarg, "http") != 0 &&
+			    strcmp(optarg, "udp") != 0)
 				usage();
 			ex.proto = optarg;
 			break;

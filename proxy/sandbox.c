@@ -377,6 +377,8 @@ static const char *const allowed_calls[] = {
 	/* sockets (socket(2) itself below, by family) */
 	"accept4", "connect", "shutdown", "getsockname", "getpeername",
 	"getsockopt", "sendto", "recvfrom",
+	/* a UDP association's relay socket, on the client's address */
+	"bind",
 	/* memory (mmap below) */
 	"brk", "munmap", "mremap", "madvise",
 	/* the C library and OpenSSL: randomness, locks, qsort's sysinfo;

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "entries.h"
 #include "session.h"
+#include "udprelay.h"
 
 struct auth;
 struct event_base;
@@ -42,9 +43,15 @@ struct counters {
 	uint64_t	auth_checks;		/* crypt(3) runs */
 	uint64_t	proxy_headers[PROXYHDR_BAD + 1];
 	uint64_t	sni_mismatch;		/* TLS names off the request */
+	uint64_t	udp_associations;	/* UDP ASSOCIATEs served */
+	uint64_t	udp_assoc_limit;	/* refused at the client's limit */
+	uint64_t	udp_datagrams[2];	/* relayed: up, down */
+	uint64_t	udp_bytes[2];		/* their payload bytes */
+	uint64_t	udp_drops[UDP_DROP_MAX];	/* by enum udp_drop */
 	/* gauges, brought up to date for the metrics */
 	uint64_t	open_sessions;
 	uint64_t	open_by_proto[4];
+	uint64_t	udp_open;		/* associations */
 };
 
 struct server {

@@ -27,6 +27,7 @@
 #include "relay.h"
 #include "server.h"
 #include "session.h"
+#include "udprelay.h"
 #include "workers.h"
 
 /* How long a refused client gets to read its reply before the close. */
@@ -63,6 +64,9 @@ session_set_state(struct session *s, enum session_state state)
 		break;
 	case S_REPLY:
 		timer_arm(s, LINGER_SECONDS * 1000);
+		break;
+	case S_UDP:
+		timer_arm(s, c->udp_idle_timeout_ms);
 		break;
 	case S_PROXY:
 	case S_DETECT:
@@ -150,7 +154,9 @@ client_read(struct bufferevent *bev, void *arg)
 	struct evbuffer	*in = bufferevent_get_input(bev);
 	unsigned char	 first;
 
-	if (s->state == S_REPLY) {	/* draining before the close */
+	/* Draining before the close; a UDP association's control
+	 * connection carries nothing more (RFC 1928 section 7). */
+	if (s->state == S_REPLY || s->state == S_UDP) {
 		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
 	}
@@ -186,6 +192,11 @@ client_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct session *s = arg;
 
+	/* A UDP association ends with its TCP connection. */
+	if (s->state == S_UDP) {
+		session_close(s, EV_FLOW, REASON_NONE);
+		return;
+	}
 	if (s->state == S_REPLY) {
 		/* A client that half-closed still gets its reply. */
 		if (what & BEV_EVENT_EOF)
@@ -258,6 +269,9 @@ timer_fired(evutil_socket_t fd, short what, void *arg)
 		break;
 	case S_RELAY:
 		relay_idle_check(s);
+		break;
+	case S_UDP:
+		udprelay_idle_check(s);
 		break;
 	case S_REPLY:
 		session_close(s, s->event, s->reason);
@@ -783,6 +797,11 @@ void
 session_close(struct session *s, enum session_event event,
     enum reason reason)
 {
+	/* A UDP association's records are its destinations'. */
+	if (s->udp != NULL) {
+		udprelay_close(s, reason);
+		event = EV_NONE;
+	}
 	s->event = event;
 	s->reason = reason;
 	flowlog_write(s);
@@ -906,6 +925,8 @@ session_revoke(void)
 
 	for (s = TAILQ_FIRST(&server.sessions); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, entry);
+		if (s->state == S_UDP)
+			udprelay_revoke(s, acl);
 		if (s->state != S_RELAY)
 			continue;
 		acl_check(acl, &s->query, &v);

@@ -29,6 +29,7 @@ enum session_state {
 	S_CONNECTING,
 	S_RELAY,
 	S_REPLY,	/* a last reply is written, then the session ends */
+	S_UDP,		/* the control connection of a UDP association */
 };
 
 enum session_event {
@@ -41,6 +42,7 @@ enum session_event {
 struct auth_wait;
 struct relay;
 struct session;
+struct udp_assoc;
 
 /* A client protocol: its parser and its replies. */
 struct proto {
@@ -94,6 +96,10 @@ struct session {
 	int			 sni_state;	/* enum sni_result */
 	unsigned char		*sni_buf;	/* the tunnel's first bytes */
 	size_t			 sni_len;
+	struct udp_assoc	*udp;		/* a UDP ASSOCIATE's relay */
+	/* the record of one destination of a UDP association (else null) */
+	int			 has_datagrams;
+	uint64_t		 datagrams_up, datagrams_down;
 
 	/* the end */
 	enum session_event	 event;

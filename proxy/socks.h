@@ -28,9 +28,14 @@
 #define SOCKS5_REP_BAD_COMMAND	0x07
 #define SOCKS5_REP_BAD_ATYP	0x08
 
+/* SOCKS5 commands pinhole serves. */
+#define SOCKS5_CMD_CONNECT	0x01
+#define SOCKS5_CMD_UDP		0x03	/* UDP ASSOCIATE */
+
 struct socks_request {
 	char		host[NAME_MAX_LEN + 2];
 	uint16_t	port;
+	uint8_t		cmd;		/* SOCKS5 */
 };
 
 struct socks_auth {

@@ -1,7 +1,8 @@
 /*
  * SOCKS5 (RFC 1928): method selection, username/password (RFC 1929)
  * when [auth] is set, then one CONNECT request with an IPv4, IPv6 or
- * domain address.  Nothing is consumed until a whole message is there.
+ * domain address, or one UDP ASSOCIATE (udprelay.c).  Nothing is
+ * consumed until a whole message is there.
  */
 #include <sys/socket.h>
 #include <arpa/inet.h>
@@ -18,6 +19,7 @@
 #include "relay.h"
 #include "server.h"
 #include "socks.h"
+#include "udprelay.h"
 
 #define SOCKS5_NO_AUTH		0x00
 #define SOCKS5_USERPASS		0x02
@@ -34,6 +36,7 @@ enum socks5_stage { STAGE_GREETING, STAGE_AUTH, STAGE_REQUEST };
 struct socks5 {
 	enum socks5_stage	 stage;
 	int			 rep;	/* a reply code set by the parser */
+	int			 udp;	/* the request is a UDP ASSOCIATE */
 };
 
 /* VER NMETHODS METHODS...: *offers gets the methods pinhole knows. */
@@ -110,10 +113,11 @@ socks5_parse_request(const uint8_t *b, size_t len, struct socks_request *r,
 	}
 	if (len < need)
 		return 0;
-	if (b[1] != 1) {
+	if (b[1] != SOCKS5_CMD_CONNECT && b[1] != SOCKS5_CMD_UDP) {
 		*rep = SOCKS5_REP_BAD_COMMAND;
 		return -1;
 	}
+	r->cmd = b[1];
 	r->port = (uint16_t)(b[need - 2] << 8 | b[need - 1]);
 	if (b[3] == 1)
 		inet_ntop(AF_INET, b + 4, r->host, sizeof(r->host));
@@ -234,6 +238,28 @@ authenticate(struct session *s, struct socks_auth *a, size_t n)
 	return 1;
 }
 
+/*
+ * UDP ASSOCIATE: the address the client asked to send from is not
+ * trusted (RFC 1928 lets it be 0); the relay learns it from the first
+ * datagram of the client's address.  The reply names the relay's socket.
+ */
+static void
+associate(struct session *s)
+{
+	struct sockaddr_storage	 bound;
+	uint8_t			 msg[REPLY_MAX];
+	enum reason		 why;
+
+	s->proto_name = UDPRELAY_PROTO;
+	state(s)->udp = 1;
+	if ((why = udprelay_open(s, &bound)) != REASON_NONE) {
+		session_refuse(s, why == REASON_CONNECT_FAILED ? EV_ERROR :
+		    EV_DENY, why);
+		return;
+	}
+	(void)session_send(s, msg, reply_format(msg, REP_OK, &bound));
+}
+
 /* One whole message at a time, for as many as have arrived. */
 static void
 socks5_read(struct session *s)
@@ -271,7 +297,10 @@ socks5_read(struct session *s)
 		case STAGE_REQUEST:
 			if ((n = socks5_parse_request(b, len, &req, &rep)) > 0) {
 				evbuffer_drain(in, (size_t)n);
-				session_request(s, req.host, req.port);
+				if (req.cmd == SOCKS5_CMD_UDP)
+					associate(s);
+				else
+					session_request(s, req.host, req.port);
 				return;
 			}
 			break;
@@ -318,7 +347,9 @@ socks5_refuse(struct session *s, enum reason why)
 		rep = REP_HOST_UNREACHABLE;
 		break;
 	case REASON_CONNECT_FAILED:
-		rep = REP_REFUSED;
+		/* no UDP relay socket: a general failure, not a refusal */
+		rep = st != NULL && st->udp ? SOCKS5_REP_FAILURE :
+		    REP_REFUSED;
 		break;
 	case REASON_TIMEOUT:
 		rep = REP_TTL_EXPIRED;

@@ -18,7 +18,7 @@ build="gcc libc6-dev make pkg-config libevent-dev libssl-dev libpcap-dev \
 libinih-dev libjansson-dev libcrypt-dev libseccomp-dev libpsl-dev"
 test="$build clang libclang-rt-dev python3 dnsmasq-base curl openssl \
 tshark whois iproute2 util-linux procps systemd man-db groff-base mandoc \
-logrotate haproxy python3-pacparser"
+logrotate haproxy python3-pacparser python3-socks"
 soak="$test valgrind"
 bench="$build git procps squid tinyproxy dante-server haproxy"
 

@@ -187,7 +187,8 @@ grep -q '^ready' "$T_DIR/hole.out"
 t_okd $? "a loopback port where connects hang" "$(cat "$T_DIR/hole.out"*)"
 s5refuse 6 "$(s5name hang.test "$HANG")" "connect timeout (1s)" error timeout
 s5refuse 7 "$(s5name echo.test "$ECHO" 02)" "command BIND" deny bad_request
-s5refuse 7 "$(s5name echo.test "$ECHO" 03)" "command UDP ASSOCIATE" deny bad_request
+s5refuse 7 "$(s5name echo.test "$ECHO" 04)" "an unknown command 04" deny bad_request
+# (UDP ASSOCIATE, command 03, is served: tests/integration/udp.sh)
 s5refuse 8 "05010009 7f000001$(printf %04x "$ECHO")" "address type 09" deny bad_request
 sq "hex:050102"
 t_eq "$R:$END" "05ff:eof" "SOCKS5 offering only 02 (no [auth]): method 0xFF, closed"

@@ -31,9 +31,9 @@ STALE_WAIT = 0.6
 
 KEYS = ["ts", "id", "event", "client", "user", "proto", "host", "port",
         "addr", "rule", "list", "entry", "reason", "bytes_up", "bytes_down",
-        "duration_ms", "sni"]
+        "duration_ms", "sni", "datagrams_up", "datagrams_down"]
 EVENTS = {"flow", "deny", "error"}
-PROTOS = {"connect", "http", "socks5", "socks4", None}
+PROTOS = {"connect", "http", "socks5", "socks4", "socks5-udp", None}
 REASONS = {
     "flow": {None, "revoked", "idle_timeout", "shutdown"},
     "deny": {"not_allowed", "private_address", "denied_address",
@@ -108,6 +108,11 @@ def check(path):
                                                          r["reason"])
         for k in ("id", "bytes_up", "bytes_down", "duration_ms"):
             if not isinstance(r[k], int) or r[k] < 0:
+                return "line %d %s %r" % (n, k, r[k])
+        for k in ("datagrams_up", "datagrams_down"):
+            udp = r["proto"] == "socks5-udp" and r["host"] is not None
+            if (udp and (not isinstance(r[k], int) or r[k] < 0)) or \
+                    (not udp and r[k] is not None):
                 return "line %d %s %r" % (n, k, r[k])
         if r["port"] is not None and not isinstance(r["port"], int):
             return "line %d port %r" % (n, r["port"])

@@ -17,6 +17,7 @@ struct expect {
 	const char	*verdict, *host, *client, *user, *dns;
 	const char	*rule, *list, *entry, *reason;
 	int		 port;
+	int		 udp;		/* udp_ports, not ports */
 };
 
 static const char *
@@ -60,8 +61,9 @@ run_case(const struct acl *acl, struct expect *e, int line)
 	char			 what[512], dns[512], entry[ACL_ENTRY_LEN];
 	const char		*got_rule, *got_list, *got_entry;
 
-	snprintf(what, sizeof(what), "line %d: %s %s:%d%s%s%s%s%s%s", line,
-	    e->verdict, e->host, e->port, e->client ? " client=" : "",
+	snprintf(what, sizeof(what), "line %d: %s %s:%d%s%s%s%s%s%s%s", line,
+	    e->verdict, e->host, e->port, e->udp ? "/udp" : "",
+	    e->client ? " client=" : "",
 	    e->client ? e->client : "", e->user ? " user=" : "",
 	    e->user ? e->user : "", e->dns ? " dns=" : "", e->dns ? e->dns : "");
 	if (e->client != NULL && addr_parse(e->client, &client) == -1) {
@@ -70,6 +72,7 @@ run_case(const struct acl *acl, struct expect *e, int line)
 	}
 	acl_query_init(&q, e->client ? &client : NULL, e->user, e->host,
 	    strlen(e->host), (uint16_t)e->port);
+	q.udp = e->udp;
 	acl_check(acl, &q, &v);
 	if (e->dns != NULL) {
 		if (!t_str(result_name(v.result), "resolve", "%s: looked up",
@@ -136,6 +139,8 @@ run_file(const struct acl *acl, const char *path)
 				e.entry = eq;
 			else if (strcmp(tok, "reason") == 0)
 				e.reason = eq;
+			else if (strcmp(tok, "udp") == 0)
+				e.udp = atoi(eq);
 			else
 				t_ok(0, "line %d: unknown field %s", line, tok);
 		}

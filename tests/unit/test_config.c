@@ -920,6 +920,10 @@ static const struct err_case key_errors[] = {
 	    "ports: \"65536\"" NOT_PORT },
 	{ "[allow r]\nhosts = a.com\nports = 10-5\n", 3,
 	    "ports: \"10-5\"" NOT_PORT },
+	{ "[allow r]\nhosts = a.com\nudp_ports = 0\n", 3,
+	    "udp_ports: \"0\"" NOT_PORT },
+	{ "[allow r]\nhosts = a.com\nudp_ports = 3478-\n", 3,
+	    "udp_ports: \"3478-\"" NOT_PORT },
 	{ "[allow r]\nhosts = a.com\nports = 1-\n", 3,
 	    "ports: \"1-\"" NOT_PORT },
 	{ "[allow r]\nhosts = a.com\nports = https\n", 3,
@@ -1299,6 +1303,18 @@ test_rule_keys(void)
 	    strcmp(c->policy->lists[1], "l2") == 0 &&
 	    strcmp(c->lists[1].name, "l2") == 0 && c->lists[1].line == 22,
 	    "lists l1, l2 in file order");
+	config_free(c);
+
+	/* UDP alone: a rule with udp_ports needs no (TCP) ports. */
+	c = expect_load("[allow media]\nhosts = *.m.example\n"
+	    "udp_ports = 3478, 15000-65000\n", "a rule with udp_ports only");
+	if (c == NULL)
+		return;
+	r = &c->policy->rules[0];
+	t_ok(r->ports.count == 0 && r->udp_ports.count == 1 + 50001 &&
+	    portset_has(&r->udp_ports, 3478) &&
+	    portset_has(&r->udp_ports, 15000) &&
+	    !portset_has(&r->udp_ports, 14999), "udp_ports 3478, 15000-65000");
 	config_free(c);
 }
 
@@ -1763,6 +1779,8 @@ static const struct err_case section_checks[] = {
 	{ "[proxy]\n[allow r]\nhosts = a.com\nports =\n", 2,
 	    "[allow r] has no ports" },
 	{ "[allow r]\n[proxy]\n", 1, "[allow r] has no ports" },
+	{ "[allow r]\nhosts = a.com\nudp_ports =\n", 1,
+	    "[allow r] has no ports" },
 	{ "[allow a]\nports = 1\nhosts = a.com\n\n[allow b]\n[allow c]\n"
 	    "ports = 1\nhosts = c.com\n", 5, "[allow b] has no ports" },
 	{ "[proxy]\n\n; the last section\n[allow last]\n", 4,
