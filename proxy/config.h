@@ -100,6 +100,7 @@ struct config {
 	uint64_t	 pcap_keep;
 	int		 log_level;	/* enum log_level */
 	char		*events;
+	int		 http_query;	/* query strings in records */
 
 	/* [admin] */
 	struct endpoint	*admin_listen;	/* NULL: off */

@@ -667,6 +667,7 @@ static const struct key keys[] = {
 	{ SEC_LOG, "pcap_keep", K_UINT, C(pcap_keep), 0, 1000, NULL },
 	{ SEC_LOG, "level", K_FUNC, 0, 0, 0, k_level },
 	{ SEC_LOG, "events", K_FUNC, 0, 0, 0, k_events },
+	{ SEC_LOG, "http_query", K_BOOL, C(http_query), 0, 0, NULL },
 
 	{ SEC_ADMIN, "listen", K_FUNC, 0, 0, 0, k_admin_listen },
 	{ SEC_ADMIN, "allow", K_FUNC, 0, 0, 0, k_admin_allow },

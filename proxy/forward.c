@@ -18,6 +18,7 @@
 #include "forward.h"
 #include "hostport.h"
 #include "http.h"
+#include "httplog.h"
 #include "relay.h"
 #include "server.h"
 #include "sni.h"
@@ -116,9 +117,12 @@ forward_request(struct session *s, const struct http_head *req,
 	h->client_close = req->close || (req->minor == 0 && !req->keep_alive);
 	if (split_url(req->target, req->tlen, host, sizeof(host), &port,
 	    &auth_end) == -1 || count_hosts(req) > 1) {
+		httplog_request(s, req, NULL, 0, NULL, 0);
 		session_refuse(s, EV_DENY, REASON_BAD_REQUEST);
 		return;
 	}
+	httplog_request(s, req, host, port, req->target + auth_end,
+	    req->tlen - auth_end);
 	if (http_authenticate(s, req, host, port) != 0)
 		return;
 	free(h->head);
@@ -250,6 +254,7 @@ response_head(struct session *s, const struct http_head *resp)
 			    (int)f->nlen, f->name, (int)f->vlen, f->value);
 	}
 	if (!interim) {
+		s->status = resp->status;
 		h->resp_chunked = resp->chunked;
 		h->resp_left = resp->content_length;
 		if (h->head_request || resp->status == 204 ||

@@ -19,6 +19,7 @@
 #include "auth.h"
 #include "dnscache.h"
 #include "flowlog.h"
+#include "httplog.h"
 #include "connlimit.h"
 #include "listener.h"
 #include "log.h"
@@ -800,6 +801,7 @@ session_close(struct session *s, enum session_event event,
 	free(s->user);
 	free(s->sni);
 	free(s->sni_buf);
+	httplog_clear(s);
 	if (s->proto != NULL && s->proto->free != NULL)
 		s->proto->free(s);
 	free(s->pstate);
@@ -841,6 +843,7 @@ session_next_request(struct session *s)
 	s->has_addr = 0;
 	s->connect_error = REASON_NONE;
 	s->bytes_up = s->bytes_down = 0;
+	httplog_clear(s);
 	s->kept_alive = 1;
 	s->id = session_new_id();
 	gettimeofday(&s->started, NULL);

@@ -95,6 +95,11 @@ struct session {
 	unsigned char		*sni_buf;	/* the tunnel's first bytes */
 	size_t			 sni_len;
 
+	/* a forwarded HTTP request, for its record (httplog.c) */
+	char			*method;
+	char			*url;
+	int			 status;	/* 0: none yet */
+
 	/* the end */
 	enum session_event	 event;
 	enum reason		 reason;
