@@ -138,6 +138,12 @@ metrics(struct evhttp_request *req, struct evbuffer *b)
 	    "# TYPE pinhole_sni_mismatch_total counter\n"
 	    "pinhole_sni_mismatch_total %llu\n",
 	    (unsigned long long)c->sni_mismatch);
+	evbuffer_add_printf(b, "# HELP pinhole_would_deny_total Requests "
+	    "report mode let through that the allowlist would refuse "
+	    "(would_deny in their records).\n"
+	    "# TYPE pinhole_would_deny_total counter\n"
+	    "pinhole_would_deny_total{reason=\"not_allowed\"} %llu\n",
+	    (unsigned long long)c->would_deny);
 	evbuffer_add_printf(b, "# HELP pinhole_bytes_total Payload bytes "
 	    "relayed.\n# TYPE pinhole_bytes_total counter\n"
 	    "pinhole_bytes_total{direction=\"up\"} %llu\n"

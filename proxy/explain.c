@@ -86,6 +86,9 @@ format_verdict(struct jbuf *j, const struct explain *e, const char *verdict,
 	    NULL);
 	json_add(j, ",\"reason\":");
 	json_add_string(j, reason);
+	json_add(j, ",\"would_deny\":");
+	json_add_string(j, reason == NULL && v != NULL ?
+	    reason_name(v->would_deny) : NULL);
 	json_add(j, ",\"addresses\":[");
 	for (size_t i = 0; i < n; i++) {
 		addr_format(&addrs[i], addr, sizeof(addr));
@@ -148,6 +151,8 @@ explain_finish(struct explain *e, int dns_error, const struct addr *addrs,
 	const struct acl_verdict *allowed = NULL;
 
 	if (!e->need_lookup) {
+		if (e->verdict.result == ACL_ALLOW)
+			e->would_deny = e->verdict.would_deny;
 		format_verdict(j, e, e->verdict.result == ACL_ALLOW ? "allow" :
 		    "deny", &e->verdict, reason_name(e->verdict.reason), NULL,
 		    0, NULL);
@@ -171,6 +176,7 @@ explain_finish(struct explain *e, int dns_error, const struct addr *addrs,
 			allowed = &per[i];
 	}
 	if (allowed != NULL) {
+		e->would_deny = allowed->would_deny;
 		format_verdict(j, e, "allow", allowed, NULL, addrs, n, per);
 		return EXPLAIN_ALLOW;
 	}
@@ -256,6 +262,10 @@ explain_run(const struct config *c, struct acl *acl,
 	rc = explain_finish(&e, a.error, a.addrs, a.n, &j);
 	fwrite(out, 1, j.len, stdout);
 	explain_hint(&e, err, sizeof(err));
+	if (e.would_deny != REASON_NONE)
+		snprintf(err, sizeof(err), "allowed by report mode only: "
+		    "in enforce mode it would be refused (%s)",
+		    reason_name(e.would_deny));
 	if (err[0] != '\0')
 		fprintf(stderr, "pinhole: --explain: %s\n", err);
 	return rc;

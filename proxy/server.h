@@ -42,6 +42,7 @@ struct counters {
 	uint64_t	auth_checks;		/* crypt(3) runs */
 	uint64_t	proxy_headers[PROXYHDR_BAD + 1];
 	uint64_t	sni_mismatch;		/* TLS names off the request */
+	uint64_t	would_deny;		/* let through by report mode */
 	/* gauges, brought up to date for the metrics */
 	uint64_t	open_sessions;
 	uint64_t	open_by_proto[4];

@@ -752,6 +752,9 @@ count_end(const struct session *s)
 	case EV_NONE:
 		break;
 	}
+	if (s->event != EV_DENY && s->event != EV_NONE &&
+	    s->verdict.would_deny != REASON_NONE)
+		c->would_deny++;
 	c->bytes_up += s->bytes_up;
 	c->bytes_down += s->bytes_down;
 	if (s->event != EV_NONE && s->proto_name != NULL)
