@@ -55,6 +55,7 @@ struct list_conf {
 
 struct config {
 	char		*path;
+	char		 sha256[65];	/* of the file as loaded, in hex */
 
 	/* [proxy] */
 	struct endpoint	*listen;

@@ -63,6 +63,10 @@ struct server {
 	int			 nworkers;
 	int			 exit_code;
 	time_t			 loaded_at;	/* of the config in force */
+	/* the last reload, as the leader saw it */
+	int			 reload_result;	/* 0 none, 1 ok, -1 failed */
+	time_t			 reload_at;
+	char			 reload_error[CONFIG_ERRLEN];
 	struct counters		*count;		/* this worker's, shared */
 };
 

@@ -18,6 +18,7 @@
 
 #include "auth.h"
 #include "dnscache.h"
+#include "flowcount.h"
 #include "flowlog.h"
 #include "httplog.h"
 #include "connlimit.h"
@@ -742,6 +743,10 @@ count_end(const struct session *s)
 	switch (s->event) {
 	case EV_FLOW:
 		c->flows++;
+		if (s->verdict.rule != NULL) {
+			flowcount_add(FLOWCOUNT_RULE, s->verdict.rule->name);
+			flowcount_add(FLOWCOUNT_LIST, s->verdict.list);
+		}
 		break;
 	case EV_DENY:
 		c->denied[s->reason]++;
