@@ -217,8 +217,7 @@ reload_result(const char *err)
 	    err ? err : "");
 	if (server.worker != 0) {
 		if (err != NULL)
-			log_debug("worker %d: reload failed: %s", server.worker,
-			    err);
+			log_debug("reload failed: %s", err);
 		return;
 	}
 	if (err == NULL) {
