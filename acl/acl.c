@@ -441,6 +441,10 @@ acl_check(const struct acl *acl, const struct acl_query *q,
 	if (resolvable || report_name(acl, q)) {
 		memset(v, 0, sizeof(*v));
 		v->result = ACL_RESOLVE;
+		/* Looked up for report mode alone: so its record says,
+		 * should the lookup or the connection fail. */
+		if (!resolvable)
+			v->would_deny = REASON_NOT_ALLOWED;
 		return;
 	}
 	verdict_deny(v, REASON_NOT_ALLOWED);

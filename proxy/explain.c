@@ -86,9 +86,6 @@ format_verdict(struct jbuf *j, const struct explain *e, const char *verdict,
 	    NULL);
 	json_add(j, ",\"reason\":");
 	json_add_string(j, reason);
-	json_add(j, ",\"would_deny\":");
-	json_add_string(j, reason == NULL && v != NULL ?
-	    reason_name(v->would_deny) : NULL);
 	json_add(j, ",\"addresses\":[");
 	for (size_t i = 0; i < n; i++) {
 		addr_format(&addrs[i], addr, sizeof(addr));

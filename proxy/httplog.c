@@ -13,6 +13,38 @@
 #include "server.h"
 
 /*
+ * Bytes a URL does not carry as they are (controls, space, non-ASCII,
+ * a quote or a backslash) as %XX, within HTTPLOG_URL_MAX: the URL in a
+ * record is printable ASCII that JSON takes unescaped, so the record
+ * stays within its line's buffer.
+ */
+static char *
+url_encode(const char *in)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	char			 out[HTTPLOG_URL_MAX + 1];
+	size_t			 n = 0;
+
+	for (; *in != '\0'; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c > 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			if (n + 1 > HTTPLOG_URL_MAX)
+				break;
+			out[n++] = (char)c;
+			continue;
+		}
+		if (n + 3 > HTTPLOG_URL_MAX)
+			break;
+		out[n++] = '%';
+		out[n++] = hex[c >> 4];
+		out[n++] = hex[c & 0xf];
+	}
+	out[n] = '\0';
+	return strdup(out);
+}
+
+/*
  * The request's method, and its URL when the target was read (host is
  * NULL when it was not): path is the target after the authority, plen
  * bytes of it, query string included.
@@ -25,7 +57,8 @@ httplog_request(struct session *s, const struct http_head *req,
 	char		 url[HTTPLOG_URL_MAX + 1];
 
 	httplog_clear(s);
-	s->method = strndup(req->method, req->mlen);
+	s->method = strndup(req->method, req->mlen < HTTPLOG_METHOD_MAX ?
+	    req->mlen : HTTPLOG_METHOD_MAX);
 	if (host == NULL)
 		return;
 	if (!server.conf->http_query && (q = memchr(path, '?', plen)) != NULL)
@@ -33,7 +66,7 @@ httplog_request(struct session *s, const struct http_head *req,
 	snprintf(url, sizeof(url), strchr(host, ':') != NULL ?
 	    "http://[%s]:%u%s%.*s" : "http://%s:%u%s%.*s", host, port,
 	    plen == 0 || path[0] == '?' ? "/" : "", (int)plen, path);
-	s->url = strdup(url);
+	s->url = url_encode(url);
 }
 
 /* A kept-alive connection's next request starts with none. */

@@ -10,6 +10,7 @@
 
 /* A URL in a record is cut here: a record stays one bounded line. */
 #define HTTPLOG_URL_MAX	2048
+#define HTTPLOG_METHOD_MAX	32
 
 void	httplog_request(struct session *, const struct http_head *,
 	    const char *, uint16_t, const char *, size_t);

@@ -62,6 +62,16 @@ through -X DELETE "http://[::1]:$WEB/gone"
 t_eq "$(rec method url status)" "DELETE http://[::1]:$WEB/gone 403" \
     "an IPv6 host is written in brackets, any method is recorded"
 
+# A URL in a record is printable ASCII, a quote and a backslash as %XX
+# (pinhole takes them unencoded in a target).
+"$T_PY" "$T_TOOLS/raw_client.py" --raw --info "$T_DIR/ri" 127.0.0.1 "$P" \
+    'esc:GET http://web.test:'"$WEB"'/a"x\\y HTTP/1.1\r\nHost: web.test\r\nConnection: close\r\n\r\n' \
+    all >/dev/null 2>&1
+CL=$(sed -n 's/^local=\([^ ]*\) .*/\1/p' "$T_DIR/ri")
+t_eq "$(rec method url status)" \
+    "GET http://web.test:$WEB/a%22x%5Cy 404" \
+    "a quote and a backslash in the path are written as %XX"
+
 through -p "https://echo.test:$ECHO/"
 t_eq "$(rec event method url status would_deny)" \
     "flow null null null null" \

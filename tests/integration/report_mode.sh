@@ -77,22 +77,30 @@ through_connect "xa.test:$ECHO" ::1
 t_eq "$ST" "HTTP/1.1 403 Forbidden" \
     "report: a client outside [proxy] clients: 403"
 t_eq "$(rec $F)" "deny client_not_allowed null null" "... client_not_allowed"
-through_connect "nx.test:$ECHO"
-t_eq "$(rec event reason would_deny)" "error dns_error null" \
-    "report: a name that does not resolve: dns_error"
+through_connect "sub.nx.test:$ECHO"
+t_eq "$(rec event reason would_deny)" "error dns_error not_allowed" \
+    "report: a name no rule names that does not resolve: dns_error, would_deny"
+through_connect "xa.test:$CLOSED"
+t_eq "$(rec event reason would_deny)" "error connect_failed not_allowed" \
+    "report: a connection that fails: connect_failed, would_deny"
 curl -s "http://127.0.0.1:$APORT/metrics" >"$T_DIR/metrics"
 t_eq "$(grep '^pinhole_would_deny_total' "$T_DIR/metrics")" \
-    'pinhole_would_deny_total{reason="not_allowed"} 4' \
-    "pinhole_would_deny_total counts the 4 let through"
+    'pinhole_would_deny_total{reason="not_allowed"} 6' \
+    "pinhole_would_deny_total counts the 6 let through (2 failed)"
 out=$("$PINHOLE" --explain "xa.test:$ECHO" -c "$CONF" 2>"$T_DIR/explain.err")
 rc=$?
 t_eq "$rc" 0 "--explain in report mode: exit 0 (allow)"
 t_eq "$(printf '%s' "$out" | "$T_PY" -c 'import json, sys
 d = json.load(sys.stdin)
-print(d["verdict"], d["rule"], d["reason"], d["would_deny"])')" \
-    "allow None None not_allowed" "... verdict allow with would_deny"
-grep -q 'allowed by report mode only' "$T_DIR/explain.err"
-t_okd $? "... and a note on stderr" "$(cat "$T_DIR/explain.err")"
+print(d["verdict"], d["rule"], d["reason"], sorted(d))')" \
+    "allow None None ['addresses', 'client', 'entry', 'host', 'list', 'port', 'reason', 'rule', 'verdict']" \
+    "... verdict allow, no rule, the contract's keys"
+t_eq "$(cat "$T_DIR/explain.err")" \
+    "pinhole: --explain: allowed by report mode only: in enforce mode it would be refused (not_allowed)" \
+    "... and the note on stderr"
+out=$("$PINHOLE" --explain "echo.test:$ECHO" -c "$CONF" 2>"$T_DIR/explain.err")
+t_eq "$?:$(cat "$T_DIR/explain.err")" "0:" \
+    "--explain in report mode, an allowed request: no note"
 t_stop_pinhole "$PH_PID" "$ERR" "report"
 
 # ---- the private ranges: deny_private = yes, mode = report.
@@ -159,16 +167,18 @@ through_connect "private.test:$ECHO2"
 t_eq "$ST" "HTTP/1.1 403 Forbidden" \
     "rule report: its name resolving to a private address: 403"
 t_eq "$(rec $F)" "deny private_address null null" "... private_address"
-out=$("$PINHOLE" --explain "web.test:$ECHO" -c "$CONF" 2>/dev/null)
+out=$("$PINHOLE" --explain "web.test:$ECHO" -c "$CONF" 2>"$T_DIR/explain.err")
 t_eq "$(printf '%s' "$out" | "$T_PY" -c 'import json, sys
 d = json.load(sys.stdin)
-print(d["verdict"], d["rule"], d["would_deny"])')" "allow web not_allowed" \
-    "--explain: a rule in report mode allows, with would_deny"
-out=$("$PINHOLE" --explain "echo.test:$ECHO" -c "$CONF" 2>/dev/null)
-t_eq "$(printf '%s' "$out" | "$T_PY" -c 'import json, sys
+print(d["verdict"], d["rule"], d["entry"])')" "allow web web.test" \
+    "--explain: a rule in report mode allows its name on another port"
+grep -q 'allowed by report mode only' "$T_DIR/explain.err"
+t_okd $? "... with the note on stderr" "$(cat "$T_DIR/explain.err")"
+out=$("$PINHOLE" --explain "xa.test:$ECHO" -c "$CONF" 2>/dev/null)
+t_eq "$?:$(printf '%s' "$out" | "$T_PY" -c 'import json, sys
 d = json.load(sys.stdin)
-print(d["verdict"], d["rule"], d["would_deny"])')" "allow echo None" \
-    "--explain: an allowed request has would_deny null"
+print(d["verdict"], d["reason"])')" "3:deny not_allowed" \
+    "--explain: a name no rule names is refused"
 t_stop_pinhole "$PH_PID" "$ERR" "rule report"
 
 t_eq "$("$T_PY" "$T_TOOLS/flowlog.py" "$LOG" check | cut -d' ' -f1)" ok \
