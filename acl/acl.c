@@ -370,26 +370,29 @@ match_addr(const struct acl *acl, const struct acl_query *q,
 }
 
 /*
- * Would report mode let a name through that no rule takes as it is:
- * [acl] mode = report takes every name (each address is checked), a
- * rule in report mode the names of its patterns, or any name with
- * resolve = yes.
+ * Would report mode let a name through that no rule takes as it is: a
+ * rule in report mode takes the names of its patterns (v names it), or
+ * any name with resolve = yes; [acl] mode = report takes every name.
+ * Each address is checked after the lookup.
  */
 static int
-report_name(const struct acl *acl, const struct acl_query *q)
+report_name(const struct acl *acl, const struct acl_query *q,
+    struct acl_verdict *v)
 {
-	const struct policy *p = acl->policy;
+	const struct policy	*p = acl->policy;
+	int			 found = p->report;
 
-	if (p->report)
-		return 1;
+	memset(v, 0, sizeof(*v));
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct acl_rule *rule = &p->rules[i];
 
-		if (rule_reports(rule, q) && (rule->resolve ||
-		    rule_match_name(acl, rule, &q->dest, NULL)))
+		if (!rule_reports(rule, q))
+			continue;
+		if (rule_match_name(acl, rule, &q->dest, v))
 			return 1;
+		found |= rule->resolve;
 	}
-	return 0;
+	return found;
 }
 
 static void
@@ -438,13 +441,16 @@ acl_check(const struct acl *acl, const struct acl_query *q,
 		}
 		resolvable |= rule->resolve;
 	}
-	if (resolvable || report_name(acl, q)) {
+	if (resolvable) {
 		memset(v, 0, sizeof(*v));
 		v->result = ACL_RESOLVE;
+		return;
+	}
+	if (report_name(acl, q, v)) {
 		/* Looked up for report mode alone: so its record says,
 		 * should the lookup or the connection fail. */
-		if (!resolvable)
-			v->would_deny = REASON_NOT_ALLOWED;
+		v->result = ACL_RESOLVE;
+		v->would_deny = REASON_NOT_ALLOWED;
 		return;
 	}
 	verdict_deny(v, REASON_NOT_ALLOWED);

@@ -166,7 +166,8 @@ t_eq "$(rec $F)" "deny not_allowed null null" \
 through_connect "private.test:$ECHO2"
 t_eq "$ST" "HTTP/1.1 403 Forbidden" \
     "rule report: its name resolving to a private address: 403"
-t_eq "$(rec $F)" "deny private_address null null" "... private_address"
+t_eq "$(rec $F)" "deny private_address private null" \
+    "... private_address, naming the rule whose pattern named it (as in enforce mode)"
 out=$("$PINHOLE" --explain "web.test:$ECHO" -c "$CONF" 2>"$T_DIR/explain.err")
 t_eq "$(printf '%s' "$out" | "$T_PY" -c 'import json, sys
 d = json.load(sys.stdin)
