@@ -102,6 +102,9 @@ out=$("$PINHOLE" --explain "echo.test:$ECHO" -c "$CONF" 2>"$T_DIR/explain.err")
 t_eq "$?:$(cat "$T_DIR/explain.err")" "0:" \
     "--explain in report mode, an allowed request: no note"
 t_stop_pinhole "$PH_PID" "$ERR" "report"
+"$PINHOLE" -t -c "$CONF" >"$T_DIR/t.out" 2>&1
+t_okd "$(grep -c '^mode report: ' "$T_DIR/t.out" | grep -qx 1; echo $?)" \
+    "-t says [acl] mode = report" "$(cat "$T_DIR/t.out")"
 
 # ---- the private ranges: deny_private = yes, mode = report.
 sed -i -e 's/^deny_private = no$/deny_private = yes/' "$CONF"
@@ -181,6 +184,9 @@ d = json.load(sys.stdin)
 print(d["verdict"], d["reason"])')" "3:deny not_allowed" \
     "--explain: a name no rule names is refused"
 t_stop_pinhole "$PH_PID" "$ERR" "rule report"
+"$PINHOLE" -t -c "$CONF" >"$T_DIR/t.out" 2>&1
+t_okd "$(grep '^rule web: ' "$T_DIR/t.out" | grep -q '; mode report$'; echo $?)" \
+    "-t says which rules are in report mode" "$(cat "$T_DIR/t.out")"
 
 t_eq "$("$T_PY" "$T_TOOLS/flowlog.py" "$LOG" check | cut -d' ' -f1)" ok \
     "every record has exactly the documented keys"
