@@ -128,6 +128,21 @@ acl_current(void)
 	return acl_live;
 }
 
+/* A rule for some users is for none of them when nobody logged in (a
+ * session from before [auth] came with a reload). */
+static int
+rule_user_ok(const struct acl_rule *r, const struct acl_query *q)
+{
+	if (r->users == NULL)
+		return 1;
+	if (q->user == NULL)
+		return 0;
+	for (size_t i = 0; i < r->nusers; i++)
+		if (strcmp(r->users[i], q->user) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 rule_applies(const struct acl_rule *r, const struct acl_query *q)
 {
@@ -136,17 +151,14 @@ rule_applies(const struct acl_rule *r, const struct acl_query *q)
 	if (q->client != NULL && r->clients != NULL &&
 	    !cidrset_lookup(r->clients, q->client, NULL))
 		return 0;
-	/* A rule for some users is for none of them when nobody logged
-	 * in (a session from before [auth] came with a reload). */
-	if (r->users != NULL) {
-		if (q->user == NULL)
-			return 0;
-		for (size_t i = 0; i < r->nusers; i++)
-			if (strcmp(r->users[i], q->user) == 0)
-				return 1;
-		return 0;
-	}
-	return 1;
+	return rule_user_ok(r, q);
+}
+
+/* A rule in report mode sets its ports and clients aside, not its users. */
+static int
+rule_reports(const struct acl_rule *r, const struct acl_query *q)
+{
+	return r->report && rule_user_ok(r, q);
 }
 
 static void
@@ -274,6 +286,56 @@ worse(enum reason a, enum reason b)
 	return a;
 }
 
+/* Does rule match the destination: by name pattern, or by IP entries? */
+static int
+rule_match_dest(const struct acl *acl, const struct acl_rule *rule,
+    const struct acl_query *q, const struct addr *a, int names,
+    struct acl_verdict *v)
+{
+	return (names && rule_match_name(acl, rule, &q->dest, v)) ||
+	    ((!names || rule->resolve) && rule_match_addr(acl, rule, a, v));
+}
+
+/*
+ * Report mode: what the rules refuse as not_allowed passes, marked
+ * would_deny.  First a rule in report mode whose destination matches,
+ * its ports and clients set aside, with its own exceptions to the
+ * private ranges; then [acl] mode = report, with none.  The denied
+ * ranges stand: an address in them keeps the request refused, for that
+ * reason.  Returns 1 when v allows.
+ */
+static int
+report_addr(const struct acl *acl, const struct acl_query *q,
+    const struct addr *a, int names, struct acl_verdict *v, enum reason *why)
+{
+	const struct policy	*p = acl->policy;
+	enum reason		 r;
+
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct acl_rule *rule = &p->rules[i];
+
+		if (!rule_reports(rule, q) ||
+		    !rule_match_dest(acl, rule, q, a, names, v))
+			continue;
+		if ((r = addr_refused(acl, rule, a)) == REASON_NONE) {
+			verdict_allow(v, rule, v->list);
+			v->would_deny = REASON_NOT_ALLOWED;
+			return 1;
+		}
+		*why = worse(*why, r);
+	}
+	if (!p->report)
+		return 0;
+	if ((r = acl_denied_range(p, a, 0)) != REASON_NONE) {
+		*why = worse(*why, r);
+		return 0;
+	}
+	memset(v, 0, sizeof(*v));
+	v->result = ACL_ALLOW;
+	v->would_deny = REASON_NOT_ALLOWED;
+	return 1;
+}
+
 /*
  * Connecting to address a for query q: the first rule that matches (by
  * name pattern when names is set, else by its IP entries, which a
@@ -290,11 +352,8 @@ match_addr(const struct acl *acl, const struct acl_query *q,
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct acl_rule *rule = &p->rules[i];
 
-		if (!rule_applies(rule, q))
-			continue;
-		if (!(names && rule_match_name(acl, rule, &q->dest, v)) &&
-		    !((!names || rule->resolve) &&
-		    rule_match_addr(acl, rule, a, v)))
+		if (!rule_applies(rule, q) ||
+		    !rule_match_dest(acl, rule, q, a, names, v))
 			continue;
 		if ((r = addr_refused(acl, rule, a)) == REASON_NONE) {
 			verdict_allow(v, rule, v->list);
@@ -302,9 +361,38 @@ match_addr(const struct acl *acl, const struct acl_query *q,
 		}
 		why = worse(why, r);
 	}
+	if (why == REASON_NOT_ALLOWED &&
+	    report_addr(acl, q, a, names, v, &why))
+		return;
 	memset(v, 0, sizeof(*v));
 	v->result = ACL_DENY;
 	v->reason = why;
+}
+
+/*
+ * Would report mode let a name through that no rule takes as it is: a
+ * rule in report mode takes the names of its patterns (v names it), or
+ * any name with resolve = yes; [acl] mode = report takes every name.
+ * Each address is checked after the lookup.
+ */
+static int
+report_name(const struct acl *acl, const struct acl_query *q,
+    struct acl_verdict *v)
+{
+	const struct policy	*p = acl->policy;
+	int			 found = p->report;
+
+	memset(v, 0, sizeof(*v));
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct acl_rule *rule = &p->rules[i];
+
+		if (!rule_reports(rule, q))
+			continue;
+		if (rule_match_name(acl, rule, &q->dest, v))
+			return 1;
+		found |= rule->resolve;
+	}
+	return found;
 }
 
 static void
@@ -356,6 +444,13 @@ acl_check(const struct acl *acl, const struct acl_query *q,
 	if (resolvable) {
 		memset(v, 0, sizeof(*v));
 		v->result = ACL_RESOLVE;
+		return;
+	}
+	if (report_name(acl, q, v)) {
+		/* Looked up for report mode alone: so its record says,
+		 * should the lookup or the connection fail. */
+		v->result = ACL_RESOLVE;
+		v->would_deny = REASON_NOT_ALLOWED;
 		return;
 	}
 	verdict_deny(v, REASON_NOT_ALLOWED);

@@ -59,6 +59,7 @@ struct acl_verdict {
 	const char		*name;		/* a pattern's name, or NULL */
 	uint8_t			 how;		/* ... and NAME_* flags */
 	struct cidr		 net;		/* else the matching net */
+	enum reason		 would_deny;	/* allowed by report mode */
 };
 
 int		 acl_parse_host(const char *, size_t, struct acl_dest *);

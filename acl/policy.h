@@ -32,6 +32,7 @@ struct acl_rule {
 	int		 resolve;
 	int		 allow_private;
 	int		 sni_check;	/* enum sni_check */
+	int		 report;	/* mode = report: ports, clients */
 	size_t		*lists;		/* indexes into policy lists */
 	size_t		 nlists;
 };
@@ -42,6 +43,7 @@ struct policy {
 	struct cidrset	*deny;		/* [acl] deny */
 	struct cidrset	*private;	/* NULL with deny_private = no */
 	int		 sni_check;	/* enum sni_check, not INHERIT */
+	int		 report;	/* [acl] mode = report */
 	struct acl_rule	*rules;
 	size_t		 nrules;
 	char		**lists;	/* list names, by index */

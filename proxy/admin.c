@@ -25,6 +25,7 @@
 
 #include "admin.h"
 #include "explain.h"
+#include "flowcount.h"
 #include "json.h"
 #include "lists.h"
 #include "log.h"
@@ -121,6 +122,78 @@ udp_metrics(struct evbuffer *b, const struct counters *c)
 		evbuffer_add_printf(b, "pinhole_udp_dropped_total{reason="
 		    "\"%s\"} %llu\n", udprelay_drop_name((enum udp_drop)r),
 		    (unsigned long long)c->udp_drops[r]);
+}
+
+/* The config in force and the last reload: what a fleet alerts on. */
+static void
+metrics_config(struct evbuffer *b)
+{
+	struct counters sum;
+
+	workers_sum(&sum);
+	evbuffer_add_printf(b, "# HELP pinhole_config_info The config in "
+	    "force: the SHA-256 of its file as loaded.\n"
+	    "# TYPE pinhole_config_info gauge\n"
+	    "pinhole_config_info{sha256=\"%s\"} 1\n", server.conf->sha256);
+	evbuffer_add_printf(b, "# HELP pinhole_config_loaded_timestamp_seconds "
+	    "When the config in force was loaded (Unix time).\n"
+	    "# TYPE pinhole_config_loaded_timestamp_seconds gauge\n"
+	    "pinhole_config_loaded_timestamp_seconds %lld\n",
+	    (long long)server.loaded_at);
+	evbuffer_add_printf(b, "# HELP pinhole_reloads_total Reloads that "
+	    "took effect.\n# TYPE pinhole_reloads_total counter\n"
+	    "pinhole_reloads_total %llu\n", (unsigned long long)sum.reloads);
+	evbuffer_add_printf(b, "# HELP pinhole_reload_failures_total Reloads "
+	    "that failed: the running config stayed.\n"
+	    "# TYPE pinhole_reload_failures_total counter\n"
+	    "pinhole_reload_failures_total %llu\n",
+	    (unsigned long long)sum.reload_failures);
+	evbuffer_add_printf(b, "# HELP pinhole_last_reload_success Whether "
+	    "the last reload took effect (1 also when there was none).\n"
+	    "# TYPE pinhole_last_reload_success gauge\n"
+	    "pinhole_last_reload_success %d\n", server.reload_result >= 0);
+	evbuffer_add_printf(b, "# HELP pinhole_last_reload_timestamp_seconds "
+	    "When the last reload ended (Unix time; 0: none yet).\n"
+	    "# TYPE pinhole_last_reload_timestamp_seconds gauge\n"
+	    "pinhole_last_reload_timestamp_seconds %lld\n",
+	    (long long)server.reload_at);
+}
+
+/* Flows per rule and per list of the config in force. */
+static void
+metrics_flows(struct evbuffer *b, const struct counters *c)
+{
+	const struct policy *p = server.conf->policy;
+
+	evbuffer_add_printf(b, "# HELP pinhole_would_deny_total Requests "
+	    "report mode let through that the allowlist would refuse "
+	    "(would_deny in their records).\n"
+	    "# TYPE pinhole_would_deny_total counter\n"
+	    "pinhole_would_deny_total{reason=\"not_allowed\"} %llu\n",
+	    (unsigned long long)c->would_deny);
+	evbuffer_add_printf(b, "# HELP pinhole_rule_flows_total Relayed flows "
+	    "by the rule that allowed them.\n"
+	    "# TYPE pinhole_rule_flows_total counter\n");
+	for (size_t i = 0; i < p->nrules; i++)
+		evbuffer_add_printf(b, "pinhole_rule_flows_total{rule=\"%s\"} "
+		    "%llu\n", p->rules[i].name, (unsigned long long)
+		    flowcount_get(FLOWCOUNT_RULE, p->rules[i].name));
+	evbuffer_add_printf(b, "# HELP pinhole_list_flows_total Relayed flows "
+	    "by the list whose entry allowed them.\n"
+	    "# TYPE pinhole_list_flows_total counter\n");
+	for (size_t i = 0; i < p->nlists; i++)
+		evbuffer_add_printf(b, "pinhole_list_flows_total{list=\"%s\"} "
+		    "%llu\n", p->lists[i], (unsigned long long)
+		    flowcount_get(FLOWCOUNT_LIST, p->lists[i]));
+	evbuffer_add_printf(b, "# HELP pinhole_flows_unattributed_total Flows "
+	    "of rules or lists past the table of names each worker keeps "
+	    "(%d of each kind since start).\n"
+	    "# TYPE pinhole_flows_unattributed_total counter\n"
+	    "pinhole_flows_unattributed_total{by=\"rule\"} %llu\n"
+	    "pinhole_flows_unattributed_total{by=\"list\"} %llu\n",
+	    FLOWCOUNT_MAX,
+	    (unsigned long long)flowcount_full(FLOWCOUNT_RULE),
+	    (unsigned long long)flowcount_full(FLOWCOUNT_LIST));
 }
 
 static void
@@ -234,6 +307,8 @@ metrics(struct evhttp_request *req, struct evbuffer *b)
 	    (unsigned long long)c->proxy_headers[PROXYHDR_LOCAL],
 	    (unsigned long long)c->proxy_headers[PROXYHDR_BAD]);
 	udp_metrics(b, c);
+	metrics_config(b);
+	metrics_flows(b, c);
 	evbuffer_add_printf(b, "# HELP pinhole_list_entries Entries of each "
 	    "list in force.\n# TYPE pinhole_list_entries gauge\n");
 	for (size_t i = 0; i < conf->nlists; i++)
@@ -274,14 +349,52 @@ status_list(size_t i, struct entries **cur, time_t now)
 	const struct list_conf	*l = &server.conf->lists[i];
 	const struct list_stats	*st = lists_stats(i);
 
-	return json_pack("{s:s, s:s, s:I, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:I, s:I, s:o, s:o}",
 	    "name", l->name,
 	    "source", l->url ? l->url : l->file,
 	    "entries", (json_int_t)(cur && cur[i] ? entries_count(cur[i]) : 0),
+	    "flows", (json_int_t)flowcount_get(FLOWCOUNT_LIST, l->name),
 	    "age_s", st && st->last_success ?
 	    json_integer((json_int_t)(now - st->last_success)) : json_null(),
 	    "last_error", st && st->last_error[0] ?
 	    json_string(st->last_error) : json_null());
+}
+
+static json_t *
+status_time(time_t t)
+{
+	struct tm	 tm;
+	char		 buf[32];
+
+	if (t == 0 || gmtime_r(&t, &tm) == NULL)
+		return json_null();
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+/* The config in force and the last reload, as the leader saw them. */
+static json_t *
+status_config(const struct counters *sum)
+{
+	const struct policy	*p = server.conf->policy;
+	json_t			*rules = json_array();
+
+	for (size_t i = 0; i < p->nrules; i++)
+		json_array_append_new(rules, json_pack("{s:s, s:I}",
+		    "name", p->rules[i].name, "flows", (json_int_t)
+		    flowcount_get(FLOWCOUNT_RULE, p->rules[i].name)));
+	return json_pack("{s:s, s:s, s:o, s:{s:o, s:o, s:o}, s:I, s:o}",
+	    "path", server.conf->path,
+	    "sha256", server.conf->sha256,
+	    "loaded_at", status_time(server.loaded_at),
+	    "last_reload",
+	    "result", server.reload_result == 0 ? json_null() :
+	    json_string(server.reload_result > 0 ? "ok" : "failed"),
+	    "at", status_time(server.reload_at),
+	    "error", server.reload_result < 0 ?
+	    json_string(server.reload_error) : json_null(),
+	    "reload_failures", (json_int_t)sum->reload_failures,
+	    "rules", rules);
 }
 
 static int
@@ -310,12 +423,13 @@ status(struct evhttp_request *req, struct evbuffer *b)
 	lists = json_array();
 	for (size_t i = 0; i < conf->nlists; i++)
 		json_array_append_new(lists, status_list(i, cur, now));
-	root = json_pack("{s:s, s:I, s:o, s:s, s:I, s:i, s:I, s:o}",
+	root = json_pack("{s:s, s:I, s:o, s:s, s:I, s:o, s:i, s:I, s:o}",
 	    "version", PINHOLE_VERSION,
 	    "uptime_s", (json_int_t)(now - admin_started),
 	    "listen", listen,
 	    "config", conf->path,
 	    "config_loaded_s_ago", (json_int_t)(now - server.loaded_at),
+	    "config_state", status_config(&sum),
 	    "workers", server.nworkers,
 	    "connections_open", (json_int_t)sum.open_sessions,
 	    "lists", lists);

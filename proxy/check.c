@@ -34,6 +34,8 @@ print_rule(const struct config *c, const struct acl_rule *r, FILE *fp)
 		fprintf(fp, "; resolve");
 	if (r->allow_private)
 		fprintf(fp, "; allow_private");
+	if (r->report)
+		fprintf(fp, "; mode report");
 	fputc('\n', fp);
 }
 
@@ -82,6 +84,9 @@ check_summary(const struct config *c, struct entries **lists,
 	fprintf(fp, "denied ranges: %s private ranges, %zu of [acl] deny\n",
 	    c->deny_private ? "the" : "no",
 	    c->policy->deny ? cidrset_count(c->policy->deny) : 0);
+	if (c->policy->report)
+		fprintf(fp, "mode report: what the rules refuse as not_allowed "
+		    "is let through and recorded (would_deny)\n");
 	for (size_t i = 0; i < c->policy->nrules; i++)
 		print_rule(c, &c->policy->rules[i], fp);
 	for (size_t i = 0; i < c->nlists; i++)

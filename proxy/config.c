@@ -320,6 +320,8 @@ config_load(const char *path, char *err, size_t errlen)
 		confread_free(&items);
 		goto fail;
 	}
+	for (size_t i = 0; i < sizeof(items.sha256); i++)
+		snprintf(p.conf->sha256 + 2 * i, 3, "%02x", items.sha256[i]);
 	for (size_t i = 0; i < items.n && !p.failed; i++)
 		apply_item(&p, &items.items[i]);
 	if (!p.failed)

@@ -55,6 +55,7 @@ struct list_conf {
 
 struct config {
 	char		*path;
+	char		 sha256[65];	/* of the file as loaded, in hex */
 
 	/* [proxy] */
 	struct endpoint	*listen;
@@ -104,6 +105,7 @@ struct config {
 	uint64_t	 pcap_keep;
 	int		 log_level;	/* enum log_level */
 	char		*events;
+	int		 http_query;	/* query strings in records */
 
 	/* [admin] */
 	struct endpoint	*admin_listen;	/* NULL: off */

@@ -364,6 +364,33 @@ k_rule_sni_check(struct parse *p, const char *v)
 }
 
 static int
+set_mode(struct parse *p, const char *v, int *report)
+{
+	if (strcmp(v, "enforce") == 0)
+		*report = 0;
+	else if (strcmp(v, "report") == 0)
+		*report = 1;
+	else {
+		config_error(p, p->line, "mode: \"%s\" is not enforce or "
+		    "report", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+k_mode(struct parse *p, const char *v)
+{
+	return set_mode(p, v, &p->conf->policy->report);
+}
+
+static int
+k_rule_mode(struct parse *p, const char *v)
+{
+	return set_mode(p, v, &p->rule->report);
+}
+
+static int
 k_hosts(struct parse *p, const char *v)
 {
 	return each_token(p, "hosts", v, add_host, p->rule);
@@ -696,6 +723,7 @@ static const struct key keys[] = {
 	{ SEC_ACL, "revoke_on_reload", K_BOOL, C(revoke_on_reload), 0, 0,
 	    NULL },
 	{ SEC_ACL, "sni_check", K_FUNC, 0, 0, 0, k_sni_check },
+	{ SEC_ACL, "mode", K_FUNC, 0, 0, 0, k_mode },
 
 	{ SEC_ALLOW, "hosts", K_FUNC, 0, 0, 0, k_hosts },
 	{ SEC_ALLOW, "nets", K_FUNC, 0, 0, 0, k_nets },
@@ -707,6 +735,7 @@ static const struct key keys[] = {
 	{ SEC_ALLOW, "resolve", K_BOOL, R(resolve), 0, 0, NULL },
 	{ SEC_ALLOW, "allow_private", K_BOOL, R(allow_private), 0, 0, NULL },
 	{ SEC_ALLOW, "sni_check", K_FUNC, 0, 0, 0, k_rule_sni_check },
+	{ SEC_ALLOW, "mode", K_FUNC, 0, 0, 0, k_rule_mode },
 
 	{ SEC_LIST, "url", K_FUNC, 0, 0, 0, k_url },
 	{ SEC_LIST, "file", K_FUNC, 0, 0, 0, k_file },
@@ -747,6 +776,7 @@ static const struct key keys[] = {
 	{ SEC_LOG, "pcap_keep", K_UINT, C(pcap_keep), 0, 1000, NULL },
 	{ SEC_LOG, "level", K_FUNC, 0, 0, 0, k_level },
 	{ SEC_LOG, "events", K_FUNC, 0, 0, 0, k_events },
+	{ SEC_LOG, "http_query", K_BOOL, C(http_query), 0, 0, NULL },
 
 	{ SEC_ADMIN, "listen", K_FUNC, 0, 0, 0, k_admin_listen },
 	{ SEC_ADMIN, "allow", K_FUNC, 0, 0, 0, k_admin_allow },

@@ -28,6 +28,7 @@ struct conf_item {
 struct conf_items {
 	struct conf_item	*items;
 	size_t			 n, cap;
+	unsigned char		 sha256[32];	/* of the bytes read */
 };
 
 enum section_kind {

@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 /* The state of the first pass, shared by the inih reader and handler. */
 struct lexer {
 	FILE		*fp;
+	EVP_MD_CTX	*sha;		/* of every byte read */
 	int		 line;		/* physical line being read */
 	int		*map;		/* inih's line number -> physical */
 	size_t		 nmap, capmap;
@@ -165,6 +167,7 @@ lexer_read(char *buf, int size, void *arg)
 		return NULL;
 	}
 	lx->line++;
+	EVP_DigestUpdate(lx->sha, line, (size_t)n);
 	if (memchr(line, '\0', (size_t)n) != NULL) {
 		free(line);
 		lexer_fail(lx, "NUL byte in the config file");
@@ -318,7 +321,18 @@ confread_file(const char *path, struct conf_items *out, char *err,
 		    strerror(errno));
 		return -1;
 	}
+	if ((lx.sha = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(lx.sha, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(lx.sha);
+		fclose(lx.fp);
+		snprintf(err, errlen, "%s:0: out of memory", path);
+		return -1;
+	}
 	rc = ini_parse_stream(lexer_read, &lx, lexer_handler, &lx);
+	/* The running config's fingerprint (/status, /metrics): of the
+	 * very bytes parsed, read to the end when the parse succeeded. */
+	EVP_DigestFinal_ex(lx.sha, out->sha256, NULL);
+	EVP_MD_CTX_free(lx.sha);
 	fclose(lx.fp);
 	line = rc > 0 && (size_t)rc <= lx.nmap ? lx.map[rc - 1] : lx.line;
 	free(lx.map);

@@ -150,6 +150,8 @@ explain_finish(struct explain *e, int dns_error, const struct addr *addrs,
 	const struct acl_verdict *allowed = NULL;
 
 	if (!e->need_lookup) {
+		if (e->verdict.result == ACL_ALLOW)
+			e->would_deny = e->verdict.would_deny;
 		format_verdict(j, e, e->verdict.result == ACL_ALLOW ? "allow" :
 		    "deny", &e->verdict, reason_name(e->verdict.reason), NULL,
 		    0, NULL);
@@ -173,6 +175,7 @@ explain_finish(struct explain *e, int dns_error, const struct addr *addrs,
 			allowed = &per[i];
 	}
 	if (allowed != NULL) {
+		e->would_deny = allowed->would_deny;
 		format_verdict(j, e, "allow", allowed, NULL, addrs, n, per);
 		return EXPLAIN_ALLOW;
 	}
@@ -263,6 +266,10 @@ explain_run(const struct config *c, struct acl *acl,
 	rc = explain_finish(&e, a.error, a.addrs, a.n, &j);
 	fwrite(out, 1, j.len, stdout);
 	explain_hint(&e, err, sizeof(err));
+	if (e.would_deny != REASON_NONE)
+		snprintf(err, sizeof(err), "allowed by report mode only: "
+		    "in enforce mode it would be refused (%s)",
+		    reason_name(e.would_deny));
 	if (err[0] != '\0')
 		fprintf(stderr, "pinhole: --explain: %s\n", err);
 	return rc;

@@ -27,6 +27,7 @@ struct explain {
 	struct acl_query	 query;
 	struct acl_verdict	 verdict;
 	int			 need_lookup;
+	enum reason		 would_deny;	/* allowed by report mode */
 };
 
 struct jbuf;

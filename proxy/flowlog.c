@@ -211,6 +211,23 @@ format_addr(struct jbuf *j, const char *key, const struct addr *a,
 		json_add(j, "\"%s:%d\"", buf, port);
 }
 
+/* A forwarded request's method, URL and status; report mode's verdict. */
+static void
+format_http(const struct session *s, struct jbuf *j)
+{
+	json_add(j, ",\"method\":");
+	json_add_string(j, s->method);
+	json_add(j, ",\"url\":");
+	json_add_string(j, s->url);
+	if (s->status != 0)
+		json_add(j, ",\"status\":%d", s->status);
+	else
+		json_add(j, ",\"status\":null");
+	json_add(j, ",\"would_deny\":");
+	json_add_string(j, s->event == EV_DENY ? NULL :
+	    reason_name(s->verdict.would_deny));
+}
+
 static void
 format_record(const struct session *s, struct jbuf *j)
 {
@@ -254,6 +271,7 @@ format_record(const struct session *s, struct jbuf *j)
 		    (unsigned long long)s->datagrams_down);
 	else
 		json_add(j, ",\"datagrams_up\":null,\"datagrams_down\":null");
+	format_http(s, j);
 	json_add(j, "}\n");
 }
 

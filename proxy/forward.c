@@ -25,6 +25,7 @@
 #include "forward.h"
 #include "hostport.h"
 #include "http.h"
+#include "httplog.h"
 #include "relay.h"
 #include "server.h"
 #include "sni.h"
@@ -174,9 +175,12 @@ forward_request(struct session *s, const struct http_head *req,
 	h->client_close = req->close || (req->minor == 0 && !req->keep_alive);
 	if (split_url(req->target, req->tlen, host, sizeof(host), &port,
 	    &auth_end) == -1 || count_hosts(req) > 1) {
+		httplog_request(s, req, NULL, 0, NULL, 0);
 		session_refuse(s, EV_DENY, REASON_BAD_REQUEST);
 		return;
 	}
+	httplog_request(s, req, host, port, req->target + auth_end,
+	    req->tlen - auth_end);
 	if (http_authenticate(s, req, host, port) != 0)
 		return;
 	free(h->head);
@@ -405,9 +409,11 @@ response_head(struct session *s, const struct http_head *resp)
 		evbuffer_add_printf(out, "%.*s: %.*s\r\n", (int)f->nlen,
 		    f->name, (int)f->vlen, f->value);
 	}
-	if (!interim)
+	if (!interim) {
+		s->status = resp->status;
 		evbuffer_add_printf(out, "Connection: %s\r\n",
 		    h->client_close ? "close" : "keep-alive");
+	}
 	evbuffer_add(out, "\r\n", 2);
 	capture_flow_data(&s->capture, CAPTURE_DOWN, out,
 	    evbuffer_get_length(out));

@@ -120,6 +120,9 @@ http_refuse(struct session *s, enum reason why)
 	char	 body[128];
 	int	 n, status = refusal_status(s->pstate, why);
 
+	if (s->method != NULL)		/* a forwarded request's record */
+		s->status = status;
+
 	n = snprintf(body, sizeof(body), "pinhole: %d %s (%s)\n", status,
 	    status_text(status), reason_name(why) ? reason_name(why) :
 	    "refused");

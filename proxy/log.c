@@ -7,6 +7,7 @@
  * line of its own nor talk to the terminal that reads it.
  */
 #include <errno.h>
+#include <event2/event.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +24,10 @@ static int		 log_fd = STDERR_FILENO;
 static int		 log_syslog;
 
 static const char *const log_names[] = { "error", "warn", "info", "debug" };
+
+/* "worker N: " in a follower: what each worker says is said once, and
+ * the leader's lines carry no tag. */
+static char		 log_tag[32];
 
 void
 log_set_level(enum log_level level)
@@ -127,6 +132,7 @@ log_vwrite(enum log_level level, const char *fmt, va_list ap, int errnum)
 		n = snprintf(line, sizeof(line), "%s.%03ldZ %s: ", stamp,
 		    ts.tv_nsec / 1000000, log_names[level]);
 	}
+	n += snprintf(line + n, sizeof(line) - (size_t)n, "%s", log_tag);
 	m = vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (errnum != 0 && m >= 0 && m < (int)sizeof(msg))
 		snprintf(msg + m, sizeof(msg) - (size_t)m, ": %s",
@@ -141,6 +147,49 @@ log_vwrite(enum log_level level, const char *fmt, va_list ap, int errnum)
 	/* One write per line: lines from several processes stay whole. */
 	if (write(log_fd, line, (size_t)n) == -1 && log_fd != STDERR_FILENO)
 		(void)!write(STDERR_FILENO, line, (size_t)n);
+}
+
+/* Worker w (0: the leader) writes the lines of this process. */
+void
+log_set_worker(int w)
+{
+	if (w > 0)
+		snprintf(log_tag, sizeof(log_tag), "worker %d: ", w);
+	else
+		log_tag[0] = '\0';
+}
+
+/*
+ * The event library's own messages (its resolver's among them, such as
+ * a name server that stopped answering) go through this logger, at
+ * their level, instead of to stderr as raw "[msg] ..." lines.  The
+ * resolver's separate hook is left unset on purpose: through it every
+ * message below a warning, debug ones included, would arrive as one
+ * level.
+ */
+static void
+log_library(int severity, const char *msg)
+{
+	switch (severity) {
+	case EVENT_LOG_DEBUG:
+		log_debug("event library: %s", msg);
+		break;
+	case EVENT_LOG_MSG:
+		log_info("event library: %s", msg);
+		break;
+	case EVENT_LOG_WARN:
+		log_warn("event library: %s", msg);
+		break;
+	default:
+		log_error("event library: %s", msg);
+		break;
+	}
+}
+
+void
+log_library_init(void)
+{
+	event_set_log_callback(log_library);
 }
 
 void

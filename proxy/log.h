@@ -16,6 +16,8 @@ void	log_set_level(enum log_level);
 int	log_open(const char *);
 int	log_parse_level(const char *, enum log_level *);
 size_t	log_escape(char *, size_t, const char *);
+void	log_set_worker(int);
+void	log_library_init(void);
 
 void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));

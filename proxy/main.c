@@ -143,6 +143,7 @@ main(int argc, char *argv[])
 	int			 ch, test = 0;
 
 	jsonpath_init();	/* before any JSON value exists */
+	log_library_init();	/* before any event loop exists */
 	while ((ch = getopt_long(argc, argv, "c:tVh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':

@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "capture.h"
 #include "dnscache.h"
+#include "flowcount.h"
 #include "flowlog.h"
 #include "listener.h"
 #include "lists.h"
@@ -102,6 +103,10 @@ start_workers(const struct config *c)
 		log_error("cannot map the login throttle's table");
 		return -1;
 	}
+	if (flowcount_open(server.nworkers) == -1) {
+		log_error("cannot map the tables of flows per rule");
+		return -1;
+	}
 	if (listener_bind(c, server.nworkers) == -1)
 		return -1;
 	if (server.nworkers == 1)
@@ -113,6 +118,7 @@ start_workers(const struct config *c)
 		listener_close();
 		return -1;
 	}
+	flowcount_worker(server.worker);
 	if (server.worker > 0)
 		lists_follow();
 	return 0;
@@ -153,20 +159,21 @@ same_listen(const struct config *a, const struct config *b)
 	return 1;
 }
 
-/* The users of c, or NULL without [auth]; *ok 0 when the file is bad. */
+/*
+ * The users of c, or NULL without [auth]; *ok 0 when the file is bad,
+ * and why in err.
+ */
 static struct auth *
-load_users(const struct config *c, int *ok)
+load_users(const struct config *c, int *ok, char *err, size_t errlen)
 {
 	struct auth	*a;
-	char		 err[512];
 
 	*ok = 1;
 	if (c->users_file == NULL)
 		return NULL;
-	if ((a = auth_load(c->users_file, err, sizeof(err))) == NULL) {
-		log_error("%s", err);
+	if ((a = auth_load(c->users_file, err, errlen)) == NULL)
 		*ok = 0;
-	} else if (auth_count(a) == 0)
+	else if (auth_count(a) == 0)
 		log_warn("%s: no users: every client will be refused",
 		    c->users_file);
 	return a;
@@ -182,6 +189,46 @@ same_capture(const struct config *a, const struct config *b)
 	    a->pcap_keep == b->pcap_keep;
 }
 
+/* What a reload cannot change, said once (by the leader). */
+static void
+warn_restart(const struct config *old, const struct config *conf)
+{
+	if (workers_count(conf) != server.nworkers)
+		log_warn("reload: a change of [proxy] workers takes a restart");
+	if (!same_listen(old, conf))
+		log_warn("reload: a change of [proxy] listen takes a restart");
+	if (!same_endpoint(old->admin_listen, conf->admin_listen))
+		log_warn("reload: a change of [admin] listen takes a restart");
+	if ((old->user == NULL) != (conf->user == NULL) ||
+	    (old->user != NULL && strcmp(old->user, conf->user) != 0))
+		log_warn("reload: a change of [proxy] user takes a restart");
+}
+
+/*
+ * A reload ends: its result for /status and /metrics.  Every worker
+ * reloads on its own (the leader passes SIGHUP on); the leader's line
+ * and count stand for all, so one reload is one event.
+ */
+static void
+reload_result(const char *err)
+{
+	server.reload_at = time(NULL);
+	server.reload_result = err == NULL ? 1 : -1;
+	snprintf(server.reload_error, sizeof(server.reload_error), "%s",
+	    err ? err : "");
+	if (server.worker != 0) {
+		if (err != NULL)
+			log_debug("reload failed: %s", err);
+		return;
+	}
+	if (err == NULL) {
+		server.count->reloads++;
+		return;
+	}
+	server.count->reload_failures++;
+	log_error("reload failed, the running config stays: %s", err);
+}
+
 static void
 reload(void)
 {
@@ -191,32 +238,29 @@ reload(void)
 	char		 err[CONFIG_ERRLEN];
 	int		 ok;
 
-	log_info("reloading %s", old->path);
+	if (server.worker == 0)
+		log_info("reloading %s", old->path);
 	if ((conf = config_load(old->path, err, sizeof(err))) == NULL) {
-		server.count->reload_failures++;
-		log_error("reload failed, the running config stays: %s", err);
+		reload_result(err);
 		return;
 	}
-	users = load_users(conf, &ok);
+	users = load_users(conf, &ok, err, sizeof(err));
 	if (!ok) {
-		server.count->reload_failures++;
-		log_error("reload failed, the running config stays");
+		reload_result(err);
 		config_free(conf);
 		return;
 	}
 	if (server.nworkers > 1 && conf->pcap != NULL) {
-		server.count->reload_failures++;
-		log_error("reload failed, the running config stays: [log] pcap "
-		    "has one writer, and %d workers run: it takes a restart",
-		    server.nworkers);
+		snprintf(err, sizeof(err), "[log] pcap has one writer, and %d "
+		    "workers run: it takes a restart", server.nworkers);
+		reload_result(err);
 		auth_free(users);
 		config_free(conf);
 		return;
 	}
 	if (!same_dns(old, conf) &&
 	    (r = resolve_new(server.base, conf, err, sizeof(err))) == NULL) {
-		server.count->reload_failures++;
-		log_error("reload failed, the running config stays: %s", err);
+		reload_result(err);
 		auth_free(users);
 		config_free(conf);
 		return;
@@ -225,8 +269,7 @@ reload(void)
 		resolve_free(r);
 		auth_free(users);
 		config_free(conf);
-		server.count->reload_failures++;
-		log_error("reload failed: out of memory");
+		reload_result("out of memory");
 		return;
 	}
 	server.conf = conf;
@@ -242,15 +285,8 @@ reload(void)
 		log_error("reload: out of memory, the allowlist stays as it was");
 	else if (server.worker == 0)
 		pac_check(acl_current());
-	if (workers_count(conf) != server.nworkers)
-		log_warn("reload: a change of [proxy] workers takes a restart");
-	if (!same_listen(old, conf))
-		log_warn("reload: a change of [proxy] listen takes a restart");
-	if (!same_endpoint(old->admin_listen, conf->admin_listen))
-		log_warn("reload: a change of [admin] listen takes a restart");
-	if ((old->user == NULL) != (conf->user == NULL) ||
-	    (old->user != NULL && strcmp(old->user, conf->user) != 0))
-		log_warn("reload: a change of [proxy] user takes a restart");
+	if (server.worker == 0)
+		warn_restart(old, conf);
 	if (strcmp(old->access, conf->access) != 0 &&
 	    flowlog_open(conf->access) == -1)
 		log_error("reload: cannot open access log %s", conf->access);
@@ -262,11 +298,13 @@ reload(void)
 		log_error("reload: cannot open the events log %s, using stderr",
 		    conf->events);
 	config_free(old);
-	server.count->reloads++;
+	reload_result(NULL);
 	if (conf->revoke_on_reload)
 		session_revoke();
-	log_info("reloaded: %zu rules, %zu lists, %zu users",
-	    conf->policy->nrules, conf->nlists, auth_count(server.auth));
+	if (server.worker == 0)
+		log_info("reloaded: %zu rules, %zu lists, %zu users",
+		    conf->policy->nrules, conf->nlists,
+		    auth_count(server.auth));
 }
 
 static void
@@ -406,6 +444,7 @@ server_free(void)
 	flowlog_close();
 	capture_close();
 	auth_free(server.auth);
+	flowcount_close();
 	notify_close();
 	config_free(server.conf);
 	event_base_free(server.base);
@@ -452,7 +491,9 @@ server_run(struct config *conf)
 		config_free(conf);
 		return 1;
 	}
-	server.auth = load_users(conf, &ok);
+	server.auth = load_users(conf, &ok, err, sizeof(err));
+	if (!ok)
+		log_error("%s", err);
 	if (!ok || start_workers(conf) == -1) {
 		auth_free(server.auth);
 		config_free(conf);

@@ -48,6 +48,7 @@ struct counters {
 	uint64_t	udp_datagrams[2];	/* relayed: up, down */
 	uint64_t	udp_bytes[2];		/* their payload bytes */
 	uint64_t	udp_drops[UDP_DROP_MAX];	/* by enum udp_drop */
+	uint64_t	would_deny;		/* let through by report mode */
 	/* gauges, brought up to date for the metrics */
 	uint64_t	open_sessions;
 	uint64_t	open_by_proto[4];
@@ -69,6 +70,10 @@ struct server {
 	int			 nworkers;
 	int			 exit_code;
 	time_t			 loaded_at;	/* of the config in force */
+	/* the last reload, as the leader saw it */
+	int			 reload_result;	/* 0 none, 1 ok, -1 failed */
+	time_t			 reload_at;
+	char			 reload_error[CONFIG_ERRLEN];
 	struct counters		*count;		/* this worker's, shared */
 };
 

@@ -18,7 +18,9 @@
 
 #include "auth.h"
 #include "dnscache.h"
+#include "flowcount.h"
 #include "flowlog.h"
+#include "httplog.h"
 #include "connlimit.h"
 #include "listener.h"
 #include "log.h"
@@ -761,6 +763,10 @@ count_end(const struct session *s)
 	switch (s->event) {
 	case EV_FLOW:
 		c->flows++;
+		if (s->verdict.rule != NULL) {
+			flowcount_add(FLOWCOUNT_RULE, s->verdict.rule->name);
+			flowcount_add(FLOWCOUNT_LIST, s->verdict.list);
+		}
 		break;
 	case EV_DENY:
 		c->denied[s->reason]++;
@@ -771,6 +777,9 @@ count_end(const struct session *s)
 	case EV_NONE:
 		break;
 	}
+	if (s->event != EV_DENY && s->event != EV_NONE &&
+	    s->verdict.would_deny != REASON_NONE)
+		c->would_deny++;
 	c->bytes_up += s->bytes_up;
 	c->bytes_down += s->bytes_down;
 	if (s->event != EV_NONE && s->proto_name != NULL)
@@ -825,6 +834,7 @@ session_close(struct session *s, enum session_event event,
 	free(s->user);
 	free(s->sni);
 	free(s->sni_buf);
+	httplog_clear(s);
 	if (s->proto != NULL && s->proto->free != NULL)
 		s->proto->free(s);
 	free(s->pstate);
@@ -866,6 +876,7 @@ session_next_request(struct session *s)
 	s->has_addr = 0;
 	s->connect_error = REASON_NONE;
 	s->bytes_up = s->bytes_down = 0;
+	httplog_clear(s);
 	s->kept_alive = 1;
 	s->id = session_new_id();
 	gettimeofday(&s->started, NULL);

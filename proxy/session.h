@@ -101,6 +101,11 @@ struct session {
 	int			 has_datagrams;
 	uint64_t		 datagrams_up, datagrams_down;
 
+	/* a forwarded HTTP request, for its record (httplog.c) */
+	char			*method;
+	char			*url;
+	int			 status;	/* 0: none yet */
+
 	/* the end */
 	enum session_event	 event;
 	enum reason		 reason;

@@ -64,6 +64,7 @@ follower_init(int w, pid_t leader)
 		if (notice_fd[i] != -1 && i != w)
 			close(notice_fd[i]);
 	my_notice = notice_fd[w];
+	log_set_worker(w);
 	memset(notice_fd, 0xff, sizeof(notice_fd));
 	memset(pids, 0, sizeof(pids));
 	/* Only the leader talks to the service manager. */
@@ -130,8 +131,7 @@ notice_read(evutil_socket_t fd, short what, void *arg)
 	if (r == 0) {
 		/* Only the leader's end of the pipe closing makes an EOF:
 		 * it is gone (the parent-death signal is off by now). */
-		log_error("worker %d: the leader is gone; stopping",
-		    server.worker);
+		log_error("the leader is gone; stopping");
 		event_del(notice_ev);
 		on_gone();
 		return;

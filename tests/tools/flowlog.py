@@ -32,6 +32,8 @@ STALE_WAIT = 0.6
 KEYS = ["ts", "id", "event", "client", "user", "proto", "host", "port",
         "addr", "rule", "list", "entry", "reason", "bytes_up", "bytes_down",
         "duration_ms", "sni", "datagrams_up", "datagrams_down"]
+# A forwarded HTTP request's own fields, and report mode's verdict.
+KEYS += ["method", "url", "status", "would_deny"]
 EVENTS = {"flow", "deny", "error"}
 PROTOS = {"connect", "http", "socks5", "socks4", "socks5-udp", None}
 REASONS = {
@@ -114,6 +116,14 @@ def check(path):
             if (udp and (not isinstance(r[k], int) or r[k] < 0)) or \
                     (not udp and r[k] is not None):
                 return "line %d %s %r" % (n, k, r[k])
+        if r["would_deny"] not in (None, "not_allowed") or (
+                r["would_deny"] is not None and r["event"] == "deny"):
+            return "line %d would_deny %r" % (n, r["would_deny"])
+        if r["status"] is not None and (not isinstance(r["status"], int) or
+                                        not 100 <= r["status"] <= 599):
+            return "line %d status %r" % (n, r["status"])
+        if r["method"] is not None and r["proto"] != "http":
+            return "line %d method %r" % (n, r["method"])
         if r["port"] is not None and not isinstance(r["port"], int):
             return "line %d port %r" % (n, r["port"])
         if not re.match(r"^(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:.]+\]):\d+$",

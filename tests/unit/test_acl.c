@@ -16,6 +16,7 @@
 struct expect {
 	const char	*verdict, *host, *client, *user, *dns;
 	const char	*rule, *list, *entry, *reason;
+	const char	*would;		/* would_deny */
 	int		 port;
 	int		 udp;		/* udp_ports, not ports */
 };
@@ -89,6 +90,7 @@ run_case(const struct acl *acl, struct expect *e, int line)
 	t_str(got_list, e->list, "%s: list", what);
 	t_str(got_entry, e->entry, "%s: entry", what);
 	t_str(reason_name(v.reason), e->reason, "%s: reason", what);
+	t_str(reason_name(v.would_deny), e->would, "%s: would_deny", what);
 }
 
 static void
@@ -141,6 +143,8 @@ run_file(const struct acl *acl, const char *path)
 				e.reason = eq;
 			else if (strcmp(tok, "udp") == 0)
 				e.udp = atoi(eq);
+			else if (strcmp(tok, "would") == 0)
+				e.would = eq;
 			else
 				t_ok(0, "line %d: unknown field %s", line, tok);
 		}
@@ -225,6 +229,25 @@ run_lengths(const struct acl *acl)
 	}
 }
 
+/* The cases of one more config (report mode). */
+static void
+run_config(const char *ini, const char *cases)
+{
+	char		 err[CONFIG_ERRLEN];
+	struct config	*c = config_load(ini, err, sizeof(err));
+	struct entries	**lists;
+	struct acl	*acl;
+
+	if (!t_ok(c != NULL, "load %s: %s", ini, err))
+		return;
+	lists = listload_local(c, stdout, NULL, NULL);
+	acl = acl_new(c->policy, lists);
+	run_file(acl, cases);
+	acl_unref(acl);
+	listload_free(c, lists);
+	config_free(c);
+}
+
 int
 main(void)
 {
@@ -243,5 +266,7 @@ main(void)
 	acl_unref(acl);
 	listload_free(c, lists);
 	config_free(c);
+	run_config(DATA "acl_report.ini", DATA "acl_report_cases.txt");
+	run_config(DATA "acl_rule_report.ini", DATA "acl_rule_report_cases.txt");
 	return t_done();
 }
