@@ -15,6 +15,8 @@
  * request, counting the bytes as they crossed the client connection:
  * bytes_down is what the client's socket took.
  */
+#include <sys/socket.h>
+
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -81,6 +83,14 @@ bad_response(struct session *s)
 
 	stop_counting(s);
 	if (s->bytes_down > 0) {
+		/*
+		 * Part of the answer is out: a reset, not a FIN, so that a
+		 * client reading until the close cannot take it for whole.
+		 */
+		struct linger now = { 1, 0 };
+
+		(void)setsockopt(bufferevent_getfd(s->client), SOL_SOCKET,
+		    SO_LINGER, &now, sizeof(now));
 		session_close(s, EV_ERROR, REASON_BAD_RESPONSE);
 		return;
 	}

@@ -106,7 +106,8 @@ relay_sni(struct session *s, const unsigned char *p, size_t n)
 	memcpy(s->sni_buf + s->sni_len, p, n);
 	s->sni_len += n;
 	s->sni_state = sni_parse(s->sni_buf, s->sni_len, name, sizeof(name));
-	if (s->sni_state == SNI_MORE && s->sni_len == SNI_MAX_BYTES + 5)
+	if ((s->sni_state == SNI_MORE && s->sni_len == SNI_MAX_BYTES + 5) ||
+	    s->sni_state == SNI_TOOBIG)
 		s->sni_state = SNI_NONE;
 	if (s->sni_state == SNI_FOUND)
 		s->sni = strdup(name);
@@ -255,14 +256,18 @@ hold_bytes(struct session *s, const unsigned char *p, size_t n)
 	return n;
 }
 
-/* The check's verdict: 1 to go on, 0 when the tunnel is refused. */
+/*
+ * The check's verdict on what was held (state: what sni_parse said of
+ * it): 1 to go on, 0 when the tunnel is refused.
+ */
 static int
-sni_verdict(struct relay *r, enum sni_end why)
+sni_verdict(struct relay *r, enum sni_end why, int state)
 {
 	struct session	*s = r->s;
 	int		 enforce = r->sni_mode == SNI_CHECK_ENFORCE;
+	const char	*what;
 
-	if (why == SNI_END_PARSED && s->sni_state == SNI_FOUND) {
+	if (state == SNI_FOUND) {
 		if (snicheck_matches(s, s->sni))
 			return 1;
 		server.count->sni_mismatch++;
@@ -271,20 +276,27 @@ sni_verdict(struct relay *r, enum sni_end why)
 		    s->host, s->port, enforce ? ": closed" : "");
 		return !enforce;
 	}
-	if (why == SNI_END_FULL || why == SNI_END_TIMEOUT) {
-		/*
-		 * A ClientHello cut into tiny records, or trickled past the
-		 * deadline, would pass unchecked: under enforce it does not.
-		 */
-		log_info("session %llu: a ClientHello %s: %s",
-		    (unsigned long long)s->id, why == SNI_END_FULL ?
-		    "longer than 16 KiB" : "not whole within handshake_timeout",
-		    enforce ? "closed" : "not checked");
-		if (enforce)
-			server.count->sni_mismatch++;
-		return !enforce;
-	}
-	return 1;
+	if (state == SNI_NONE)
+		return 1;	/* no name, or no ClientHello: nothing to check */
+	/*
+	 * A ClientHello that cannot be read whole -- longer than 16 KiB,
+	 * cut into tiny records, trickled past the deadline, or ended by
+	 * the client half-way -- would pass unchecked: under enforce it
+	 * does not.
+	 */
+	if (state == SNI_TOOBIG || why == SNI_END_FULL)
+		what = "longer than 16 KiB";
+	else if (why == SNI_END_TIMEOUT)
+		what = "not whole within handshake_timeout";
+	else if (why == SNI_END_EOF && s->sni_len > 0)
+		what = "cut short by the client's end";
+	else
+		return 1;
+	log_info("session %llu: a ClientHello %s: %s",
+	    (unsigned long long)s->id, what, enforce ? "closed" : "not checked");
+	if (enforce)
+		server.count->sni_mismatch++;
+	return !enforce;
 }
 
 /*
@@ -301,15 +313,16 @@ sni_release(struct relay_dir *d, enum sni_end why, const unsigned char *extra,
 	struct session	*s = r->s;
 	unsigned char	*held = s->sni_buf;
 	size_t		 len = s->sni_len;
-	int		 rc;
+	int		 rc, state = s->sni_state, go;
 
 	if (r->sni_deadline != NULL)
 		evtimer_del(r->sni_deadline);
-	if (s->sni_state == SNI_MORE)
+	go = sni_verdict(r, why, state);
+	if (s->sni_state != SNI_FOUND)
 		s->sni_state = SNI_NONE;
 	s->sni_buf = NULL;
 	s->sni_len = 0;
-	if (!sni_verdict(r, why)) {
+	if (!go) {
 		free(held);
 		session_close(s, EV_DENY, REASON_SNI_MISMATCH);
 		return RELAY_GONE;
@@ -669,6 +682,16 @@ relay_begin(struct session *s)
 	}
 	r->s = s;
 	s->relay = r;
+	/*
+	 * Every tunnel's first bytes are looked at afresh, a CONNECT after
+	 * forwarded requests on a kept-alive connection too.
+	 */
+	free(s->sni);
+	free(s->sni_buf);
+	s->sni = NULL;
+	s->sni_buf = NULL;
+	s->sni_len = 0;
+	s->sni_state = SNI_MORE;
 	r->sni_mode = snicheck_mode(s);
 	rc = dir_init(r, CAPTURE_UP, cfd, ufd) == -1 ||
 	    dir_init(r, CAPTURE_DOWN, ufd, cfd) == -1 ||

@@ -25,10 +25,16 @@ collect(const uint8_t *buf, size_t len, uint8_t *msg, size_t *mlen)
 	while (off + 5 <= len) {
 		size_t rec = be16(buf + off + 3);
 
-		if (buf[off] != 22 || buf[off + 1] != 3 || rec == 0)
+		if (buf[off] != 22 || buf[off + 1] != 3)
 			return SNI_NONE;
+		/* An empty record is skipped, as TLS stacks skip it. */
+		if (rec == 0) {
+			off += 5;
+			continue;
+		}
+		/* Too long to read whole: its name cannot be checked. */
 		if (*mlen + rec > SNI_MAX_BYTES)
-			return SNI_NONE;
+			return SNI_TOOBIG;
 		if (off + 5 + rec > len) {
 			memcpy(msg + *mlen, buf + off + 5, len - off - 5);
 			*mlen += len - off - 5;
@@ -42,7 +48,7 @@ collect(const uint8_t *buf, size_t len, uint8_t *msg, size_t *mlen)
 				return SNI_NONE;
 			need = 4 + ((size_t)msg[1] << 16 | be16(msg + 2));
 			if (need > SNI_MAX_BYTES)
-				return SNI_NONE;
+				return SNI_TOOBIG;
 			if (*mlen >= need) {
 				*mlen = need;
 				return SNI_FOUND;

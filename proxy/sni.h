@@ -10,7 +10,8 @@
 enum sni_result {
 	SNI_MORE,	/* a ClientHello so far: give more bytes */
 	SNI_FOUND,
-	SNI_NONE	/* not a ClientHello, or one without a name */
+	SNI_NONE,	/* not a ClientHello, or one without a name */
+	SNI_TOOBIG	/* a ClientHello longer than SNI_MAX_BYTES */
 };
 
 enum sni_result	sni_parse(const uint8_t *, size_t, char *, size_t);

@@ -66,6 +66,15 @@ t_eq "$(rec event reason)" "error bad_response" \
 t_okd "$([ "$code" = 502 ] || [ "$got" -lt 100 ] && echo 0 || echo 1)" \
     "... the client gets 502 or fewer than 100 bytes, never a whole answer" \
     "code $code, $got bytes"
+# An answer read until the close, cut by the origin's reset after part of
+# it went out: the client gets a reset too, never a clean end.
+t_main_up "GET /closerst/100000"
+curl -s -m 10 -o "$T_DIR/body" -x "http://127.0.0.1:$P" \
+    "http://web.test:$ORIGIN/closerst/100000" 2>/dev/null
+rc=$?
+t_okd "$([ "$rc" != 0 ] && echo 0 || echo 1)" \
+    "an answer cut by the origin's reset: curl sees the failure, not a clean end" \
+    "curl exit $rc, $(wc -c <"$T_DIR/body") bytes"
 t_main_up "the end"
 t_stop_pinhole "$T_MAIN_PID" "$ERR" "badorigin"
 t_done

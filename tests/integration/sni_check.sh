@@ -110,6 +110,48 @@ t_eq "$(back | cut -c1-20)" "" \
 t_eq "$(rec event reason sni bytes_up)" "deny sni_mismatch null 0" \
     "... record: deny, sni_mismatch, no sni, 0 bytes"
 
+# An empty handshake record first (TLS stacks skip it): still checked.
+h=$(hello --sni evil.example)
+tunnel "echo.test:$ECHO" "1603010000$h"
+t_eq "$(back)" "" "an empty record, then a ClientHello for evil.example: nothing sent on"
+t_eq "$(rec event reason sni)" "deny sni_mismatch evil.example" \
+    "... record: deny, sni_mismatch, evil.example"
+h=$(hello --sni echo.test)
+tunnel "echo.test:$ECHO" "1603010000$h"
+t_eq "$(back)" "1603010000$h" "... and one for echo.test: relayed whole"
+# A ClientHello over 16 KiB in two ordinary records: refused, not passed.
+h=$(hello --bulk 20000 --record-size 16000)
+tunnel "echo.test:$ECHO" "$h"
+t_eq "$(back | cut -c1-20)" "" "a 20,004-byte ClientHello in two records: nothing sent on"
+t_eq "$(rec event reason sni bytes_up)" "deny sni_mismatch null 0" \
+    "... record: deny, sni_mismatch, no sni, 0 bytes"
+# A ClientHello cut short by the client's end (half-close): not sent on.
+h=$(hello --sni evil.example)
+t_main_up "CONNECT, half a ClientHello, half-close"
+"$T_PY" "$T_TOOLS/raw_client.py" --info "$T_DIR/ri" --timeout 3 127.0.0.1 "$P" \
+    "esc:CONNECT echo.test:$ECHO HTTP/1.1\r\n\r\n" head \
+    "hex:$(printf '%s' "$h" | cut -c1-200)" shut all 2>/dev/null >"$T_DIR/hex"
+sed -n 's/^local=\([^ ]*\) .*/\1/p' "$T_DIR/ri" >"$T_DIR/cl"
+t_eq "$(cut -c79- "$T_DIR/hex")" "" "half a ClientHello then a half-close: nothing sent on"
+t_eq "$(rec event reason bytes_up)" "deny sni_mismatch 0" "... record: deny, sni_mismatch"
+# A CONNECT after a forwarded request on a kept-alive connection is
+# checked as any tunnel is.
+h=$(hello --sni evil.example)
+t_main_up "GET, then CONNECT on the same connection"
+"$T_PY" "$T_TOOLS/raw_client.py" --info "$T_DIR/ri" --timeout 3 127.0.0.1 "$P" \
+    "esc:GET http://web.test:$WEB/hello.txt HTTP/1.1\r\nHost: web.test:$WEB\r\n\r\n" \
+    head read:23 "esc:CONNECT echo.test:$ECHO HTTP/1.1\r\n\r\n" head \
+    "hex:$h" all 2>/dev/null >"$T_DIR/hex"
+ok200=$(printf 'HTTP/1.1 200 Connection established\r\n\r\n' | od -An -tx1 |
+    tr -d ' \n')
+case $(cat "$T_DIR/hex") in
+*"$ok200") t_ok 0 "GET then CONNECT echo.test with SNI evil.example: granted, then nothing back" ;;
+*) t_okd 1 "GET then CONNECT echo.test with SNI evil.example: granted, then nothing back" \
+    "$(tail -c 120 "$T_DIR/hex")" ;;
+esac
+t_wait_grep "$LOG" '"proto":"connect".*"reason":"sni_mismatch","bytes_up":0' 1 30
+t_ok $? "... record: deny, sni_mismatch"
+
 # SOCKS5 by name.
 h=$(hello --sni evil.example)
 hx() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
@@ -145,9 +187,9 @@ t_eq "$out:$rc" "000:35" \
 
 metric=$(curl -s "http://127.0.0.1:$APORT/metrics" |
     sed -n 's/^pinhole_sni_mismatch_total //p')
-t_eq "$metric" 10 "pinhole_sni_mismatch_total counts the 10 mismatches"
+t_eq "$metric" 14 "pinhole_sni_mismatch_total counts the 14 mismatches"
 denied=$(curl -s "http://127.0.0.1:$APORT/metrics" |
     sed -n 's/^pinhole_denied_total{reason="sni_mismatch"} //p')
-t_eq "$denied" 9 "pinhole_denied_total{reason=\"sni_mismatch\"} counts the 9 refused"
+t_eq "$denied" 13 "pinhole_denied_total{reason=\"sni_mismatch\"} counts the 13 refused"
 t_stop_pinhole "$T_MAIN_PID" "$ERR" "sni"
 t_done

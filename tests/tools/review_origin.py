@@ -27,11 +27,13 @@ GET /badchunk/K    a chunked head, then broken framing K: "huge" (a size
                    of 16 f's), "neg" (a size of -5), "overrun" (5 bytes
                    announced, 7 sent); then a close.
 GET /short         a Content-Length of 100, 10 bytes, then a close.
+GET /closerst/N    N bytes without a length, then a reset (SO_LINGER 0).
 anything else      "ok\\n" with a Content-Length.
 """
 import argparse
 import os
 import socket
+import struct
 import sys
 import threading
 import time
@@ -148,6 +150,12 @@ def odd(conn, target):
     elif target.startswith("/badchunk/"):
         conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
                      b"\r\n" + BROKEN.get(target[10:], b"zz\r\n"))
+        return False
+    elif target.startswith("/closerst/"):
+        conn.sendall(b"HTTP/1.1 200 OK\r\n\r\n" + pattern(int(target[10:])))
+        time.sleep(0.3)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                        struct.pack("ii", 1, 0))
         return False
     elif target == "/short":
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"
