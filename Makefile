@@ -5,7 +5,7 @@
 
 VERSION  = 0.1.0
 PKGS     = libevent libevent_openssl openssl libpcap inih jansson libxcrypt \
-           libseccomp
+           libseccomp zlib libpsl
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \

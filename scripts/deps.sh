@@ -5,8 +5,8 @@
 #   scripts/deps.sh soak    the above, plus valgrind (make test-valgrind)
 set -eu
 
-build="gcc make pkg-config libevent-dev libssl-dev libpcap-dev libinih-dev libjansson-dev libcrypt-dev libseccomp-dev"
-test="$build dnsmasq-base curl openssl tshark clang python3 whois systemd man-db groff-base logrotate haproxy"
+build="gcc make pkg-config libevent-dev libssl-dev libpcap-dev libinih-dev libjansson-dev libcrypt-dev libseccomp-dev zlib1g-dev libpsl-dev"
+test="$build dnsmasq-base curl openssl tshark clang python3 whois systemd man-db groff-base logrotate haproxy chromium"
 
 case "${1:-build}" in
 build) want=$build ;;
