@@ -108,6 +108,18 @@ struct review {
 	size_t			  nsdests;
 };
 
+/* The fields of a record that the review reads; NULL or 0 when absent. */
+enum { REC_TS, REC_EVENT, REC_REASON, REC_WOULD_DENY, REC_HOST, REC_ADDR,
+	REC_CLIENT, REC_RULE, REC_LIST, REC_ENTRY, REC_NSTR };
+enum { REC_PORT, REC_UP, REC_DOWN, REC_NNUM };
+
+struct review_rec {
+	const char	*str[REC_NSTR];
+	uint64_t	 num[REC_NNUM];
+	void		*json;		/* json_t, when jansson read it */
+	char		 copy[2048];	/* the scanner's copy of the line */
+};
+
 /* review.c */
 int	review_main(int, char *[]);
 
@@ -122,6 +134,10 @@ void		**rtab_sorted(const struct rtab *,
 /* reviewread.c */
 int	review_read(struct review *, const char *);
 void	review_record(struct review *, const char *, size_t);
+
+/* reviewscan.c */
+int	review_rec_parse(struct review_rec *, const char *, size_t);
+void	review_rec_done(struct review_rec *);
 
 /* reviewgroup.c */
 int	review_group_init(void);

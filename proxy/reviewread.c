@@ -6,7 +6,6 @@
  * seconds.
  */
 #include <errno.h>
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -73,26 +72,6 @@ parse_ts(const char *s)
 	    (int64_t)sec * 1000 + ms;
 }
 
-static const char *
-str(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
-static uint64_t
-num(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (json_is_integer(v))
-		return json_integer_value(v) > 0 ?
-		    (uint64_t)json_integer_value(v) : 0;
-	if (json_is_real(v) && json_real_value(v) > 0 &&
-	    json_real_value(v) < 1.8e19)
-		return (uint64_t)json_real_value(v);
-	return 0;
-}
-
 static int
 is(const char *a, const char *b)
 {
@@ -114,10 +93,12 @@ item(struct review *rv, char kind, const char *a, const char *b)
 
 /* A flow (or an allowed attempt that failed) uses its rule and entry. */
 static void
-use(struct review *rv, json_t *o, uint64_t bytes)
+use(struct review *rv, const struct review_rec *r)
 {
-	const char		*rule = str(o, "rule"), *list = str(o, "list");
-	const char		*entry = str(o, "entry");
+	const char		*rule = r->str[REC_RULE];
+	const char		*list = r->str[REC_LIST];
+	const char		*entry = r->str[REC_ENTRY];
+	uint64_t		 bytes = r->num[REC_UP] + r->num[REC_DOWN];
 	struct review_item	*it;
 
 	if (rule == NULL)
@@ -137,39 +118,22 @@ use(struct review *rv, json_t *o, uint64_t bytes)
 	}
 }
 
-void
-review_record(struct review *rv, const char *line, size_t len)
+static void
+account(struct review *rv, const struct review_rec *r, int64_t ts)
 {
-	json_t		*o;
-	const char	*event, *reason, *host;
-	int64_t		 ts;
-	uint64_t	 up, down;
+	const char	*event = r->str[REC_EVENT], *reason = r->str[REC_REASON];
+	const char	*host = r->str[REC_HOST];
+	uint64_t	 up = r->num[REC_UP], down = r->num[REC_DOWN];
 
-	o = json_loadb(line, len, 0, NULL);
-	if (!json_is_object(o) ||
-	    (ts = parse_ts(str(o, "ts") ? str(o, "ts") : "")) == -1 ||
-	    (event = str(o, "event")) == NULL) {
-		rv->bad++;
-		json_decref(o);
-		return;
-	}
-	if (rv->since_text != NULL && ts < rv->since_ms) {
-		rv->older++;
-		json_decref(o);
-		return;
-	}
 	rv->records++;
 	if (rv->first_ms == -1 || ts < rv->first_ms)
 		rv->first_ms = ts;
 	if (ts > rv->last_ms)
 		rv->last_ms = ts;
-	reason = str(o, "reason");
-	if ((host = str(o, "host")) == NULL)
-		host = str(o, "addr");
-	up = num(o, "bytes_up");
-	down = num(o, "bytes_down");
+	if (host == NULL)
+		host = r->str[REC_ADDR];
 	if (is(event, "flow") || is(event, "error"))
-		use(rv, o, up + down);
+		use(rv, r);
 	if (is(event, "flow") && host != NULL) {
 		rv->flows++;
 		rv->flow_bytes += up + down;
@@ -177,10 +141,29 @@ review_record(struct review *rv, const char *line, size_t len)
 	}
 	/* Report mode lets these through; they are refusals all the same. */
 	if ((is(event, "deny") && is(reason, "not_allowed")) ||
-	    is(str(o, "would_deny"), "not_allowed"))
-		review_group_add(rv, host, str(o, "client"),
-		    (int)num(o, "port"));
-	json_decref(o);
+	    is(r->str[REC_WOULD_DENY], "not_allowed"))
+		review_group_add(rv, host, r->str[REC_CLIENT],
+		    r->num[REC_PORT] <= 65535 ? (int)r->num[REC_PORT] : 0);
+}
+
+void
+review_record(struct review *rv, const char *line, size_t len)
+{
+	static struct review_rec	 r;
+	int64_t				 ts;
+
+	if (review_rec_parse(&r, line, len) == -1) {
+		rv->bad++;
+		return;
+	}
+	if (r.str[REC_TS] == NULL || r.str[REC_EVENT] == NULL ||
+	    (ts = parse_ts(r.str[REC_TS])) == -1)
+		rv->bad++;
+	else if (rv->since_text != NULL && ts < rv->since_ms)
+		rv->older++;
+	else
+		account(rv, &r, ts);
+	review_rec_done(&r);
 }
 
 static void

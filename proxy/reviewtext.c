@@ -215,24 +215,14 @@ text_dests(const struct review *rv, FILE *fp)
 	}
 }
 
-static int
-name_taken(const struct review *rv, const char *name)
-{
-	if (rule_item(rv, name) != NULL)
-		return 1;
-	for (size_t i = 0; i < rv->nsgroups; i++)
-		if (rv->sgroups[i]->section != NULL &&
-		    strcmp(rv->sgroups[i]->section, name) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * "review-DOMAIN", within what a section name may be (64 characters of
- * letters, digits, "-", "_" and "."), and unlike every other rule's.
+ * letters, digits, "-", "_" and "."), and unlike every other rule's
+ * (taken holds the names given so far).
  */
 static char *
-section_name(const struct review *rv, const struct review_group *g)
+section_name(const struct review *rv, const struct review_group *g,
+    struct rtab *taken)
 {
 	char	 name[65];
 	size_t	 len;
@@ -243,11 +233,14 @@ section_name(const struct review *rv, const struct review_group *g)
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.", *s) == NULL)
 			*s = '-';
 	len = strlen(name);
-	for (unsigned k = 2; name_taken(rv, name) && k < 100000; k++) {
+	for (unsigned k = 2; (rule_item(rv, name) != NULL ||
+	    rtab_get(taken, name, strlen(name)) != NULL) && k < 100000; k++) {
 		if (len > 58)
 			len = 58;
 		snprintf(name + len, sizeof(name) - len, "-%u", k);
 	}
+	if (rtab_put(taken, name, strlen(name), taken) == -1)
+		return NULL;
 	return strdup(name);
 }
 
@@ -289,6 +282,8 @@ suggest_one(const struct review_group *g, FILE *fp)
 void
 review_suggest(struct review *rv, FILE *fp)
 {
+	struct rtab taken = { 0 };
+
 	for (size_t i = 0; i < rv->nsgroups; i++) {
 		struct review_group *g = rv->sgroups[i];
 
@@ -296,10 +291,11 @@ review_suggest(struct review *rv, FILE *fp)
 			continue;
 		qsort(g->ports, g->nports, sizeof(g->ports[0]), port_cmp);
 		if (g->section == NULL &&
-		    (g->section = section_name(rv, g)) == NULL)
+		    (g->section = section_name(rv, g, &taken)) == NULL)
 			continue;
 		suggest_one(g, fp);
 	}
+	rtab_free(&taken, NULL);
 }
 
 void
