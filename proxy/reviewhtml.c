@@ -13,13 +13,14 @@
 #define CHART_WIDTH	720
 #define CHART_LABEL	260
 #define CHART_BAR	20
+#define CLIENTS_SHOWN	4	/* per domain in the table */
 
 static const char page_style[] =
-    "body{font-family:sans-serif;margin:2em;color:#222;max-width:60em}"
+    "body{font-family:sans-serif;margin:2em;color:#222;max-width:70em}"
     "h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #ccc;"
     "margin-top:2em}table{border-collapse:collapse}"
     "td,th{padding:2px 10px;text-align:left;border-bottom:1px solid #eee}"
-    "td.n{text-align:right}pre{background:#f6f6f6;padding:1em}"
+    "td.n{text-align:right}pre{background:#f6f6f6;padding:1em;overflow-x:auto}"
     ".bar{fill:#3b6ea5}.bar.refused{fill:#b5483b}.bar.unused{fill:#999}"
     "svg text{font-size:12px;font-family:sans-serif}";
 
@@ -117,8 +118,8 @@ html_summary(const struct review *rv, FILE *fp)
 	review_time(rv->first_ms, a, sizeof(a));
 	review_time(rv->last_ms, b, sizeof(b));
 	fprintf(fp, "<section id=\"summary\"><h1>pinhole review</h1>\n<p>%llu "
-	    "records from %zu files, %s to %s", ull(rv->records), rv->nfiles,
-	    a, b);
+	    "records from %zu %s, %s to %s", ull(rv->records), rv->nfiles,
+	    rv->nfiles == 1 ? "file" : "files", a, b);
 	if (rv->since_text != NULL) {
 		fputs(" (--since ", fp);
 		esc(fp, rv->since_text);
@@ -130,6 +131,15 @@ html_summary(const struct review *rv, FILE *fp)
 	    "not_allowed; %llu %s no flow record.</p></section>\n",
 	    ull(rv->flows), ull(rv->flow_bytes), ull(rv->refused),
 	    ull(rv->bad), rv->bad == 1 ? "line was" : "lines were");
+}
+
+static int
+rule_unused(const struct review *rv, const char *rule)
+{
+	for (size_t i = 0; i < rv->nrules; i++)
+		if (strcmp(rv->rules[i]->rule, rule) == 0)
+			return rv->rules[i]->flows == 0;
+	return 0;
 }
 
 static void
@@ -157,7 +167,8 @@ html_rules(const struct review *rv, FILE *fp)
 	for (size_t i = 0; i < rv->nentries; i++) {
 		const struct review_item *e = rv->entries[i];
 
-		if (e->flows > 0)
+		/* An unused rule goes as a whole: its entries say no more. */
+		if (e->flows > 0 || (e->rule != NULL && rule_unused(rv, e->rule)))
 			continue;
 		unused++;
 		fputs("<tr><td>", fp);
@@ -196,6 +207,7 @@ html_refused(const struct review *rv, FILE *fp)
 	    "<th>ports</th><th>clients</th></tr>\n", fp);
 	for (size_t i = 0; i < rv->nsgroups; i++) {
 		const struct review_group *g = rv->sgroups[i];
+		uint64_t		   rest;
 
 		fputs("<tr><td>", fp);
 		esc(fp, g->domain);
@@ -209,11 +221,16 @@ html_refused(const struct review *rv, FILE *fp)
 		for (size_t k = 0; k < g->nports; k++)
 			fprintf(fp, "%s%u", k ? ", " : "", g->ports[k]);
 		fputs("</td><td>", fp);
-		for (size_t k = 0; k < g->nclients; k++) {
+		for (size_t k = 0; k < g->nclients && k < CLIENTS_SHOWN; k++) {
 			fputs(k ? ", " : "", fp);
 			esc(fp, g->clients[k].s);
 			fprintf(fp, " (%llu)", ull(g->clients[k].n));
 		}
+		rest = g->clients_over;
+		for (size_t k = CLIENTS_SHOWN; k < g->nclients; k++)
+			rest += g->clients[k].n;
+		if (rest > 0)
+			fprintf(fp, ", others (%llu)", ull(rest));
 		fputs("</td></tr>\n", fp);
 	}
 	fputs("</table></section>\n", fp);
