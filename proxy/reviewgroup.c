@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "hostport.h"
 #include "log.h"
 #include "name.h"
 #include "review.h"
@@ -52,20 +53,39 @@ count_add(struct review_count *c, size_t *n, size_t max, const char *s,
 	return 1;
 }
 
-/* "a.b.c.d:port" or "[v6]:port": the address part. */
-static size_t
-client_addr(const char *client, const char **start)
+/*
+ * A host of a record as the report prints it: an address in its
+ * canonical form, or a valid name in lower case; -1 for anything else,
+ * which is then left out (a record edited by hand must not put control
+ * bytes on a terminal).  out has NAME_MAX_LEN + 2 bytes.
+ */
+static int
+canon_host(const char *host, char *out, int *is_addr)
 {
-	const char *end;
+	struct addr a;
 
-	*start = client;
-	if (client[0] == '[' && (end = strchr(client, ']')) != NULL) {
-		*start = client + 1;
-		return (size_t)(end - client - 1);
+	*is_addr = 0;
+	if (addr_parse(host, &a) == 0) {
+		addr_format(&a, out, NAME_MAX_LEN + 2);
+		*is_addr = 1;
+		return 0;
 	}
-	if ((end = strrchr(client, ':')) != NULL)
-		return (size_t)(end - client);
-	return strlen(client);
+	return name_normalise(host, strlen(host), out) == -1 ? -1 : 0;
+}
+
+/* "a.b.c.d:port" or "[v6]:port": the address, canonical, or -1. */
+static int
+client_addr(const char *client, char *out, size_t size)
+{
+	char		host[ADDR_STRLEN + 1];
+	struct addr	a;
+	int		port;
+
+	if (hostport_split(client, strlen(client), host, sizeof(host),
+	    &port) == -1 || addr_parse(host, &a) == -1)
+		return -1;
+	addr_format(&a, out, size);
+	return 0;
 }
 
 static struct review_group *
@@ -93,30 +113,22 @@ review_group_add(struct review *rv, const char *host, const char *client,
     int port)
 {
 	struct review_group	*g;
-	struct addr		 a;
 	char			 name[NAME_MAX_LEN + 2], text[ADDR_STRLEN];
 	const char		*key = name, *c;
-	size_t			 len;
-	int			 is_addr = 0;
+	int			 is_addr;
 
+	if (host == NULL || canon_host(host, name, &is_addr) == -1)
+		return;
 	rv->refused++;
-	if (host == NULL)
-		return;
-	if (addr_parse(host, &a) == 0) {
-		addr_format(&a, text, sizeof(text));
-		key = text;
-		is_addr = 1;
-	} else if (name_normalise(host, strlen(host), name) == -1)
-		return;
-	else if ((c = psl_registrable_domain(review_psl, name)) != NULL)
+	if (!is_addr && (c = psl_registrable_domain(review_psl, name)) != NULL)
 		key = c;
 	if ((g = group_get(rv, key, is_addr)) == NULL) {
 		rv->refused_over++;
 		return;
 	}
 	g->count++;
-	if (!count_add(g->names, &g->nnames, REVIEW_MAX_NAMES,
-	    is_addr ? text : name, strlen(is_addr ? text : name)))
+	if (!count_add(g->names, &g->nnames, REVIEW_MAX_NAMES, name,
+	    strlen(name)))
 		g->names_over++;
 	if (port > 0) {
 		size_t i;
@@ -128,10 +140,10 @@ review_group_add(struct review *rv, const char *host, const char *client,
 		else if (i == g->nports)
 			g->ports_over++;
 	}
-	if (client == NULL)
+	if (client == NULL || client_addr(client, text, sizeof(text)) == -1)
 		return;
-	len = client_addr(client, &c);
-	if (!count_add(g->clients, &g->nclients, REVIEW_MAX_CLIENTS, c, len))
+	if (!count_add(g->clients, &g->nclients, REVIEW_MAX_CLIENTS, text,
+	    strlen(text)))
 		g->clients_over++;
 }
 
@@ -216,8 +228,14 @@ review_dest_add(struct review *rv, const char *host, uint64_t up,
     uint64_t down)
 {
 	struct review_dest	*d;
-	size_t			 len = strlen(host);
+	char			 name[NAME_MAX_LEN + 2];
+	size_t			 len;
+	int			 is_addr;
 
+	if (canon_host(host, name, &is_addr) == -1)
+		return;
+	host = name;
+	len = strlen(host);
 	if ((d = rtab_get(&rv->dests, host, len)) == NULL) {
 		if (rv->dests.n >= REVIEW_MAX_DESTS)
 			dest_prune(rv);

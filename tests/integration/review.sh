@@ -52,7 +52,7 @@ out=$($PINHOLE review -c "$D/t.ini" $LOGS 2>"$D/err")
 t_eq "$?" 0 "review exits 0"
 t_eq "$(cat "$D/err")" "" "review prints nothing to stderr on a short log"
 SUGGESTED='
-# example.org: 4 refused, from 10.0.0.8 (4)
+# example.org: 5 refused, from 10.0.0.8 (4)
 [allow review-example.org]
 hosts = .example.org
 ports = 443
@@ -71,7 +71,7 @@ ports = 22
 [allow review-bbc.co.uk]
 hosts = www.bbc.co.uk
 ports = 80'
-want="pinhole review of 3 files: 16 records from $ALL_FIRST to $LAST
+want="pinhole review of 3 files: 17 records from $ALL_FIRST to $LAST
   1 line was no flow record, skipped
 
 == Unused rules (no flow in the period): 0 of 4
@@ -91,8 +91,8 @@ want="pinhole review of 3 files: 16 records from $ALL_FIRST to $LAST
 [allow legacy]: 1 flow, 14 bytes
 [allow vendor]: 1 flow, 1050 bytes
 
-== Refused (not_allowed) by registrable domain: 5 domains, 10 records
-example.org: 4 refused; names s1.example.org (1), s2.example.org (1), s3.example.org (1), s4.example.org (1); ports 443; clients 10.0.0.8 (4)
+== Refused (not_allowed) by registrable domain: 5 domains, 11 records
+example.org: 5 refused; names s1.example.org (2), s2.example.org (1), s3.example.org (1), s4.example.org (1); ports 443; clients 10.0.0.8 (4)
 github.com: 3 refused; names api.github.com (2), codeload.github.com (1); ports 443, 8443; clients 10.0.0.6 (2), 10.0.0.7 (1)
 203.0.113.9: 1 refused; names 203.0.113.9 (1); ports 22; clients 2001:db8::5 (1)
 bbc.co.uk: 1 refused; names www.bbc.co.uk (1); ports 80; clients 10.0.0.7 (1)
@@ -119,7 +119,7 @@ t_eq "$out" "$want" "the report of plain and gzipped logs, exactly"
 out=$($PINHOLE review -c "$D/t.ini" --since 2d $LOGS 2>"$D/err")
 t_eq "$?" 0 "review --since exits 0"
 t_eq "$(echo "$out" | sed -n 1,3p)" \
-"pinhole review of 3 files: 14 records from $RECENT_FIRST to $LAST
+"pinhole review of 3 files: 15 records from $RECENT_FIRST to $LAST
   --since 2d: 2 older records skipped
   1 line was no flow record, skipped" "--since counts what it skipped"
 t_eq "$(echo "$out" | sed -n '/^== Unused rules/,/^$/p')" \

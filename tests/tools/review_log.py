@@ -60,6 +60,10 @@ def crafted(d):
         ' "reason": "not_allowed", "bytes_up": 0, "bytes_down": 0,'
         ' "duration_ms": 1, "sni": "caf\\u00e9" }\n' % ts(t0 + 300),
         "not a record\n",
+        # A client that is no address (a hand-edited log) is left out.
+        '{"ts":"%s","event":"deny","client":"\\u001b]0;x\\u0007:1",'
+        '"host":"s1.example.org","port":443,"reason":"not_allowed"}\n'
+        % ts(t0 + 330),
     ]
     for i in range(4):
         plain.append(record(t0 + 360 + i, 7 + i, "deny", "10.0.0.8:4100%d" % i,
