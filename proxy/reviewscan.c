@@ -73,9 +73,13 @@ value(char *p, const char *end, const char *key, struct review_rec *r)
 	if (*p >= '0' && *p <= '9') {
 		uint64_t v = 0;
 
-		for (q = p; q < end && *q >= '0' && *q <= '9'; q++)
+		/* jansson's integers are int64_t: past that it refuses. */
+		for (q = p; q < end && *q >= '0' && *q <= '9'; q++) {
+			if (v > ((uint64_t)INT64_MAX - (uint64_t)(*q - '0')) / 10)
+				return NULL;
 			v = v * 10 + (uint64_t)(*q - '0');
-		if (q - p > 19 || (*p == '0' && q - p > 1) || s != -1 ||
+		}
+		if ((*p == '0' && q - p > 1) || s != -1 ||
 		    (q < end && strchr(".eE", *q) != NULL))
 			return NULL;
 		if (n != -1)

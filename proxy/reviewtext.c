@@ -101,6 +101,11 @@ text_lists(const struct review *rv, FILE *fp)
 	for (size_t l = 0; l < p->nlists; l++) {
 		size_t	 total = 0, unused = 0, shown = 0;
 
+		if (rv->lists[l] == NULL) {
+			fprintf(fp, "[list %s]: no version cached or readable, "
+			    "its entries unknown\n", p->lists[l]);
+			continue;
+		}
 		for (size_t i = 0; i < rv->nentries; i++) {
 			const struct review_item *e = rv->entries[i];
 

@@ -140,6 +140,14 @@ t_eq "$?" 1 "a log that cannot be opened: exit 1"
 t_eq "$(cat "$D/err")" "pinhole review: $D/none.log: No such file or directory" \
     "... naming it"
 
+# ---- a url list with no cached version: its entries are unknown, not unused
+sed 's|^file = .*|url = https://vendor.example/list.txt|' "$D/t.ini" >"$D/t3.ini"
+out=$($PINHOLE review -c "$D/t3.ini" "$D/access.log" 2>"$D/err")
+t_eq "$(echo "$out" | sed -n '/^== Unused list entries/,/^$/p')" \
+"== Unused list entries
+[list vendor]: no version cached or readable, its entries unknown" \
+    "a list with no version is not reported as all unused"
+
 # ---- the suggestions pasted back: -t passes, --explain allows
 { cat "$D/t.ini"; echo "$SUGGESTED"; } >"$D/t2.ini"
 $PINHOLE -t -c "$D/t2.ini" >"$D/t.out" 2>"$D/err"
