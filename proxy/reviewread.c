@@ -167,7 +167,8 @@ review_record(struct review *rv, const char *line, size_t len)
 }
 
 static void
-progress(struct review *rv, const char *path, time_t *last)
+progress(struct review *rv, const char *path, const uint64_t *got,
+    time_t *last)
 {
 	struct timespec ts;
 
@@ -179,7 +180,7 @@ progress(struct review *rv, const char *path, time_t *last)
 	*last = ts.tv_sec;
 	fprintf(stderr, "pinhole review: %s: %llu records, %llu MiB read\n",
 	    path, (unsigned long long)(rv->records + rv->older + rv->bad),
-	    (unsigned long long)(rv->bytes_read >> 20));
+	    (unsigned long long)((rv->bytes_read + *got) >> 20));
 }
 
 static void
@@ -221,11 +222,13 @@ chunk(struct review *rv, char *buf, size_t have, int *skipping)
 int
 review_read(struct review *rv, const char *path)
 {
-	gzFile	 f;
-	char	*buf;
-	size_t	 have = 0;
-	int	 n, skipping = 0, errnum = 0, fd;
-	time_t	 last = 0;
+	gzFile		 f;
+	char		*buf;
+	const char	*msg;
+	size_t		 have = 0;
+	uint64_t	 got = 0;
+	int		 n, skipping = 0, errnum = Z_OK, fd;
+	time_t		 last = 0;
 
 	fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : -1;
 	f = fd != -1 ? gzdopen(fd, "rb") : gzopen(path, "rb");
@@ -240,18 +243,28 @@ review_read(struct review *rv, const char *path)
 		fprintf(stderr, "pinhole review: out of memory\n");
 		return -1;
 	}
-	rv->nfiles++;
 	while ((n = gzread(f, buf + have, READ_CHUNK)) > 0) {
-		rv->bytes_read += (uint64_t)n;
+		got += (uint64_t)n;
 		have = chunk(rv, buf, have + (size_t)n, &skipping);
-		progress(rv, path, &last);
+		progress(rv, path, &got, &last);
 	}
-	if (n < 0 || (gzerror(f, &errnum), errnum != Z_OK))
-		fprintf(stderr, "pinhole review: %s: warning: %s; read up to "
-		    "there\n", path, gzerror(f, &errnum));
+	rv->bytes_read += got;
+	msg = gzerror(f, &errnum);
+	/* zlib's message starts with the path: say it once. */
+	if (strncmp(msg, path, strlen(path)) == 0 &&
+	    strncmp(msg + strlen(path), ": ", 2) == 0)
+		msg += strlen(path) + 2;
+	if ((n < 0 || errnum != Z_OK) && got == 0)
+		fprintf(stderr, "pinhole review: %s: %s\n", path, msg);
+	else {
+		if (n < 0 || errnum != Z_OK)
+			fprintf(stderr, "pinhole review: %s: warning: %s; read "
+			    "up to there\n", path, msg);
+		rv->nfiles++;
+	}
 	if (have > 0 && !skipping)
 		line(rv, buf, have);
 	free(buf);
 	gzclose(f);
-	return 0;
+	return (n < 0 || errnum != Z_OK) && got == 0 ? -1 : 0;
 }

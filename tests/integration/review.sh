@@ -140,6 +140,26 @@ t_eq "$?" 1 "a log that cannot be opened: exit 1"
 t_eq "$(cat "$D/err")" "pinhole review: $D/none.log: No such file or directory" \
     "... naming it"
 
+# ---- a rotated file cut short is read up to the cut; one that is no
+# gzip at all is an error, and the others are still read
+"$T_PY" "$T_TOOLS/review_log.py" many 20000 | gzip -c >"$D/whole.gz"
+head -c $(($(wc -c <"$D/whole.gz") / 2)) "$D/whole.gz" >"$D/cut.gz"
+out=$($PINHOLE review -c "$D/t.ini" "$D/cut.gz" 2>"$D/err")
+t_eq "$?" 0 "a gzipped log cut short: exit 0"
+t_eq "$(cat "$D/err")" \
+    "pinhole review: $D/cut.gz: warning: unexpected end of file; read up to there" \
+    "... with a warning"
+n=$(echo "$out" | sed -n 's/^pinhole review of 1 file: \([0-9]*\) records.*/\1/p')
+t_okd "$([ "${n:-0}" -gt 1000 ] && [ "$n" -lt 20000 ] && echo 0 || echo 1)" \
+    "... and its records up to the cut are read" "$(echo "$out" | head -n 2)"
+printf '\037\213garbage' >"$D/bad.gz"
+out=$($PINHOLE review -c "$D/t.ini" "$D/bad.gz" "$D/access.log" 2>"$D/err")
+t_eq "$?" 1 "a file with gzip's magic and no gzip after it: exit 1"
+t_eq "$(cat "$D/err")" "pinhole review: $D/bad.gz: unknown compression method" \
+    "... naming it"
+t_eq "$(echo "$out" | head -n 1 | cut -d' ' -f1-6)" \
+    "pinhole review of 1 file: 11 records" "... and the other file is read"
+
 # ---- a url list with no cached version: its entries are unknown, not unused
 sed 's|^file = .*|url = https://vendor.example/list.txt|' "$D/t.ini" >"$D/t3.ini"
 out=$($PINHOLE review -c "$D/t3.ini" "$D/access.log" 2>"$D/err")
