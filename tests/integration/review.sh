@@ -157,7 +157,7 @@ out=$($PINHOLE review -c "$D/t.ini" "$D/bad.gz" "$D/access.log" 2>"$D/err")
 t_eq "$?" 1 "a file with gzip's magic and no gzip after it: exit 1"
 t_eq "$(cat "$D/err")" "pinhole review: $D/bad.gz: unknown compression method" \
     "... naming it"
-t_eq "$(echo "$out" | head -n 1 | cut -d' ' -f1-6)" \
+t_eq "$(echo "$out" | head -n 1 | cut -d' ' -f1-7)" \
     "pinhole review of 1 file: 11 records" "... and the other file is read"
 
 # ---- a url list with no cached version: its entries are unknown, not unused
