@@ -4,6 +4,7 @@
  * charts inline SVG, no script and no URL, so the page shows the same
  * offline and gives away nothing when it is opened.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -280,7 +281,8 @@ review_html(struct review *rv, const char *path)
 	FILE	*fp;
 
 	if ((fp = fopen(path, "w")) == NULL) {
-		fprintf(stderr, "pinhole review: %s: cannot write\n", path);
+		fprintf(stderr, "pinhole review: %s: %s\n", path,
+		    strerror(errno));
 		return -1;
 	}
 	fprintf(fp, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset="

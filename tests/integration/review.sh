@@ -190,6 +190,15 @@ $PINHOLE review -c "$D/t.ini" --html "$D/review.html" $LOGS >/dev/null 2>"$D/err
 t_eq "$?" 0 "review --html exits 0"
 t_eq "$(grep -ciE 'https?:|src=|href=|url\(|@import|<script|<link' "$D/review.html")" 0 \
     "the page names no URL and holds no script"
+$PINHOLE review -c "$D/t.ini" --html "$D/none/review.html" "$D/access.log" >/dev/null 2>"$D/err"
+t_eq "$?" 1 "a page that cannot be written: exit 1"
+t_eq "$(cat "$D/err")" "pinhole review: $D/none/review.html: No such file or directory" \
+    "... naming it"
+$PINHOLE review -c "$D/t.ini" >/dev/null 2>"$D/err"
+t_eq "$?" 2 "review without a log: exit 2"
+t_eq "$(cat "$D/err")" \
+    "usage: pinhole review [-c FILE] [--since DURATION] [--html OUT] FLOWLOG..." \
+    "... with its usage"
 if ! command -v chromium >/dev/null; then
 	echo "Bail out! chromium is not installed (scripts/deps.sh test)"
 	exit 1
