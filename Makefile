@@ -2,10 +2,11 @@
 #   make            build ./pinhole (installs missing Debian packages first)
 #   make test       build with ASan and UBSan, run every test
 #   make bench-acl  the allowlist engine's benchmark
+#   make bench-review  pinhole review over 10 million flow records
 
 VERSION  = 0.1.0
 PKGS     = libevent libevent_openssl openssl libpcap inih jansson libxcrypt \
-           libseccomp libpsl
+           libseccomp zlib libpsl
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
@@ -89,6 +90,8 @@ clean:
 include tests/fuzz/fuzz.mk
 # make bench: pinhole against direct, Squid, tinyproxy, Dante and HAProxy
 -include tests/bench/bench.mk
+# make bench-review: pinhole review over 10 million flow records
+-include tests/bench/review.mk
 # make install / uninstall (PREFIX, DESTDIR)
 -include scripts/install.mk
 # make soak and make test-valgrind: long load and fault runs, memcheck

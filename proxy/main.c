@@ -19,6 +19,7 @@
 #include "listload.h"
 #include "log.h"
 #include "privdrop.h"
+#include "review.h"
 #include "server.h"
 
 static void
@@ -29,6 +30,8 @@ usage(void)
 	    "       pinhole -t [-c FILE]\n"
 	    "       pinhole --explain HOST[:PORT] [--client IP] [--user NAME]\n"
 	    "               [--proto connect|socks5|http|udp] [-c FILE]\n"
+	    "       pinhole review [-c FILE] [--since DURATION] [--html OUT] "
+	    "FLOWLOG...\n"
 	    "       pinhole -V\n");
 	exit(2);
 }
@@ -144,6 +147,8 @@ main(int argc, char *argv[])
 
 	jsonpath_init();	/* before any JSON value exists */
 	log_library_init();	/* before any event loop exists */
+	if (argc > 1 && strcmp(argv[1], "review") == 0)
+		return review_main(argc - 1, argv + 1);
 	while ((ch = getopt_long(argc, argv, "c:tVh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':

@@ -15,12 +15,13 @@
 set -eu
 
 build="gcc libc6-dev make pkg-config libevent-dev libssl-dev libpcap-dev \
-libinih-dev libjansson-dev libcrypt-dev libseccomp-dev libpsl-dev"
+libinih-dev libjansson-dev libcrypt-dev libseccomp-dev libpsl-dev zlib1g-dev"
 test="$build clang libclang-rt-dev python3 dnsmasq-base curl openssl \
 tshark whois iproute2 util-linux procps systemd man-db groff-base mandoc \
-logrotate haproxy python3-pacparser python3-socks"
+logrotate haproxy python3-pacparser python3-socks \
+chromium"
 soak="$test valgrind"
-bench="$build git procps squid tinyproxy dante-server haproxy"
+bench="$build git procps python3 squid tinyproxy dante-server haproxy"
 
 case "${1:-build}" in
 build) want=$build ;;

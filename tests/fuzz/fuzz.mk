@@ -29,6 +29,7 @@ FUZZ_OPTS_listmeta  = -dict=tests/fuzz/listmeta.dict -max_len=9000
 FUZZ_OPTS_proxyproto = -dict=tests/fuzz/proxyproto.dict -max_len=4200
 FUZZ_OPTS_cidrset   = -max_len=1222
 FUZZ_OPTS_addr      = -max_len=64
+FUZZ_OPTS_review    = -max_len=4096
 
 # Leaks count as failures (-timeout makes a slow input one too).
 FUZZ_UBSAN   = halt_on_error=1:print_stacktrace=1

@@ -384,8 +384,15 @@ sni(void)
 	t_str(name, "sni.test", "the name over two records");
 	t_int(sni_parse((const uint8_t *)"GET / HTTP/1.1\r\n", 16, name,
 	    sizeof(name)), SNI_NONE, "HTTP is no ClientHello");
+	/* An empty record is skipped, as TLS stacks skip it. */
 	t_int(sni_parse((const uint8_t *)"\x16\x03\x01\x00\x00", 5, name,
-	    sizeof(name)), SNI_NONE, "an empty record");
+	    sizeof(name)), SNI_MORE, "an empty record: more is needed");
+	memcpy(two, "\x16\x03\x01\x00\x00", 5);
+	memcpy(two + 5, hello, len);
+	name[0] = '\0';
+	t_int(sni_parse(two, len + 5, name, sizeof(name)), SNI_FOUND,
+	    "an empty record, then a ClientHello");
+	t_str(name, "sni.test", "... its name is found");
 	hello[5] = 2;
 	t_int(sni_parse(hello, len, name, sizeof(name)), SNI_NONE,
 	    "a ServerHello");
