@@ -14,9 +14,10 @@ t_admin_port_or_bail
 LOG=$T_DIR/flows.jsonl
 ERR=$T_DIR/sni.err
 CONF=$T_DIR/sni.ini
-set -- $(t_free_ports 2)
-TLS=$1
+set -- $(t_free_ports 3)
+TLS=$1 BANNER=$3
 [ "$TLS" = "$APORT" ] && TLS=$2
+[ "$BANNER" = "$APORT" ] && BANNER=$2
 t_proxy_conf "$CONF" "$P" "$LOG"
 sed -i -e 's/^deny_private = yes$/deny_private = yes\nsni_check = enforce/' \
     -e "s|^listen =\$|listen = 127.0.0.1:$APORT|" "$CONF"
@@ -31,6 +32,11 @@ sni_check = log
 [allow tls]
 hosts = web.test
 ports = $TLS
+allow_private = yes
+
+[allow banner]
+hosts = xa.test
+ports = $BANNER
 allow_private = yes
 EOC
 
@@ -185,11 +191,49 @@ rc=$?
 t_eq "$out:$rc" "000:35" \
     "curl fronting evil.example through CONNECT web.test: the TLS handshake fails"
 
+# openssl s_client through CONNECT: the name asked for, another name,
+# and no name at all.
+sclient() {	# SERVERNAME-ARGS...: how the handshake through pinhole ended
+	openssl s_client -proxy "127.0.0.1:$P" -connect "web.test:$TLS" \
+	    "$@" -brief </dev/null 2>&1 | grep -c '^CONNECTION ESTABLISHED'
+}
+t_eq "$(sclient -servername web.test)" 1 \
+    "openssl s_client -servername web.test through CONNECT: established"
+t_eq "$(sclient -servername other.example)" 0 \
+    "openssl s_client -servername other.example: no handshake"
+t_eq "$(sclient -noservername)" 1 \
+    "openssl s_client without a server name: established (nothing to check)"
+# curl through SOCKS5: its own name passes, a fronted one does not.
+out=$(curl -sk -o /dev/null -w '%{http_code}' -x "socks5h://127.0.0.1:$P" \
+    "https://web.test:$TLS/" 2>&1)
+t_eq "$out" 200 "curl through SOCKS5 to web.test: 200"
+out=$(curl -sk -o /dev/null -w '%{http_code}' -x "socks5h://127.0.0.1:$P" \
+    --connect-to "evil.example:$TLS:web.test:$TLS" \
+    "https://evil.example:$TLS/" 2>&1)
+t_eq "$out" 000 "curl through SOCKS5 fronting evil.example: refused"
+# A server that speaks first: the check holds nothing of what it says.
+t_bg "$T_DIR/banner.out" "$T_PY" -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); s.settimeout(20)
+print("ready", flush=True)
+c, _ = s.accept(); c.sendall(b"220 banner first\r\n"); c.settimeout(5)
+c.recv(100); c.close()' "$BANNER"
+t_wait_grep "$T_DIR/banner.out" '^ready' 1 50
+t_ok $? "a server that speaks first listens on $BANNER"
+# The banner comes before any client byte (a tunnel's bytes are held
+# only from the client, under enforce too).
+"$T_PY" "$T_TOOLS/raw_client.py" --raw --timeout 3 127.0.0.1 "$P" \
+    "esc:CONNECT xa.test:$BANNER HTTP/1.1\r\n\r\n" head read:18 \
+    2>/dev/null | tail -c 18 | tr -d '\r' >"$T_DIR/banner"
+t_eq "$(cat "$T_DIR/banner")" "220 banner first" \
+    "a server that speaks first is heard before the client says anything"
+
 metric=$(curl -s "http://127.0.0.1:$APORT/metrics" |
     sed -n 's/^pinhole_sni_mismatch_total //p')
-t_eq "$metric" 14 "pinhole_sni_mismatch_total counts the 14 mismatches"
+t_eq "$metric" 16 "pinhole_sni_mismatch_total counts the 16 mismatches"
 denied=$(curl -s "http://127.0.0.1:$APORT/metrics" |
     sed -n 's/^pinhole_denied_total{reason="sni_mismatch"} //p')
-t_eq "$denied" 13 "pinhole_denied_total{reason=\"sni_mismatch\"} counts the 13 refused"
+t_eq "$denied" 15 "pinhole_denied_total{reason=\"sni_mismatch\"} counts the 15 refused"
 t_stop_pinhole "$T_MAIN_PID" "$ERR" "sni"
 t_done
