@@ -26,7 +26,7 @@
 
 #include "forward.h"
 #include "hostport.h"
-#include "http.h"
+#include "httpreply.h"
 #include "httplog.h"
 #include "relay.h"
 #include "server.h"

@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "http.h"
+#include "httpreply.h"
 #include "log.h"
 #include "pac.h"
 #include "server.h"

@@ -1,6 +1,6 @@
-/* HTTP on the proxy port: shared by http.c, forward.c and pac.c. */
-#ifndef PINHOLE_HTTP_H
-#define PINHOLE_HTTP_H
+/* The HTTP state of a session and pinhole's own replies (httpreply.c). */
+#ifndef PINHOLE_HTTPREPLY_H
+#define PINHOLE_HTTPREPLY_H
 
 #include <event2/buffer.h>
 
@@ -42,5 +42,6 @@ void		 http_refuse_status(struct session *, int, enum session_event,
 		    enum reason);
 int		 http_authenticate(struct session *, const struct http_head *,
 		    const char *, uint16_t);
+void		 http_refuse(struct session *, enum reason);
 
 #endif
