@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "listdiff.h"
 #include "listload.h"
 #include "parse.h"
 #include "t.h"
@@ -305,6 +306,50 @@ within_text(void)
 	    "vendor.example, 8.8.8.8", "within text: the refusal says why");
 }
 
+static struct entries *
+text_entries(const char *body)
+{
+	struct entries		*e = entries_new();
+	struct parse_stats	 st;
+
+	parse_text(body, strlen(body), &lim, e, &st);
+	entries_build_merged(e);
+	return e;
+}
+
+/* What a new version added and removed, as the log and /lists say it. */
+static void
+diff_versions(void)
+{
+	struct entries	*v1 = text_entries("203.0.113.40\n203.0.113.41\n"
+			    "*.vendor.example\n");
+	struct entries	*v2 = text_entries("203.0.113.41\n203.0.113.50\n"
+			    "203.0.113.51\n*.vendor.example\n");
+	struct entries	*v3 = text_entries("198.51.100.1\n198.51.100.2\n"
+			    "198.51.100.3\n198.51.100.4\nvendor.example\n"
+			    "*.vendor.example\n");
+	struct listdiff	 d;
+
+	t_int(listdiff(v1, v2, &d), 0, "diff: computed");
+	t_str(d.text, "+2 -1 (added 203.0.113.50, 203.0.113.51; removed "
+	    "203.0.113.40)", "diff: +2 -1, each named");
+	t_int(listdiff(v2, v2, &d), 0, "diff: same version");
+	t_str(d.text, "+0 -0", "diff: nothing changed");
+	t_int(listdiff(NULL, v1, &d), 0, "diff: first version");
+	t_str(d.text, "+3 -0 (added *.vendor.example, 203.0.113.40, "
+	    "203.0.113.41)", "diff: the first version adds all");
+	t_int(listdiff(v2, NULL, &d), 0, "diff: no version now");
+	t_str(d.text, "+0 -4 (removed *.vendor.example, 203.0.113.41, "
+	    "203.0.113.50, ...)", "diff: all removed, the first three named");
+	t_int(listdiff(v1, v3, &d), 0, "diff: many");
+	t_str(d.text, "+5 -3 (added .vendor.example, 198.51.100.1, "
+	    "198.51.100.2, ...; removed *.vendor.example, 203.0.113.40, "
+	    "203.0.113.41)", "diff: a pattern widened counts as a change");
+	entries_unref(v1);
+	entries_unref(v2);
+	entries_unref(v3);
+}
+
 int
 main(void)
 {
@@ -313,6 +358,7 @@ main(void)
 	text_bom();
 	within_auto();
 	within_text();
+	diff_versions();
 	auto_format();
 	validation();
 	return t_done();
