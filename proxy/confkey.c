@@ -551,8 +551,11 @@ k_sha256(struct parse *p, const char *v)
 	return 0;
 }
 
-/* Ranges enough for any vendor's published blocks. */
-#define WITHIN_MAX	1024
+/*
+ * Ranges enough to bound any vendor; each entry of a list is checked
+ * against each range, so their number is kept small.
+ */
+#define WITHIN_MAX	256
 
 static int
 add_within(struct parse *p, const char *tok, void *arg)

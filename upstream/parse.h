@@ -17,7 +17,7 @@ struct parse_stats {
 	char	first_bad[80];
 	char	first_broad[80];
 	char	first_broad_names[200];	/* the first few, quoted */
-	char	bad_lines[240];		/* the first few: line N "text", ... */
+	char	bad_lines[300];		/* the first few: line N "text", ... */
 	size_t	outside;	/* entries outside within, skipped */
 	char	first_outside[200];	/* the first few */
 };

@@ -1335,6 +1335,33 @@ test_rule_keys(void)
 	config_free(c);
 }
 
+/* within holds at most 256 ranges (each entry is checked against each). */
+static void
+within_bound(void)
+{
+	static char	 text[256 * 20 + 64];
+	size_t		 n;
+
+	for (int max = 256; max <= 257; max++) {
+		struct config	*c;
+
+		n = (size_t)snprintf(text, sizeof(text),
+		    "[list l]\nfile = l.txt\nwithin =");
+		for (int i = 0; i < max; i++)
+			n += (size_t)snprintf(text + n, sizeof(text) - n,
+			    " 10.%d.%d.0/24", i / 256, i % 256);
+		snprintf(text + n, sizeof(text) - n, "\n");
+		if (max == 256) {
+			c = expect_load(text, "within: 256 ranges");
+			t_ok(c != NULL && c->lists[0].nwithin == 256,
+			    "within: 256 ranges kept");
+			config_free(c);
+		} else
+			expect_error(text, 3, "within: more than 256 ranges",
+			    "within: 257 ranges");
+	}
+}
+
 static void
 test_list_keys(void)
 {
@@ -1416,6 +1443,7 @@ test_list_keys(void)
 		t_int(l->fetch_private, 1, "full: fetch_private");
 		t_str(l->ca_file, "/etc/ssl/vendor.pem", "full: ca_file");
 		t_int((long long)l->nwithin, 3, "full: within, three ranges");
+		within_bound();
 		if (l->nwithin == 3) {
 			char w[3][CIDR_STRLEN];
 
