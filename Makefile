@@ -99,4 +99,5 @@ include tests/fuzz/fuzz.mk
 # make test-fresh: make test and make run in a fresh Debian 12 box
 -include tests/fresh/fresh.mk
 
--include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d) \
+    $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/unit/%.d)

@@ -87,6 +87,52 @@ entries_count(const struct entries *e)
 	return nameset_count(e->names) + cidrset_count(e->nets);
 }
 
+struct foreach_arg {
+	void	(*fn)(const char *, void *);
+	void	*arg;
+};
+
+/* A pattern of a nameset as a list writes it. */
+void
+entries_name_text(const char *base, uint8_t how, char *buf, size_t size)
+{
+	/* A name with its subdomains reads as the .name form. */
+	if ((how & NAME_EXACT) && (how & NAME_WILD))
+		how |= NAME_DOT;
+	name_format_pattern(base, how, buf, size);
+}
+
+static void
+foreach_name(const char *base, uint8_t how, void *arg)
+{
+	struct foreach_arg	*fa = arg;
+	char			 buf[NAME_MAX_LEN + 4];
+
+	entries_name_text(base, how, buf, sizeof(buf));
+	fa->fn(buf, fa->arg);
+}
+
+static void
+foreach_net(const struct cidr *c, void *arg)
+{
+	struct foreach_arg	*fa = arg;
+	char			 buf[CIDR_STRLEN];
+
+	cidr_format(c, buf, sizeof(buf));
+	fa->fn(buf, fa->arg);
+}
+
+/* Each entry as text, as a list would write it: names, then CIDRs. */
+void
+entries_foreach(const struct entries *e, void (*fn)(const char *, void *),
+    void *arg)
+{
+	struct foreach_arg fa = { fn, arg };
+
+	nameset_foreach(e->names, foreach_name, &fa);
+	cidrset_foreach(e->nets, foreach_net, &fa);
+}
+
 void
 entries_ref(struct entries *e)
 {

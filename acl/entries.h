@@ -34,6 +34,10 @@ int			 entries_add_pattern(struct entries *, const char *,
 int			 entries_build(struct entries *);
 int			 entries_build_merged(struct entries *);
 size_t			 entries_count(const struct entries *);
+void			 entries_foreach(const struct entries *,
+			    void (*)(const char *, void *), void *);
+void			 entries_name_text(const char *, uint8_t, char *,
+			    size_t);
 void			 entries_ref(struct entries *);
 void			 entries_unref(struct entries *);
 

@@ -457,42 +457,43 @@ list_index(const char *name)
 }
 
 static void
-add_name(const char *base, uint8_t how, void *arg)
+add_entry(const char *text, void *arg)
 {
-	char buf[NAME_MAX_LEN + 4];
-
-	if ((how & NAME_EXACT) && (how & NAME_WILD))
-		how |= NAME_DOT;
-	name_format_pattern(base, how, buf, sizeof(buf));
-	evbuffer_add_printf(arg, "%s\n", buf);
-	if ((how & NAME_WILD) && (how & NAME_EXACT) && !(how & NAME_DOT))
-		evbuffer_add_printf(arg, "%s\n", base);
+	evbuffer_add_printf(arg, "%s\n", text);
 }
 
-static void
-add_net(const struct cidr *c, void *arg)
-{
-	char buf[CIDR_STRLEN];
-
-	cidr_format(c, buf, sizeof(buf));
-	evbuffer_add_printf(arg, "%s\n", buf);
-}
-
+/*
+ * The entries in force, one a line, after '#' lines that say how many
+ * and what the last change added and removed: the body stays a list
+ * that format = text reads as it is.
+ */
 static void
 list_entries(struct evhttp_request *req, struct evbuffer *b,
     const char *name)
 {
-	struct entries	**cur = lists_current();
-	long		  i = list_index(name);
+	struct entries		**cur = lists_current();
+	long			  i = list_index(name);
+	const struct list_stats	 *st;
+	struct tm		  tm;
+	char			  when[32];
 
 	if (i == -1) {
 		reply_text(req, 404, "no such list");
 		return;
 	}
-	if (cur != NULL && cur[i] != NULL) {
-		nameset_foreach(cur[i]->names, add_name, b);
-		cidrset_foreach(cur[i]->nets, add_net, b);
-	}
+	st = lists_stats((size_t)i);
+	evbuffer_add_printf(b, "# list %s: %zu entries\n", name,
+	    cur && cur[i] ? entries_count(cur[i]) : 0);
+	if (st != NULL && st->last_change != 0 &&
+	    gmtime_r(&st->last_change, &tm) != NULL) {
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		evbuffer_add_printf(b, "# last change %s: %s\n", when,
+		    st->change);
+	} else
+		evbuffer_add_printf(b, "# last change: none since pinhole "
+		    "started\n");
+	if (cur != NULL && cur[i] != NULL)
+		entries_foreach(cur[i], add_entry, b);
 	reply(req, 200, "text/plain; charset=utf-8", b);
 }
 

@@ -305,6 +305,7 @@ config_free(struct config *c)
 		free(l->file);
 		free(l->json_path);
 		free(l->ca_file);
+		free(l->within);
 	}
 	free(c->lists);
 	free(c->cache_dir);

@@ -51,6 +51,8 @@ struct list_conf {
 	char		*ca_file;
 	int		 has_sha256;
 	uint8_t		 sha256[32];
+	struct cidr	*within;	/* entries outside are skipped */
+	size_t		 nwithin;
 };
 
 struct config {

@@ -150,15 +150,100 @@ set_cidrs(struct parse *p, const char *key, const char *v,
 	return each_token(p, key, v, add_cidr, *out);
 }
 
+/*
+ * Host and port (or "") of a URL ("https://user@host:port/path?q"):
+ * what an admin who pasted a URL into hosts meant.
+ */
+static void
+url_parts(const char *tok, char *host, size_t hsize, char *port,
+    size_t psize)
+{
+	const char	*s = strstr(tok, "://") + 3, *at, *end, *colon;
+	size_t		 n = strcspn(s, "/?#");
+
+	if ((at = memchr(s, '@', n)) != NULL) {
+		n -= (size_t)(at + 1 - s);
+		s = at + 1;
+	}
+	end = s + n;
+	if (*s == '[' && (colon = memchr(s, ']', n)) != NULL)
+		colon++;
+	else
+		colon = memchr(s, ':', n);
+	if (colon == NULL || *colon != ':')
+		colon = end;
+	snprintf(host, hsize, "%.*s", (int)(colon - s > 253 ? 253 :
+	    colon - s), s);
+	snprintf(port, psize, "%.*s", (int)(colon < end && end - colon - 1 < 8 ?
+	    end - colon - 1 : 0), colon + 1);
+}
+
+/* An address, [an IPv6 address], or something that tries to be one. */
+static int
+is_address(const char *s)
+{
+	struct addr	 a;
+	size_t		 n = strlen(s);
+	char		 buf[ADDR_STRLEN + 2];
+
+	if (s[0] == '[' && n > 2 && s[n - 1] == ']' && n - 2 < sizeof(buf)) {
+		snprintf(buf, sizeof(buf), "%.*s", (int)(n - 2), s + 1);
+		s = buf;
+		n -= 2;
+	}
+	return addr_parse(s, &a) == 0 || addr_is_v4_attempt(s, n);
+}
+
+/*
+ * A hosts token that is a URL or a name with a port: say what is wrong
+ * and what to write instead.  0 when tok is neither.
+ */
+static int
+host_not_pattern(struct parse *p, const char *tok)
+{
+	const char	*colon = strrchr(tok, ':');
+	char		 host[256], port[16];
+
+	if (strstr(tok, "://") != NULL) {
+		url_parts(tok, host, sizeof(host), port, sizeof(port));
+		config_error(p, p->line, is_address(host) ? "hosts: \"%s\" is "
+		    "a URL, not a name pattern: its host %s is an address, "
+		    "it goes in nets%s%s%s" : "hosts: \"%s\" is a URL, not a "
+		    "name pattern: write its host alone (%s)%s%s%s", tok, host,
+		    port[0] ? ", and the port (" : "", port, port[0] ?
+		    ") in ports" : "");
+		return -1;
+	}
+	/* name:port, [v6]:port or v4:port; a bare IPv6 address is not. */
+	if (colon == NULL || colon[1] == '\0' ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    (tok[0] != '[' && memchr(tok, ':', (size_t)(colon - tok)) != NULL))
+		return 0;
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - tok > 253 ? 253 :
+	    colon - tok), tok);
+	if (is_address(host))
+		config_error(p, p->line, "hosts: \"%s\" is an address with a "
+		    "port: the address goes in nets, the port (%s) in ports",
+		    tok, colon + 1);
+	else
+		config_error(p, p->line, "hosts: \"%s\" has a port: write "
+		    "the name alone (%s) and the port (%s) in ports", tok, host,
+		    colon + 1);
+	return -1;
+}
+
 static int
 add_host(struct parse *p, const char *tok, void *arg)
 {
 	struct acl_rule	*r = arg;
+	struct cidr	 c;
 	char		 base[NAME_MAX_LEN + 1];
 	uint8_t		 how;
-	int		 len;
+	int		 len, host_bits;
 
-	if (strchr(tok, ':') != NULL || addr_is_v4_attempt(tok, strlen(tok))) {
+	if (host_not_pattern(p, tok) == -1)
+		return -1;
+	if (is_address(tok) || cidr_parse(tok, &c, &host_bits) == 0) {
 		config_error(p, p->line, "hosts: \"%s\" is an address; "
 		    "addresses go in nets", tok);
 		return -1;
@@ -512,6 +597,57 @@ k_sha256(struct parse *p, const char *v)
 	return 0;
 }
 
+/*
+ * Ranges enough to bound any vendor; each entry of a list is checked
+ * against each range, so their number is kept small.
+ */
+#define WITHIN_MAX	256
+
+static int
+add_within(struct parse *p, const char *tok, void *arg)
+{
+	struct list_conf	*l = p->list;
+	struct cidr		 c, *w;
+	int			 host_bits;
+	char			 buf[CIDR_STRLEN];
+
+	(void)arg;
+	if (cidr_parse(tok, &c, &host_bits) == -1) {
+		config_error(p, p->line, "within: \"%s\" is not an IP address "
+		    "or CIDR", tok);
+		return -1;
+	}
+	if (host_bits) {
+		cidr_format(&c, buf, sizeof(buf));
+		config_error(p, p->line, "within: \"%s\" has host bits set "
+		    "(the network is %s)", tok, buf);
+		return -1;
+	}
+	if (l->nwithin >= WITHIN_MAX) {
+		config_error(p, p->line, "within: more than %d ranges",
+		    WITHIN_MAX);
+		return -1;
+	}
+	if ((w = reallocarray(l->within, l->nwithin + 1, sizeof(*w))) ==
+	    NULL) {
+		config_error(p, p->line, "out of memory");
+		return -1;
+	}
+	l->within = w;
+	l->within[l->nwithin++] = c;
+	return 0;
+}
+
+/* within = CIDRs: a list's entries must lie inside them; empty: none. */
+static int
+k_within(struct parse *p, const char *v)
+{
+	free(p->list->within);
+	p->list->within = NULL;
+	p->list->nwithin = 0;
+	return each_token(p, "within", v, add_within, NULL);
+}
+
 static int
 k_servers(struct parse *p, const char *v)
 {
@@ -755,6 +891,7 @@ static const struct key keys[] = {
 	{ SEC_LIST, "fetch_private", K_BOOL, L(fetch_private), 0, 0, NULL },
 	{ SEC_LIST, "ca_file", K_PATH, L(ca_file), 0, 0, NULL },
 	{ SEC_LIST, "sha256", K_FUNC, 0, 0, 0, k_sha256 },
+	{ SEC_LIST, "within", K_FUNC, 0, 0, 0, k_within },
 
 	{ SEC_CACHE, "dir", K_PATH, C(cache_dir), 0, 0, NULL },
 

@@ -24,6 +24,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <errno.h>
 #include <limits.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -205,13 +206,37 @@ real_failure(const struct fetch *f)
 	return ms * 10 < f->list->timeout_ms * 9;
 }
 
+/*
+ * errno as evhttp's error callback finds it is only what the last
+ * system call of the process left, which may be any other's: a list
+ * whose host did not resolve was once logged "Bad file descriptor".
+ * Only an errno that a connection's failure sets is told.
+ */
+static int
+connection_errno(int e)
+{
+	switch (e) {
+	case ECONNREFUSED:
+	case ECONNRESET:
+	case ECONNABORTED:
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case ENETDOWN:
+	case ETIMEDOUT:
+	case EPIPE:
+		return e;
+	default:
+		return 0;
+	}
+}
+
 static void
 on_error(enum evhttp_request_error e, void *arg)
 {
 	struct fetch *f = arg;
 
 	f->error = e;
-	f->sys_error = EVUTIL_SOCKET_ERROR();
+	f->sys_error = connection_errno(EVUTIL_SOCKET_ERROR());
 	f->failed = 1;
 }
 
@@ -521,7 +546,8 @@ hop_resolved(int error, const struct addr *addrs, size_t n, uint32_t ttl,
 	(void)ttl;
 	f->lookup = NULL;
 	if (error != 0 || n == 0) {
-		fail(f, "cannot resolve %s", f->host);
+		fail(f, "the name %s did not resolve (no address from [dns])",
+		    f->host);
 		return;
 	}
 	hop_addrs(f, addrs, n);

@@ -50,7 +50,8 @@ listload_body_at(const struct list_conf *l, const char *body, size_t len,
     char *err, size_t errlen, int *line)
 {
 	struct parse_limits	 lim = { (unsigned)l->min_prefix_v4,
-				    (unsigned)l->min_prefix_v6 };
+				    (unsigned)l->min_prefix_v6, l->within,
+				    l->nwithin };
 	struct parse_stats	 st;
 	struct entries		*e;
 	uint8_t			 sha[32];
@@ -97,7 +98,12 @@ listload_body_at(const struct list_conf *l, const char *body, size_t len,
 		if (line != NULL)
 			*line = st.first_broad_line;
 	} else if (entries_count(e) == 0 && !l->allow_empty) {
-		snprintf(err, errlen, "no entries (allow_empty = no)");
+		/* What was skipped is why it is empty: say it here too. */
+		snprintf(err, errlen, "no entries (allow_empty = no)%s%.*s%s%s",
+		    st.outside > 0 ? "; outside within: " : "",
+		    st.outside > 0 ? 200 : 0, st.first_outside,
+		    st.bad > 0 && st.bad_lines[0] != '\0' ?
+		    "; no entry: " : "", st.bad > 0 ? st.bad_lines : "");
 	} else if (entries_count(e) > l->max_entries) {
 		snprintf(err, errlen, "%zu entries, over max_entries %llu",
 		    entries_count(e), (unsigned long long)l->max_entries);
@@ -107,14 +113,19 @@ listload_body_at(const struct list_conf *l, const char *body, size_t len,
 			    "the first: \"%s\"", l->name, st.bad,
 			    st.first_bad);
 		else if (st.bad > 0)
-			log_warn("list %s: %zu lines are no entry, skipped; "
-			    "the first, line %d: \"%s\"", l->name, st.bad,
-			    st.first_bad_line, st.first_bad);
+			log_warn("list %s: %zu lines are no entry, skipped: "
+			    "%s%s", l->name, st.bad, st.bad_lines,
+			    st.bad > PARSE_FIRST_FEW ? ", ..." : "");
+		if (st.outside > 0)
+			log_warn("list %s: %zu entries outside within, "
+			    "skipped: %s%s", l->name, st.outside,
+			    st.first_outside, st.outside > PARSE_FIRST_FEW ?
+			    ", ..." : "");
 		if (st.broad_names > 0)
 			log_warn("list %s: %zu patterns as broad as a public "
 			    "suffix, skipped: %s%s", l->name, st.broad_names,
-			    st.first_broad_names, st.broad_names > 3 ?
-			    ", ..." : "");
+			    st.first_broad_names,
+			    st.broad_names > PARSE_FIRST_FEW ? ", ..." : "");
 		if (st.host_bits > 0)
 			log_warn("list %s: %zu CIDRs had host bits set, "
 			    "cleared", l->name, st.host_bits);

@@ -21,6 +21,7 @@
 
 #include "fetch.h"
 #include "listcache.h"
+#include "listdiff.h"
 #include "listload.h"
 #include "lists.h"
 #include "tlsctx.h"
@@ -31,6 +32,7 @@
 /* What else than the bytes decides what a list's entries are. */
 struct read_as {
 	uint64_t		 max_entries, min_prefix_v4, min_prefix_v6;
+	uint64_t		 within;	/* a hash of the ranges */
 	int			 allow_empty;
 };
 
@@ -114,12 +116,31 @@ shrinks_too_much(const struct list_state *st, size_t n, char *err,
 	return 1;
 }
 
+/* FNV-1a over the within ranges as text: equal ranges, equal hashes. */
+static uint64_t
+within_hash(const struct list_conf *l)
+{
+	uint64_t	 h = 14695981039346656037ULL;
+	char		 buf[CIDR_STRLEN];
+
+	for (size_t i = 0; i < l->nwithin; i++) {
+		cidr_format(&l->within[i], buf, sizeof(buf));
+		for (const char *p = buf; ; p++) {
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+			if (*p == '\0')
+				break;
+		}
+	}
+	return h;
+}
+
 static struct read_as
 read_as_of(const struct list_conf *l)
 {
 	struct read_as r;
 
 	r.max_entries = l->max_entries;
+	r.within = within_hash(l);
 	r.min_prefix_v4 = l->min_prefix_v4;
 	r.min_prefix_v6 = l->min_prefix_v6;
 	r.allow_empty = l->allow_empty;
@@ -132,7 +153,7 @@ same_read_as(const struct read_as *a, const struct read_as *b)
 	return a->max_entries == b->max_entries &&
 	    a->min_prefix_v4 == b->min_prefix_v4 &&
 	    a->min_prefix_v6 == b->min_prefix_v6 &&
-	    a->allow_empty == b->allow_empty;
+	    a->within == b->within && a->allow_empty == b->allow_empty;
 }
 
 /*
@@ -152,6 +173,31 @@ same_version(const struct list_state *st, const uint8_t *sha)
 		return NULL;
 	entries_ref(st->entries);
 	return st->entries;
+}
+
+/*
+ * Logs what version e (NULL: none) added to and removed from the one in
+ * force, and keeps it for /lists/NAME, so that a security team sees what
+ * a vendor's page brought in.  The leader alone: a follower reads the
+ * same versions and would log each change once more.
+ */
+static void
+note_change(struct list_state *st, const struct entries *e)
+{
+	struct listdiff	 d;
+
+	if (lists_following || e == st->entries)
+		return;
+	if (listdiff(st->entries, e, &d) == -1) {
+		log_warn("list %s: new version: cannot tell what changed "
+		    "(out of memory)", st->conf->name);
+		return;
+	}
+	if (d.added == 0 && d.removed == 0)
+		return;
+	log_info("list %s: new version: %s", st->conf->name, d.text);
+	st->stats.last_change = time(NULL);
+	snprintf(st->stats.change, sizeof(st->stats.change), "%s", d.text);
 }
 
 /* Checks a new body; on success it replaces the version in use. */
@@ -178,6 +224,7 @@ accept_body(struct list_state *st, const char *body, size_t len,
 	log_info("list %s: %zu entries from %s (was %zu)", l->name,
 	    entries_count(e), source(l), st->entries ?
 	    entries_count(st->entries) : 0);
+	note_change(st, e);
 	entries_unref(st->entries);
 	st->entries = e;
 	st->read_as = read_as_of(l);
@@ -419,6 +466,7 @@ drop_unpinned(struct list_state *st)
 	log_warn("list %s: the version in force refused: %s; the list is "
 	    "empty until a version that matches is fetched (was %zu entries)",
 	    st->conf->name, err, st->entries ? entries_count(st->entries) : 0);
+	note_change(st, NULL);
 	entries_unref(st->entries);
 	st->entries = NULL;
 	st->has_version = 0;

@@ -19,6 +19,8 @@ struct list_stats {
 	uint64_t	cache_errors;
 	time_t		last_success;
 	char		last_error[256];
+	time_t		last_change;	/* 0: none since start */
+	char		change[1024];	/* what it added and removed */
 };
 
 int			 lists_start(struct event_base *, struct resolver *,

@@ -9,14 +9,25 @@
 
 #include "parse.h"
 
+/*
+ * A line that is no entry skips that line alone.  The first few are
+ * named with their line numbers (jsonpath values have none: line 0),
+ * so an admin can fix them in one go rather than one a reload.
+ */
 static void
 note_bad(struct parse_stats *st, int line, const char *tok, size_t len)
 {
-	if (st->bad++ == 0) {
+	size_t	 n = strlen(st->bad_lines);
+	int	 shown = (int)(len > 60 ? 60 : len);
+
+	if (st->bad == 0) {
 		st->first_bad_line = line;
-		snprintf(st->first_bad, sizeof(st->first_bad), "%.*s",
-		    (int)(len > 60 ? 60 : len), tok);
+		snprintf(st->first_bad, sizeof(st->first_bad), "%.*s", shown,
+		    tok);
 	}
+	if (st->bad++ < PARSE_FIRST_FEW && line > 0)
+		snprintf(st->bad_lines + n, sizeof(st->bad_lines) - n,
+		    "%sline %d \"%.*s\"", n > 0 ? ", " : "", line, shown, tok);
 }
 
 /*
@@ -28,10 +39,53 @@ note_broad_name(struct parse_stats *st, const char *tok)
 {
 	size_t n = strlen(st->first_broad_names);
 
-	if (st->broad_names++ < 3)
+	if (st->broad_names++ < PARSE_FIRST_FEW)
 		snprintf(st->first_broad_names + n,
 		    sizeof(st->first_broad_names) - n, "%s\"%.60s\"",
 		    n > 0 ? ", " : "", tok);
+}
+
+/* An entry outside within is skipped and counted; the first few named. */
+static void
+note_outside(struct parse_stats *st, const char *tok)
+{
+	size_t n = strlen(st->first_outside);
+
+	if (st->outside++ < PARSE_FIRST_FEW)
+		snprintf(st->first_outside + n, sizeof(st->first_outside) - n,
+		    "%s%.60s", n > 0 ? ", " : "", tok);
+}
+
+/*
+ * Whether token tok (c when it is an address or CIDR, else NULL) is
+ * inside the list's within ranges.  A name is never inside them: it can
+ * resolve to anything, and within bounds what a list can let out.
+ */
+static int
+inside_within(const struct cidr *c, const struct parse_limits *lim)
+{
+	if (lim->nwithin == 0)
+		return 1;
+	if (c == NULL)
+		return 0;
+	for (size_t i = 0; i < lim->nwithin; i++)
+		if (lim->within[i].len <= c->len &&
+		    cidr_contains(&lim->within[i], &c->net))
+			return 1;
+	return 0;
+}
+
+/* A token the entries would take as a name or pattern (not an address). */
+static int
+is_name(const char *tok)
+{
+	char	 base[NAME_MAX_LEN + 1];
+	uint8_t	 how;
+
+	if (strchr(tok, '/') != NULL || strchr(tok, ':') != NULL ||
+	    addr_is_v4_attempt(tok, strlen(tok)))
+		return 0;
+	return name_parse_pattern(tok, base, &how) != -1;
 }
 
 static int
@@ -50,7 +104,7 @@ parse_add_token(const char *tok, size_t len, int line,
 {
 	char		 buf[NAME_MAX_LEN + 8];
 	struct cidr	 c;
-	int		 host_bits;
+	int		 host_bits, is_cidr;
 
 	if (len >= sizeof(buf)) {
 		note_bad(st, line, tok, len);
@@ -58,7 +112,15 @@ parse_add_token(const char *tok, size_t len, int line,
 	}
 	memcpy(buf, tok, len);
 	buf[len] = '\0';
-	if (cidr_parse(buf, &c, &host_bits) == 0 && too_broad(&c, lim)) {
+	is_cidr = cidr_parse(buf, &c, &host_bits) == 0;
+	/* Before too_broad: within says what is wanted of a page whose
+	 * prose may name 0.0.0.0/0; it does not refuse the page. */
+	if ((is_cidr || is_name(buf)) &&
+	    !inside_within(is_cidr ? &c : NULL, lim)) {
+		note_outside(st, buf);
+		return 0;
+	}
+	if (is_cidr && too_broad(&c, lim)) {
 		if (st->too_broad++ == 0) {
 			snprintf(st->first_broad, sizeof(st->first_broad),
 			    "%.60s", buf);

@@ -17,11 +17,19 @@ struct parse_stats {
 	char	first_bad[80];
 	char	first_broad[80];
 	char	first_broad_names[200];	/* the first few, quoted */
+	char	bad_lines[300];		/* the first few: line N "text", ... */
+	size_t	outside;	/* entries outside within, skipped */
+	char	first_outside[200];	/* the first few */
 };
 
+/* How many skipped or bad entries a warning names. */
+#define PARSE_FIRST_FEW	3
+
 struct parse_limits {
-	unsigned min_prefix_v4;
-	unsigned min_prefix_v6;
+	unsigned		 min_prefix_v4;
+	unsigned		 min_prefix_v6;
+	const struct cidr	*within;	/* NULL: no bounds */
+	size_t			 nwithin;
 };
 
 int	parse_text(const char *, size_t, const struct parse_limits *,

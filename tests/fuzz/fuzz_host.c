@@ -54,7 +54,7 @@ fixed_acl(void)
 	struct config		*c;
 	struct entries		*lists[1];
 	struct parse_stats	 st;
-	static const struct parse_limits lim = { 8, 32 };
+	static const struct parse_limits lim = { 8, 32, NULL, 0 };
 	int			 fd;
 
 	if (acl != NULL)

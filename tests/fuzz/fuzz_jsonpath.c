@@ -22,7 +22,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 	fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #x); abort(); } \
 	} while (0)
 
-static const struct parse_limits fuzz_lim = { 8, 32 };
+static const struct parse_limits fuzz_lim = { 8, 32, NULL, 0 };
 
 /* jsonpath_parse into fresh entries; the entries, or NULL on -1. */
 static struct entries *

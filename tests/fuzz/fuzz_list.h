@@ -21,7 +21,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 	fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #x); abort(); } \
 	} while (0)
 
-static const struct parse_limits fuzz_lim = { 8, 32 };
+static const struct parse_limits fuzz_lim = { 8, 32, NULL, 0 };
 
 /* Checks one line made only of name or only of address characters. */
 static void

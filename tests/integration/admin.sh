@@ -137,15 +137,21 @@ t_eq "$(cat "$BODY")" "ok" "... body is ok"
 i=0
 while [ $i -lt 30 ]; do
 	req GET /lists/vendor
-	[ -s "$BODY" ] && break
+	grep -q '^[^#]' "$BODY" && break
 	sleep 0.1
 	i=$((i + 1))
 done
 t_eq "$CODE $TYPE" "200 text/plain; charset=utf-8" \
     "GET /lists/vendor: 200 text/plain"
-t_eq "$(sort "$BODY" | tr '\n' ' ')" \
+t_eq "$(grep -v '^#' "$BODY" | sort | tr '\n' ' ')" \
     "*.vendor.test 198.51.100.0/24 203.0.113.0/24 " \
     "... exactly the entries, normalised"
+t_eq "$(sed -n 1p "$BODY")" "# list vendor: 3 entries" \
+    "... after a '#' line with the count"
+t_eq "$(sed -n '2s/^# last change [0-9]*-[0-9]*-[0-9]*T[0-9:]*Z: //p' "$BODY")" \
+    "+3 -0 (added *.vendor.test, 198.51.100.0/24, 203.0.113.0/24)" \
+    "... and one with the last change: the file's first reading"
+t_eq "$(grep -c '^#' "$BODY")" 2 "... two '#' lines, at the top"
 req GET /lists/nope
 t_eq "$CODE" 404 "GET /lists/nope: 404"
 
@@ -237,9 +243,11 @@ while [ $i -lt 50 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-t_eq "$(sort "$BODY" | tr '\n' ' ')" \
+t_eq "$(grep -v '^#' "$BODY" | sort | tr '\n' ' ')" \
     "*.vendor.test 192.0.2.0/24 198.51.100.0/24 203.0.113.0/24 " \
     "... the new entry is in /lists/vendor within 5 s"
+t_eq "$(sed -n '2s/^# last change [0-9]*-[0-9]*-[0-9]*T[0-9:]*Z: //p' "$BODY")" \
+    "+1 -0 (added 192.0.2.0/24)" "... and its '#' line says what changed"
 metrics "$T_DIR/m3"
 t_eq "$(mval "$T_DIR/m3" 'pinhole_list_entries{list="vendor"}')" 4 \
     "... pinhole_list_entries{list=\"vendor\"} is 4"

@@ -152,7 +152,7 @@ file = $T_DIR/slist.txt
 refresh = 1h
 EOF
 vl_start "$CONF" same
-BADLINE='list s: 1 lines are no entry, skipped; the first, line 2: "bad!line"'
+BADLINE='list s: 1 lines are no entry, skipped: line 2 "bad!line"'
 vl_expect "$BADLINE" "the bad line is warned about at start"
 warned() { grep -cF -- "$BADLINE" "$VL_ERR"; }
 kill -HUP "$PH_PID"

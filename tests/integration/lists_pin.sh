@@ -37,8 +37,8 @@ $1
 EOF
 }
 
-admin() {	# admin PATH
-	curl -s --max-time 5 "http://127.0.0.1:$ADMIN$1"
+admin() {	# admin PATH: the body, without /lists' '#' lines
+	curl -s --max-time 5 "http://127.0.0.1:$ADMIN$1" | grep -v '^#'
 }
 
 # gone WHAT: the list's entries are not in force (ACL, /lists, --explain
@@ -77,6 +77,12 @@ vl_expect "list vendor: new version refused: $PIN_MSG" \
 grep -F '"path": "/v.txt"' "$VL_LOG" | tail -n 1 | grep -q '"if_none_match": null'
 t_ok $? "sighup: that fetch asked for the whole body (no If-None-Match)"
 gone sighup
+curl -s --max-time 5 "http://127.0.0.1:$ADMIN/lists/vendor" |
+    sed -n 's/^# last change [0-9T:-]*Z: //p' >"$T_DIR/change"
+t_eq "$(cat "$T_DIR/change")" "+0 -2 (removed 127.0.0.77, 127.0.0.78)" \
+    "sighup: /lists/vendor says the pin took both entries away"
+vl_expect "list vendor: new version: +0 -2 (removed 127.0.0.77, 127.0.0.78)" \
+    "... and so does the log"
 case $(admin /status) in
 *"\"last_error\":\"its SHA-256 does not match the sha256 pin\""*)
 	t_ok 0 "sighup: /status names the reason" ;;

@@ -98,7 +98,7 @@ vl_expect "list okname: 1 entries from https://vendor.test:$VTLS/okname.txt (was
     "fetch_private = yes: a name is resolved, its address connected to, the certificate checked for the name"
 vl_expect "list okredir: 1 entries from $U/r1 (was 0)" \
     "fetch_private = yes: a redirect to a name is followed"
-vl_expect "list nx: fetch failed: cannot resolve nx.test;" \
+vl_expect "list nx: fetch failed: the name nx.test did not resolve (no address from \[dns\]);" \
     "a name with no address fails the fetch, and the log says so"
 
 for l in lit name mapped v6; do

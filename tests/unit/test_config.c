@@ -905,6 +905,37 @@ static const struct err_case key_errors[] = {
 	    "hosts: \"2001:db8::/32\"" IS_ADDR },
 	{ "[allow r]\nports = 443\nhosts = a.com,,b.com\n", 3,
 	    "hosts: empty item in the list" },
+	/* a URL or a port in hosts: what is wrong and what to write */
+	{ "[allow r]\nports = 443\nhosts = https://github.com/\n", 3,
+	    "hosts: \"https://github.com/\" is a URL, not a name pattern: "
+	    "write its host alone (github.com)" },
+	{ "[allow r]\nports = 443\nhosts = https://u@github.com:8443/x?y\n",
+	    3, "hosts: \"https://u@github.com:8443/x?y\" is a URL, not a name "
+	    "pattern: write its host alone (github.com), and the port (8443) "
+	    "in ports" },
+	{ "[allow r]\nports = 443\nhosts = http://192.0.2.1/\n", 3,
+	    "hosts: \"http://192.0.2.1/\" is a URL, not a name pattern: its "
+	    "host 192.0.2.1 is an address, it goes in nets" },
+	{ "[allow r]\nports = 443\nhosts = https://[2001:db8::1]:443/\n", 3,
+	    "hosts: \"https://[2001:db8::1]:443/\" is a URL, not a name "
+	    "pattern: its host [2001:db8::1] is an address, it goes in nets, "
+	    "and the port (443) in ports" },
+	{ "[allow r]\nports = 443\nhosts = github.com:443\n", 3,
+	    "hosts: \"github.com:443\" has a port: write the name alone "
+	    "(github.com) and the port (443) in ports" },
+	{ "[allow r]\nports = 443\nhosts = a.com, *.github.com:22\n", 3,
+	    "hosts: \"*.github.com:22\" has a port: write the name alone "
+	    "(*.github.com) and the port (22) in ports" },
+	{ "[allow r]\nports = 443\nhosts = 192.0.2.1:443\n", 3,
+	    "hosts: \"192.0.2.1:443\" is an address with a port: the address "
+	    "goes in nets, the port (443) in ports" },
+	{ "[allow r]\nports = 443\nhosts = [::1]:443\n", 3,
+	    "hosts: \"[::1]:443\" is an address with a port: the address "
+	    "goes in nets, the port (443) in ports" },
+	{ "[allow r]\nports = 443\nhosts = [::1]\n", 3,
+	    "hosts: \"[::1]\"" IS_ADDR },
+	{ "[allow r]\nports = 443\nhosts = a.com:b\n", 3,
+	    "hosts: \"a.com:b\"" NOT_PATTERN },
 	/* [allow] nets */
 	{ "[allow r]\nports = 443\nnets = 192.0.2.0/24x\n", 3,
 	    "nets: \"192.0.2.0/24x\"" NOT_CIDR },
@@ -970,6 +1001,16 @@ static const struct err_case key_errors[] = {
 	    "json_path appears twice in this section" },
 	{ "[list l]\nfile = l.txt\nca_file = a.pem\nca_file = b.pem\n", 4,
 	    "ca_file appears twice in this section" },
+	/* [list] within */
+	{ "[list l]\nfile = l.txt\nwithin = 203.0.113.0/24, isl.example\n", 3,
+	    "within: \"isl.example\"" NOT_CIDR },
+	{ "[list l]\nfile = l.txt\nwithin = 203.0.113.1/24\n", 3,
+	    "within: \"203.0.113.1/24\" has host bits set (the network is "
+	    "203.0.113.0/24)" },
+	{ "[list l]\nfile = l.txt\nwithin = 203.0.113.0/33\n", 3,
+	    "within: \"203.0.113.0/33\"" NOT_CIDR },
+	{ "[list l]\nfile = l.txt\nwithin = 203.0.113.0/24,\n", 3,
+	    "within: empty item in the list" },
 	/* [list] sha256 */
 	{ "[list l]\nfile = l.txt\nsha256 = abc\n", 3,
 	    "sha256: expected 64 hex digits" },
@@ -1318,6 +1359,33 @@ test_rule_keys(void)
 	config_free(c);
 }
 
+/* within holds at most 256 ranges (each entry is checked against each). */
+static void
+within_bound(void)
+{
+	static char	 text[256 * 20 + 64];
+	size_t		 n;
+
+	for (int max = 256; max <= 257; max++) {
+		struct config	*c;
+
+		n = (size_t)snprintf(text, sizeof(text),
+		    "[list l]\nfile = l.txt\nwithin =");
+		for (int i = 0; i < max; i++)
+			n += (size_t)snprintf(text + n, sizeof(text) - n,
+			    " 10.%d.%d.0/24", i / 256, i % 256);
+		snprintf(text + n, sizeof(text) - n, "\n");
+		if (max == 256) {
+			c = expect_load(text, "within: 256 ranges");
+			t_ok(c != NULL && c->lists[0].nwithin == 256,
+			    "within: 256 ranges kept");
+			config_free(c);
+		} else
+			expect_error(text, 3, "within: more than 256 ranges",
+			    "within: 257 ranges");
+	}
+}
+
 static void
 test_list_keys(void)
 {
@@ -1337,6 +1405,7 @@ test_list_keys(void)
 	    "allow_http = yes\n"
 	    "fetch_private = yes\n"
 	    "ca_file = /etc/ssl/vendor.pem\n"
+	    "within = 203.0.113.0/24, 2001:db8::/32 198.51.100.7\n"
 	    "sha256 = 00112233445566778899aabbccddeeff"
 	    "FFEEDDCCBBAA99887766554433221100\n";
 	struct config		*c;
@@ -1371,6 +1440,8 @@ test_list_keys(void)
 		t_int(l->fetch_private, 0, "list defaults: fetch_private no");
 		t_str(l->ca_file, NULL, "list defaults: system CA store");
 		t_int(l->has_sha256, 0, "list defaults: no sha256 pin");
+		t_ok(l->within == NULL && l->nwithin == 0,
+		    "list defaults: no within");
 		t_ok(c->policy->nlists == 1 &&
 		    strcmp(c->policy->lists[0], "l") == 0,
 		    "list: in the policy's names");
@@ -1395,6 +1466,17 @@ test_list_keys(void)
 		t_int(l->allow_http, 1, "full: allow_http");
 		t_int(l->fetch_private, 1, "full: fetch_private");
 		t_str(l->ca_file, "/etc/ssl/vendor.pem", "full: ca_file");
+		t_int((long long)l->nwithin, 3, "full: within, three ranges");
+		within_bound();
+		if (l->nwithin == 3) {
+			char w[3][CIDR_STRLEN];
+
+			for (int i = 0; i < 3; i++)
+				cidr_format(&l->within[i], w[i], sizeof(w[i]));
+			t_str(w[0], "203.0.113.0/24", "full: within 1");
+			t_str(w[1], "2001:db8::/32", "full: within 2");
+			t_str(w[2], "198.51.100.7", "full: within 3, a host");
+		}
 		t_ok(l->has_sha256 && l->sha256[0] == 0x00 &&
 		    l->sha256[1] == 0x11 && l->sha256[15] == 0xff &&
 		    l->sha256[16] == 0xff && l->sha256[31] == 0x00,

@@ -18,7 +18,7 @@
 
 #define DATA	"tests/unit/data/"
 
-static const struct parse_limits lim = { 8, 32 };
+static const struct parse_limits lim = { 8, 32, NULL, 0 };
 
 static char *
 read_data(const char *name, size_t *len)

@@ -15,7 +15,7 @@
 
 #define DATA	"tests/unit/data/"
 
-static const struct parse_limits lim = { 8, 32 };
+static const struct parse_limits lim = { 8, 32, NULL, 0 };
 
 /* The pattern as matched and reported, or NULL when it matches none. */
 static const char *
