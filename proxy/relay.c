@@ -88,32 +88,44 @@ touch(struct session *s)
 }
 
 /*
- * Keeps a copy of the tunnel's first bytes until they tell whether a
- * TLS ClientHello with a server name starts it.
+ * Appends n client bytes to the held ClientHello; returns how many it
+ * took (at most what fits).  s->sni_state says whether it is whole.
  */
-static void
-relay_sni(struct session *s, const unsigned char *p, size_t n)
+static size_t
+hold_bytes(struct session *s, const unsigned char *p, size_t n)
 {
 	char	 name[256];
 
 	if (s->sni_buf == NULL &&
-	    (s->sni_buf = malloc(SNI_MAX_BYTES + 5)) == NULL) {
+	    (s->sni_buf = malloc(RELAY_HOLD)) == NULL) {
 		s->sni_state = SNI_NONE;
-		return;
+		return 0;
 	}
-	if (n > SNI_MAX_BYTES + 5 - s->sni_len)
-		n = SNI_MAX_BYTES + 5 - s->sni_len;
+	if (n > RELAY_HOLD - s->sni_len)
+		n = RELAY_HOLD - s->sni_len;
 	memcpy(s->sni_buf + s->sni_len, p, n);
 	s->sni_len += n;
 	s->sni_state = sni_parse(s->sni_buf, s->sni_len, name, sizeof(name));
-	if ((s->sni_state == SNI_MORE && s->sni_len == SNI_MAX_BYTES + 5) ||
+	if (s->sni_state == SNI_FOUND && (s->sni = strdup(name)) == NULL)
+		s->sni_state = SNI_NONE;
+	return n;
+}
+
+/*
+ * With sni_check off the name is read in passing, for the record: the
+ * bytes go on meanwhile, and a ClientHello too long to read is let be.
+ */
+static void
+relay_sni(struct session *s, const unsigned char *p, size_t n)
+{
+	hold_bytes(s, p, n);
+	if ((s->sni_state == SNI_MORE && s->sni_len == RELAY_HOLD) ||
 	    s->sni_state == SNI_TOOBIG)
 		s->sni_state = SNI_NONE;
-	if (s->sni_state == SNI_FOUND)
-		s->sni = strdup(name);
 	if (s->sni_state != SNI_MORE) {
 		free(s->sni_buf);
 		s->sni_buf = NULL;
+		s->sni_len = 0;
 	}
 }
 
@@ -230,30 +242,6 @@ holding(const struct relay_dir *d)
 	return d->dir == CAPTURE_UP &&
 	    d->relay->sni_mode != SNI_CHECK_OFF &&
 	    d->relay->s->sni_state == SNI_MORE;
-}
-
-/*
- * Appends n client bytes to the held ClientHello; returns how many it
- * took (at most what fits).  s->sni_state says whether it is whole.
- */
-static size_t
-hold_bytes(struct session *s, const unsigned char *p, size_t n)
-{
-	char	 name[256];
-
-	if (s->sni_buf == NULL &&
-	    (s->sni_buf = malloc(RELAY_HOLD)) == NULL) {
-		s->sni_state = SNI_NONE;
-		return 0;
-	}
-	if (n > RELAY_HOLD - s->sni_len)
-		n = RELAY_HOLD - s->sni_len;
-	memcpy(s->sni_buf + s->sni_len, p, n);
-	s->sni_len += n;
-	s->sni_state = sni_parse(s->sni_buf, s->sni_len, name, sizeof(name));
-	if (s->sni_state == SNI_FOUND && (s->sni = strdup(name)) == NULL)
-		s->sni_state = SNI_NONE;
-	return n;
 }
 
 /*

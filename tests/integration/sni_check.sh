@@ -34,6 +34,12 @@ hosts = web.test
 ports = $TLS
 allow_private = yes
 
+[allow off]
+hosts = c.b.a.test
+ports = $ECHO2
+allow_private = yes
+sni_check = off
+
 [allow banner]
 hosts = xa.test
 ports = $BANNER
@@ -179,6 +185,14 @@ t_eq "$(rec event reason sni)" "flow null evil.example" \
     "... under log: a flow, its sni evil.example"
 t_wait_grep "$ERR" "the TLS server name evil.example does not match the request xa.test:$ECHO2\$" 1 30
 t_ok $? "... and the events log says the name does not match"
+
+# A rule with sni_check = off: nothing held or counted, the name still
+# read for the record.
+passes "c.b.a.test:$ECHO2" --sni evil.example
+t_eq "$(rec event reason sni)" "flow null evil.example" \
+    "... under off: a flow, its sni read in passing"
+passes "c.b.a.test:$ECHO2" --sni evil.example --record-size 1
+t_eq "$(rec sni)" "evil.example" "... also from one-byte records"
 
 # curl against a real TLS server: its own name passes; fronted, refused.
 out=$(curl -sk -o /dev/null -w '%{http_code}' -x "http://127.0.0.1:$P" \
