@@ -18,11 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "acl.h"
 #include "cidr.h"
 #include "config.h"
+#include "fuzz_policy.h"
 #include "log.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -43,24 +43,11 @@ static struct acl *
 fixed_acl(void)
 {
 	static struct acl	*acl;
-	char			 path[] = "/tmp/pinhole-fuzz-XXXXXX";
-	char			 err[CONFIG_ERRLEN];
 	struct config		*c;
-	int			 fd;
 
 	if (acl != NULL)
 		return acl;
-	log_set_level(LOG_LEVEL_ERROR);
-	if ((fd = mkstemp(path)) == -1 ||
-	    write(fd, policy_ini, strlen(policy_ini)) == -1)
-		abort();
-	close(fd);
-	c = config_load(path, err, sizeof(err));
-	unlink(path);
-	if (c == NULL) {
-		fprintf(stderr, "fuzz policy: %s\n", err);
-		abort();
-	}
+	c = fuzz_policy(policy_ini);
 	CHECK((acl = acl_new(c->policy, NULL)) != NULL);
 	config_free(c);
 	return acl;

@@ -10,11 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "acl.h"
 #include "cidr.h"
 #include "config.h"
+#include "fuzz_policy.h"
 #include "log.h"
 #include "parse.h"
 
@@ -49,27 +49,14 @@ static struct acl *
 fixed_acl(void)
 {
 	static struct acl	*acl;
-	char			 path[] = "/tmp/pinhole-fuzz-XXXXXX";
-	char			 err[CONFIG_ERRLEN];
 	struct config		*c;
 	struct entries		*lists[1];
 	struct parse_stats	 st;
 	static const struct parse_limits lim = { 8, 32, NULL, 0 };
-	int			 fd;
 
 	if (acl != NULL)
 		return acl;
-	log_set_level(LOG_LEVEL_ERROR);
-	if ((fd = mkstemp(path)) == -1 ||
-	    write(fd, policy_ini, strlen(policy_ini)) == -1)
-		abort();
-	close(fd);
-	c = config_load(path, err, sizeof(err));
-	unlink(path);
-	if (c == NULL) {
-		fprintf(stderr, "fuzz policy: %s\n", err);
-		abort();
-	}
+	c = fuzz_policy(policy_ini);
 	CHECK((lists[0] = entries_new()) != NULL);
 	CHECK(parse_text(vendor_list, strlen(vendor_list), &lim, lists[0],
 	    &st) == 0 && entries_build(lists[0]) == 0);
