@@ -6,13 +6,15 @@
 # (HTTPS to *.librestream.com, SIP on 5060-5061 to the published
 # ranges), Apple push (N-courier.push.apple.com on 5223, 2197, 443) and
 # the backup agent (SOCKS to its subnets on 16384).  The names are
-# pinned by dnsmasq to 127.0.0.2, where echo servers listen on those
+# pinned by dnsmasq to a loopback address of this run's own (127.X.Y.2:
+# the vendors' ports are fixed, so two runs at once must not share an
+# address), where echo servers listen on those
 # ports, so the test config differs from the shipped one only in where
 # it listens and logs, its DNS server, and deny_private = no (loopback
-# is private); the SIP list gains 127.0.0.2 for the same reason.
+# is private); the SIP list gains that address for the same reason.
 . tests/integration/lib.sh
 
-VENDOR=127.0.0.2
+VENDOR=127.$(($$ % 250 + 1)).$(($$ / 250 % 250 + 1)).2
 t_proxy_dnsmasq \
     --host-record=www.islonline.net,$VENDOR \
     --host-record=islonline.net,$VENDOR \
