@@ -67,8 +67,10 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 	chmod 755 /usr/sbin/policy-rc.d
 fi
 rc=0
-apt-get update -qq || rc=$?
+# A fresh box often runs its own apt (unattended-upgrades) at boot, and
+# two make targets may install at once: wait for the lock, do not fail.
+apt-get -o DPkg::Lock::Timeout=600 update -qq || rc=$?
 # shellcheck disable=SC2086
-[ "$rc" = 0 ] && { apt-get install -y -qq --no-install-recommends $missing \
+[ "$rc" = 0 ] && { apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing \
     >/dev/null || rc=$?; }
 exit "$rc"
