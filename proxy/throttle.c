@@ -128,13 +128,32 @@ keyed_hash(const uint64_t key[2], const struct addr *a)
 	return v[0] ^ v[1] ^ v[2] ^ v[3];
 }
 
+/*
+ * What the throttle counts against: an IPv4 address, or the /64 an
+ * IPv6 address is in.  A single host is routinely given a whole /64
+ * (SLAAC, privacy addresses), so counting its addresses one by one
+ * would hand it 2^64 budgets.  addr_canon has already turned an
+ * IPv4-mapped address into its IPv4 one.
+ */
+static struct addr
+budget_key(const struct addr *a)
+{
+	struct addr	 k = *a;
+
+	if (k.family == ADDR_V6)
+		memset(k.b + 8, 0, 8);
+	return k;
+}
+
 /* The set an address falls in (the tests look for two in one). */
 size_t
 throttle_set(const struct addr *a)
 {
+	struct addr	 k = budget_key(a);
+
 	if (throttle_open() == -1)
 		return 0;
-	return (size_t)(keyed_hash(table->key, a) % THROTTLE_SETS);
+	return (size_t)(keyed_hash(table->key, &k) % THROTTLE_SETS);
 }
 
 /*
@@ -150,14 +169,16 @@ in_force(const struct throttle_entry *e, time_t now)
 }
 
 /*
- * The address's entry, its window renewed when over; NULL when it has
- * none.  With take, a new one when its set has room; *room says
+ * The entry of the client's budget (budget_key), its window renewed
+ * when over; NULL when it has none.  With take, a new one when its set has room; *room says
  * whether it has (or had).
  */
 static struct throttle_entry *
-find(const struct addr *a, time_t now, int take, int *room)
+find(const struct addr *client, time_t now, int take, int *room)
 {
 	struct throttle_entry	*set, *free_e = NULL;
+	struct addr		 key = budget_key(client);
+	const struct addr	*a = &key;
 
 	set = &table->e[(keyed_hash(table->key, a) % THROTTLE_SETS) *
 	    THROTTLE_WAYS];

@@ -272,6 +272,8 @@ set_used_elsewhere(size_t set)
  * n addresses of 10.0.0.0/8 in one set no other test uses; 0 when
  * they were not found among the first 2^20.
  */
+static size_t	collide_set = (size_t)-1;	/* the set test_collide fills */
+
 static int
 same_set(struct addr *out, int n)
 {
@@ -289,6 +291,7 @@ same_set(struct addr *out, int n)
 			continue;
 		out[k++] = a;
 	}
+	collide_set = set;
 	return k == n;
 }
 
@@ -345,6 +348,74 @@ test_collide(void)
 	    "an address the set follows still logs in");
 	t_int(verify(a, &c[0], "alice", "secret", 6), AUTH_THROTTLED,
 	    "and the first is still throttled");
+	auth_free(a);
+	free(y);
+}
+
+/*
+ * 2001:db8:N::/64 with N from *n up whose set no other test uses and
+ * which is not avoid; its address ::last.
+ */
+static struct addr
+fresh_v6(uint16_t *n, size_t avoid, uint8_t last)
+{
+	struct addr	 a;
+
+	for (;; (*n)++) {
+		size_t	 set;
+
+		memset(&a, 0, sizeof(a));
+		a.family = ADDR_V6;
+		a.b[0] = 0x20;
+		a.b[1] = 0x01;
+		a.b[2] = 0x0d;
+		a.b[3] = 0xb8;
+		a.b[4] = (uint8_t)(*n >> 8);
+		a.b[5] = (uint8_t)*n;
+		a.b[15] = last;
+		set = throttle_set(&a);
+		if (set != collide_set && set != avoid &&
+		    !set_used_elsewhere(set))
+			return a;
+	}
+}
+
+/*
+ * An IPv6 host is given a whole /64: its failures count against the
+ * /64, not against each of its addresses, or changing the last bits
+ * would give it a fresh budget each time.  Another /64 keeps its own.
+ */
+static void
+test_v6_prefix(void)
+{
+	char		 file[1024], err[512];
+	char		*y = hash("$y$", "secret");
+	struct auth	*a;
+	uint16_t	 n = 1;
+	struct addr	 first, same, other;
+
+	snprintf(file, sizeof(file), "alice:%s\n", y);
+	a = load_text("v6", file, err, sizeof(err));
+	first = fresh_v6(&n, (size_t)-1, 1);
+	same = first;
+	same.b[8] = 0xfe;
+	same.b[15] = 0x77;
+	n++;
+	other = fresh_v6(&n, throttle_set(&first), 1);
+	t_int(throttle_set(&first), throttle_set(&same),
+	    "two addresses of one /64 share the throttle's set");
+	for (int i = 0; i < THROTTLE_FAILURES; i++) {
+		struct addr c = first;
+
+		c.b[15] = (uint8_t)(1 + i);	/* a new address each time */
+		t_int(verify(a, &c, "alice", "wrong", 5), AUTH_FAILED,
+		    "wrong password %d from address %d of the /64", i + 1,
+		    i + 1);
+	}
+	t_int(verify(a, &same, "alice", "secret", 6), AUTH_THROTTLED,
+	    "another address of that /64, right password: throttled");
+	t_int(verify(a, &other, "alice", "secret", 6), AUTH_OK,
+	    "an address of the next /64: its own budget, logs in");
 	auth_free(a);
 	free(y);
 }
@@ -570,6 +641,7 @@ main(void)
 	test_load();
 	test_decoy();
 	test_collide();
+	test_v6_prefix();
 	test_verify(10);
 	base = event_base_new();
 	if (base == NULL || auth_start(base) == -1)
