@@ -122,6 +122,7 @@ struct config {
 
 	/* [auth] */
 	char		*users_file;
+	uint64_t	 throttle_prefix_v6;	/* an IPv6 client's budget */
 };
 
 struct config	*config_load(const char *, char *, size_t);

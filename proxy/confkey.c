@@ -13,6 +13,7 @@
 #include "log.h"
 #include "name.h"
 #include "resolve.h"
+#include "throttle.h"
 #include "value.h"
 
 /* [proxy] clients when the file gives none: internal addresses. */
@@ -924,6 +925,8 @@ static const struct key keys[] = {
 	{ SEC_PAC, "direct", K_FUNC, 0, 0, 0, k_pac_direct },
 
 	{ SEC_AUTH, "users_file", K_PATH, C(users_file), 0, 0, NULL },
+	{ SEC_AUTH, "throttle_prefix_v6", K_UINT, C(throttle_prefix_v6), 32, 128,
+	    NULL },
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
@@ -1064,6 +1067,7 @@ confkey_defaults(struct parse *p)
 	c->pcap_keep = 10;
 	c->log_level = LOG_LEVEL_INFO;
 	c->pac_max_entries = 1000;
+	c->throttle_prefix_v6 = THROTTLE_PREFIX_V6;
 	if ((c->cache_dir = strdup("/var/lib/pinhole")) == NULL ||
 	    (c->hosts_file = strdup("/etc/hosts")) == NULL ||
 	    (c->access = strdup("/var/log/pinhole/flows.jsonl")) == NULL ||

@@ -99,7 +99,7 @@ start_workers(const struct config *c)
 	signals_hold(1);
 	/* The login throttle's table, mapped before the workers fork:
 	 * one budget per client address, not one per worker. */
-	if (throttle_open() == -1) {
+	if (throttle_open((int)c->throttle_prefix_v6) == -1) {
 		log_error("cannot map the login throttle's table");
 		return -1;
 	}
@@ -202,6 +202,9 @@ warn_restart(const struct config *old, const struct config *conf)
 	if ((old->user == NULL) != (conf->user == NULL) ||
 	    (old->user != NULL && strcmp(old->user, conf->user) != 0))
 		log_warn("reload: a change of [proxy] user takes a restart");
+	if (old->throttle_prefix_v6 != conf->throttle_prefix_v6)
+		log_warn("reload: a change of [auth] throttle_prefix_v6 takes a "
+		    "restart");
 }
 
 /*

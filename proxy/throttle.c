@@ -38,14 +38,19 @@ struct throttle_entry {
 struct throttle_table {
 	pthread_mutex_t		 lock;
 	uint64_t		 key[2];
+	int			 prefix_v6;	/* bits of an IPv6 budget */
 	struct throttle_entry	 e[THROTTLE_SETS * THROTTLE_WAYS];
 };
 
 static struct throttle_table	*table;
 
-/* Maps the table, once; -1 when it cannot be. */
+/*
+ * Maps the table, once, an IPv6 client counted by its first prefix_v6
+ * bits; -1 when it cannot be.  The prefix is fixed for the table's
+ * life, so that every worker keys an address alike.
+ */
 int
-throttle_open(void)
+throttle_open(int prefix_v6)
 {
 	pthread_mutexattr_t	 attr;
 	struct throttle_table	*t;
@@ -69,6 +74,7 @@ throttle_open(void)
 		return -1;
 	}
 	pthread_mutexattr_destroy(&attr);
+	t->prefix_v6 = prefix_v6 < 0 || prefix_v6 > 128 ? 128 : prefix_v6;
 	table = t;
 	return 0;
 }
@@ -129,19 +135,24 @@ keyed_hash(const uint64_t key[2], const struct addr *a)
 }
 
 /*
- * What the throttle counts against: an IPv4 address, or the /64 an
- * IPv6 address is in.  A single host is routinely given a whole /64
- * (SLAAC, privacy addresses), so counting its addresses one by one
- * would hand it 2^64 budgets.  addr_canon has already turned an
- * IPv4-mapped address into its IPv4 one.
+ * What the throttle counts against: an IPv4 address, or the prefix
+ * ([auth] throttle_prefix_v6, /64 by default) an IPv6 address is in.
+ * A single host is routinely given a whole /64 (SLAAC, privacy
+ * addresses), so counting its addresses one by one would hand it 2^64
+ * budgets.  addr_canon has already turned an IPv4-mapped address into
+ * its IPv4 one.
  */
 static struct addr
 budget_key(const struct addr *a)
 {
 	struct addr	 k = *a;
+	int		 bits = table->prefix_v6;
 
-	if (k.family == ADDR_V6)
-		memset(k.b + 8, 0, 8);
+	if (k.family != ADDR_V6 || bits >= 128)
+		return k;
+	if (bits % 8 != 0)
+		k.b[bits / 8] &= (uint8_t)(0xff << (8 - bits % 8));
+	memset(k.b + (bits + 7) / 8, 0, (size_t)(16 - (bits + 7) / 8));
 	return k;
 }
 
@@ -149,10 +160,11 @@ budget_key(const struct addr *a)
 size_t
 throttle_set(const struct addr *a)
 {
-	struct addr	 k = budget_key(a);
+	struct addr	 k;
 
-	if (throttle_open() == -1)
+	if (throttle_open(THROTTLE_PREFIX_V6) == -1)
 		return 0;
+	k = budget_key(a);
 	return (size_t)(keyed_hash(table->key, &k) % THROTTLE_SETS);
 }
 
@@ -244,7 +256,7 @@ throttle_refused(const struct addr *a, time_t now)
 	struct throttle_entry	*e;
 	int			 refused, room;
 
-	if (throttle_open() == -1)
+	if (throttle_open(THROTTLE_PREFIX_V6) == -1)
 		return 1;
 	lock();
 	e = find(a, now, 0, &room);
@@ -264,7 +276,7 @@ throttle_start(const struct addr *a, time_t now)
 	enum throttle_turn	 turn = THROTTLE_REFUSED;
 	int			 room;
 
-	if (throttle_open() == -1)
+	if (throttle_open(THROTTLE_PREFIX_V6) == -1)
 		return THROTTLE_REFUSED;
 	lock();
 	if ((e = find(a, now, 1, &room)) != NULL && !blocked(e, now)) {
@@ -306,7 +318,7 @@ throttle_fail(const struct addr *a, time_t now)
 	struct throttle_entry	*e;
 	int			 room;
 
-	if (throttle_open() == -1)
+	if (throttle_open(THROTTLE_PREFIX_V6) == -1)
 		return;
 	lock();
 	if ((e = find(a, now, 1, &room)) != NULL)

@@ -17,6 +17,7 @@
 #define THROTTLE_BLOCK		60	/* seconds refused without a check */
 #define THROTTLE_SETS		1024
 #define THROTTLE_WAYS		8	/* addresses followed in a set */
+#define THROTTLE_PREFIX_V6	64	/* an IPv6 budget: [auth] default */
 
 enum throttle_turn {
 	THROTTLE_GO,		/* check it: counted as on its way */
@@ -24,7 +25,7 @@ enum throttle_turn {
 	THROTTLE_REFUSED	/* blocked, or no room to follow it */
 };
 
-int			 throttle_open(void);
+int			 throttle_open(int);
 size_t			 throttle_set(const struct addr *);
 int			 throttle_refused(const struct addr *, time_t);
 enum throttle_turn	 throttle_start(const struct addr *, time_t);

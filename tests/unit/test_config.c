@@ -417,6 +417,7 @@ test_value_format_duration(void)
 #define DNS	"[dns]\n"
 #define LOG	"[log]\n"
 #define PAC	"[pac]\n"
+#define AUTH	"[auth]\n"
 
 enum ftype { F_NONE, F_U64, F_INT, F_UNSIGNED };
 
@@ -687,6 +688,12 @@ static const struct kv_case kv_cases[] = {
 	OK(PAC, "max_entries", "0", CU(pac_max_entries), 0),
 	OK(PAC, "max_entries", "10000", CU(pac_max_entries), 10000),
 	BAD(PAC, "max_entries", "10001", NUM(0, 10000)),
+
+	/* [auth] */
+	OK(AUTH, "throttle_prefix_v6", "32", CU(throttle_prefix_v6), 32),
+	OK(AUTH, "throttle_prefix_v6", "128", CU(throttle_prefix_v6), 128),
+	BAD(AUTH, "throttle_prefix_v6", "31", NUM(32, 128)),
+	BAD(AUTH, "throttle_prefix_v6", "129", NUM(32, 128)),
 };
 
 static void
@@ -1719,6 +1726,7 @@ static const struct {
 	{ "pac", "proxies", "p.example:3128" },
 	{ "pac", "max_entries", "10" },
 	{ "auth", "users_file", "users" },
+	{ "auth", "throttle_prefix_v6", "64" },
 };
 
 /* A key given twice in one section is an error at the second. */
