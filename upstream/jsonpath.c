@@ -82,47 +82,43 @@ struct jp_run {
 	char				 miss[400];
 };
 
-/* Counts a value that is no entry; the first is described. */
+/* Counts a value that is no entry; the first few are described. */
 static void
 note_bad_value(struct parse_stats *st, const json_t *v)
 {
-	char	*b = st->first_bad;
-	size_t	 size = sizeof(st->first_bad);
+	char	 b[80];
+	size_t	 n;
 
-	if (st->bad++ > 0)
-		return;
-	st->first_bad_line = 0;
 	switch (json_typeof(v)) {
-	case JSON_STRING: {
-		size_t n = json_string_length(v);
-
-		snprintf(b, size, "%.*s", (int)(n > 60 ? 60 : n),
+	case JSON_STRING:
+		n = json_string_length(v);
+		snprintf(b, sizeof(b), "%.*s", (int)(n > 60 ? 60 : n),
 		    json_string_value(v));
 		break;
-	}
 	case JSON_INTEGER:
-		snprintf(b, size, "%" JSON_INTEGER_FORMAT,
+		snprintf(b, sizeof(b), "%" JSON_INTEGER_FORMAT,
 		    json_integer_value(v));
 		break;
 	case JSON_REAL:
-		snprintf(b, size, "%.15g", json_real_value(v));
+		snprintf(b, sizeof(b), "%.15g", json_real_value(v));
 		break;
 	case JSON_TRUE:
-		snprintf(b, size, "true");
+		snprintf(b, sizeof(b), "true");
 		break;
 	case JSON_FALSE:
-		snprintf(b, size, "false");
+		snprintf(b, sizeof(b), "false");
 		break;
 	case JSON_NULL:
-		snprintf(b, size, "null");
+		snprintf(b, sizeof(b), "null");
 		break;
 	case JSON_OBJECT:
-		snprintf(b, size, "{...}");
+		snprintf(b, sizeof(b), "{...}");
 		break;
-	case JSON_ARRAY:
-		snprintf(b, size, "[...]");
+	default:
+		snprintf(b, sizeof(b), "[...]");
 		break;
 	}
+	parse_note_bad(st, 0, b, strlen(b));
 }
 
 /* Does the JSON value m (NULL: missing) equal the value of c? */

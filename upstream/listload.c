@@ -108,13 +108,10 @@ listload_body_at(const struct list_conf *l, const char *body, size_t len,
 		snprintf(err, errlen, "%zu entries, over max_entries %llu",
 		    entries_count(e), (unsigned long long)l->max_entries);
 	} else {
-		if (st.bad > 0 && l->format == LIST_JSON)
-			log_warn("list %s: %zu values are no entry, skipped; "
-			    "the first: \"%s\"", l->name, st.bad,
-			    st.first_bad);
-		else if (st.bad > 0)
-			log_warn("list %s: %zu lines are no entry, skipped: "
-			    "%s%s", l->name, st.bad, st.bad_lines,
+		if (st.bad > 0)
+			log_warn("list %s: %zu %s are no entry, skipped: %s%s",
+			    l->name, st.bad, l->format == LIST_JSON ?
+			    "values" : "lines", st.bad_lines,
 			    st.bad > PARSE_FIRST_FEW ? ", ..." : "");
 		if (st.outside > 0)
 			log_warn("list %s: %zu entries outside within, "

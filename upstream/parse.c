@@ -11,11 +11,12 @@
 
 /*
  * A line that is no entry skips that line alone.  The first few are
- * named with their line numbers (jsonpath values have none: line 0),
- * so an admin can fix them in one go rather than one a reload.
+ * named with their line numbers (jsonpath values have none: line 0,
+ * named by their value alone), so an admin can fix them in one go
+ * rather than one a reload.
  */
-static void
-note_bad(struct parse_stats *st, int line, const char *tok, size_t len)
+void
+parse_note_bad(struct parse_stats *st, int line, const char *tok, size_t len)
 {
 	size_t	 n = strlen(st->bad_lines);
 	int	 shown = (int)(len > 60 ? 60 : len);
@@ -25,9 +26,14 @@ note_bad(struct parse_stats *st, int line, const char *tok, size_t len)
 		snprintf(st->first_bad, sizeof(st->first_bad), "%.*s", shown,
 		    tok);
 	}
-	if (st->bad++ < PARSE_FIRST_FEW && line > 0)
+	if (st->bad++ >= PARSE_FIRST_FEW)
+		return;
+	if (line > 0)
 		snprintf(st->bad_lines + n, sizeof(st->bad_lines) - n,
 		    "%sline %d \"%.*s\"", n > 0 ? ", " : "", line, shown, tok);
+	else
+		snprintf(st->bad_lines + n, sizeof(st->bad_lines) - n,
+		    "%s\"%.*s\"", n > 0 ? ", " : "", shown, tok);
 }
 
 /*
@@ -107,7 +113,7 @@ parse_add_token(const char *tok, size_t len, int line,
 	int		 host_bits, is_cidr;
 
 	if (len >= sizeof(buf)) {
-		note_bad(st, line, tok, len);
+		parse_note_bad(st, line, tok, len);
 		return 0;
 	}
 	memcpy(buf, tok, len);
@@ -135,7 +141,7 @@ parse_add_token(const char *tok, size_t len, int line,
 		st->host_bits++;
 		break;
 	case ENTRIES_BAD:
-		note_bad(st, line, tok, len);
+		parse_note_bad(st, line, tok, len);
 		return 0;
 	case ENTRIES_TOO_BROAD:
 		note_broad_name(st, buf);
@@ -176,7 +182,7 @@ parse_text(const char *body, size_t len, const struct parse_limits *lim,
 			continue;
 		for (size_t i = a; i < b; i++)
 			if (isspace((unsigned char)s[i])) {
-				note_bad(st, line, s + a, b - a);
+				parse_note_bad(st, line, s + a, b - a);
 				a = b;
 				break;
 			}

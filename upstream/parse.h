@@ -36,6 +36,7 @@ int	parse_text(const char *, size_t, const struct parse_limits *,
 	    struct entries *, struct parse_stats *);
 int	parse_auto(const char *, size_t, const struct parse_limits *,
 	    struct entries *, struct parse_stats *);
+void	parse_note_bad(struct parse_stats *, int, const char *, size_t);
 int	parse_add_token(const char *, size_t, int,
 	    const struct parse_limits *, struct entries *,
 	    struct parse_stats *);

@@ -56,6 +56,25 @@ t_eq "$(sed -n 's/.*warn: list bad: //p' "$VL_ERR")" \
     "badlines: the count and the first three bad lines, with their numbers"
 vl_stop
 
+# ---- a JSON list with four bad values: the count and the first three
+LIST=$T_DIR/bad.json
+printf '%s\n' '{"prefixes": ["203.0.113.1", "nope!", 7, {"a": 1},' \
+    '"203.0.113.0/33", "203.0.113.2"]}' >"$LIST"
+CONF=$T_DIR/badjson.ini
+vl_conf "$CONF" badjson <<EOF
+[list badjson]
+file = $LIST
+format = json
+json_path = prefixes[]
+refresh = 1h
+EOF
+vl_start "$CONF" badjson
+vl_expect "list badjson: 2 entries from $LIST" "json: the good values are taken"
+t_eq "$(sed -n 's/.*warn: list badjson: //p' "$VL_ERR")" \
+    '4 values are no entry, skipped: "nope!", "7", "{...}", ...' \
+    "badjson: the count and the first three bad values, not the first alone"
+vl_stop
+
 # ---- hosts = a URL or a name with a port: -t says what to write
 hosts_says() {	# hosts_says VALUE: what -t says of hosts = VALUE
 	printf '[allow r]\nports = 443\nhosts = %s\n' "$1" >"$T_DIR/h.ini"

@@ -1413,8 +1413,8 @@ listload(void)
 
 	e = load(&l, "\"192.0.2.1\"", err);
 	t_ok(e == NULL, "listload: a string body refused");
-	t_str(err, "no entries (allow_empty = no)", "listload: string body "
-	    "message");
+	t_str(err, "no entries (allow_empty = no); no entry: \"192.0.2.1\"",
+	    "listload: string body message names the value skipped");
 
 	e = load(&l, "[{\"ips\": [\"10.0.0.0/7\"]}]", err);
 	t_ok(e == NULL, "listload: too broad refused");
