@@ -640,22 +640,28 @@ auth_verify(struct auth *a, const struct addr *client, const char *name,
 	time_t			 now = time(NULL);
 	char			 copy[AUTH_PASS_MAX + 1];
 	unsigned char		 d[SHA256_DIGEST_LENGTH];
-	enum auth_result	 r = AUTH_FAILED;
+	enum auth_result	 r;
 
 	*wait = NULL;
 	/* Before the remembered passwords: a client refused learns
 	 * nothing, not even that a guess was right. */
 	if (throttle_refused(client, now))
 		return AUTH_THROTTLED;
-	if (a != NULL && memchr(pass, '\0', plen) == NULL &&
-	    plen <= AUTH_PASS_MAX) {
-		memcpy(copy, pass, plen);
-		copy[plen] = '\0';
-		digest(name, copy, plen, d);
-		r = check_password(a, name, copy, d, client, done, arg, wait);
-		OPENSSL_cleanse(copy, sizeof(copy));
-		OPENSSL_cleanse(d, sizeof(d));
-	}
+	/*
+	 * A password no hash can match (a NUL in it, or too long) is
+	 * refused without a check and without a place in the throttle's
+	 * table: it guesses nothing, and counting it would let a client
+	 * fill the table for free, which refuses everyone new.
+	 */
+	if (a == NULL || memchr(pass, '\0', plen) != NULL ||
+	    plen > AUTH_PASS_MAX)
+		return AUTH_FAILED;
+	memcpy(copy, pass, plen);
+	copy[plen] = '\0';
+	digest(name, copy, plen, d);
+	r = check_password(a, name, copy, d, client, done, arg, wait);
+	OPENSSL_cleanse(copy, sizeof(copy));
+	OPENSSL_cleanse(d, sizeof(d));
 	/*
 	 * A success does not forgive earlier failures: one good account
 	 * must not buy unlimited guesses at the others.

@@ -15,7 +15,7 @@
 #define THROTTLE_FAILURES	5	/* in THROTTLE_WINDOW seconds, then */
 #define THROTTLE_WINDOW		60
 #define THROTTLE_BLOCK		60	/* seconds refused without a check */
-#define THROTTLE_SETS		1024
+#define THROTTLE_SETS		16384
 #define THROTTLE_WAYS		8	/* addresses followed in a set */
 #define THROTTLE_PREFIX_V6	64	/* an IPv6 budget: [auth] default */
 

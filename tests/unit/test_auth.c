@@ -197,7 +197,8 @@ static const struct verify_case {
 	{ 0, 0, "bob", "hunter2", 7, AUTH_OK, "bcrypt user" },
 	{ 0, 0, "alice", "secre", 5, AUTH_FAILED, "a prefix of the password" },
 	{ 0, 0, "alice", "secret\0x", 8, AUTH_FAILED,
-	    "a NUL inside the password" },
+	    "a NUL inside the password (refused, not counted)" },
+	{ 0, 0, "alice", "secreT", 6, AUTH_FAILED, "one letter wrong" },
 	{ 0, 0, "bob", "secret", 6, AUTH_FAILED, "another user's password" },
 	{ 0, 0, "mallory", "secret", 6, AUTH_FAILED, "an unknown user" },
 	{ 0, 0, "alice", "x", 1, AUTH_FAILED,
@@ -277,7 +278,7 @@ static size_t	collide_set = (size_t)-1;	/* the set test_collide fills */
 static int
 same_set(struct addr *out, int n)
 {
-	size_t	set;
+	size_t	set = (size_t)-1;
 	int	k = 0;
 
 	for (uint32_t i = 1; i < (1u << 20) && k < n; i++) {
@@ -285,7 +286,8 @@ same_set(struct addr *out, int n)
 		    (uint8_t)(i >> 8), (uint8_t)i);
 
 		if (k == 0) {
-			if (set_used_elsewhere(set = throttle_set(&a)))
+			set = throttle_set(&a);
+			if (set_used_elsewhere(set) || set == collide_set)
 				continue;
 		} else if (throttle_set(&a) != set)
 			continue;
@@ -416,6 +418,42 @@ test_v6_prefix(void)
 	    "another address of that /64, right password: throttled");
 	t_int(verify(a, &other, "alice", "secret", 6), AUTH_OK,
 	    "an address of the next /64: its own budget, logs in");
+	auth_free(a);
+	free(y);
+}
+
+/*
+ * A password no hash can match (a NUL in it, or too long) is refused
+ * without a place in the throttle's table: else a client could fill a
+ * set for free (no crypt) and every new address in it would be
+ * refused unchecked.  Nor does it count against its own address.
+ */
+static void
+test_free_failures(void)
+{
+	char		 file[1024], err[512], pw[AUTH_PASS_MAX + 2];
+	char		*y = hash("$y$", "secret");
+	struct auth	*a;
+	struct addr	 c[THROTTLE_WAYS + 1];
+
+	snprintf(file, sizeof(file), "alice:%s\n", y);
+	a = load_text("free", file, err, sizeof(err));
+	t_ok(same_set(c, THROTTLE_WAYS + 1), "%d addresses in a fresh set "
+	    "found", THROTTLE_WAYS + 1);
+	memset(pw, 'x', sizeof(pw));
+	for (int k = 0; k < THROTTLE_WAYS; k++)
+		for (int i = 0; i < THROTTLE_FAILURES + 2; i++) {
+			t_int(verify(a, &c[k], "alice", "sec\0ret", 7),
+			    AUTH_FAILED, "address %d, a NUL in the password "
+			    "(%d): refused", k + 1, i + 1);
+			t_int(verify(a, &c[k], "alice", pw, sizeof(pw)),
+			    AUTH_FAILED, "address %d, a password past %d "
+			    "bytes (%d): refused", k + 1, AUTH_PASS_MAX, i + 1);
+		}
+	t_int(verify(a, &c[THROTTLE_WAYS], "alice", "secret", 6), AUTH_OK,
+	    "they took no place in the set: a new address there logs in");
+	t_int(verify(a, &c[0], "alice", "secret", 6), AUTH_OK,
+	    "nor do they count against their own address");
 	auth_free(a);
 	free(y);
 }
@@ -642,6 +680,7 @@ main(void)
 	test_decoy();
 	test_collide();
 	test_v6_prefix();
+	test_free_failures();
 	test_verify(10);
 	base = event_base_new();
 	if (base == NULL || auth_start(base) == -1)
