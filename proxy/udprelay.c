@@ -817,6 +817,28 @@ udprelay_revoke(struct session *s, struct acl *acl)
 	}
 }
 
+/*
+ * The association ends during d's lookup: the name went to the DNS, so
+ * it has its record, as a failed lookup, and what waited is dropped.
+ */
+static void
+cut_short(struct udp_assoc *a, struct udp_dest *d)
+{
+	size_t waited = 0;
+
+	for (size_t i = 0; i < a->nqueued; i++)
+		if (a->queue[i].dest == d)
+			waited++;
+	if (d->dns != NULL)
+		resolve_cancel(d->dns);
+	d->dns = NULL;
+	log_info("session %llu: UDP association ended during the lookup of "
+	    "%s; %zu datagrams to it dropped", (unsigned long long)a->s->id,
+	    d->host, waited);
+	refuse(d, EV_ERROR, REASON_DNS_ERROR, UDP_DROP_DNS_ERROR);
+	flush_queue(a, d);
+}
+
 /* The association ends: each destination's record, every resource. */
 void
 udprelay_close(struct session *s, enum reason reason)
@@ -826,18 +848,8 @@ udprelay_close(struct session *s, enum reason reason)
 	for (size_t i = 0; i < a->ndests; i++) {
 		struct udp_dest *d = a->dests[i];
 
-		/*
-		 * A lookup cut short: the name went to the DNS, so it has
-		 * its record as a failed one, and what waited is dropped.
-		 */
-		if (d->state == D_RESOLVING) {
-			if (d->dns != NULL)
-				resolve_cancel(d->dns);
-			d->dns = NULL;
-			refuse(d, EV_ERROR, REASON_DNS_ERROR,
-			    UDP_DROP_DNS_ERROR);
-			flush_queue(a, d);
-		}
+		if (d->state == D_RESOLVING)
+			cut_short(a, d);
 		if (d->state == D_ALLOWED)
 			record(d, EV_FLOW, reason);
 		acl_unref(d->acl);

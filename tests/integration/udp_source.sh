@@ -181,6 +181,8 @@ t_eq "$(metric 'pinhole_udp_dropped_total{reason="dns_error"}')" 3 \
     "/metrics: the 3 datagrams that waited for the lookup counted as dropped (dns_error)"
 t_eq "$(metric 'pinhole_errors_total{reason="dns_error"}')" 1 \
     "/metrics: one dns_error"
+grep -q 'UDP association ended during the lookup of secret-1234.slow.test; 3 datagrams to it dropped' "$T_DIR/slow.err"
+t_okd $? "the log says so" "$(grep 'UDP' "$T_DIR/slow.err" | tail -n 3)"
 
 t_main_up "shutdown during a lookup"
 t_bg "$T_DIR/held.out" "$T_PY" "$T_TOOLS/udp_client.py" raw "$P2" \
