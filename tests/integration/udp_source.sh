@@ -97,10 +97,13 @@ recv none" \
 t_eq "$(recs event user rule host port datagrams_up datagrams_down)" \
     "flow alice udp-alice 127.0.0.1 $UE 1 1" \
     "the record: alice's, from the port she named (client $CL), her datagram alone"
-t_eq "$(metric "$SOURCE")" 2 "/metrics: both of the intruder's datagrams dropped, reason source"
+t_eq "$(metric "$SOURCE")" 2 \
+    "/metrics: both of the intruder's datagrams dropped, reason source"
 t_eq "$(grep -c '^got' "$T_DIR/uecho.out")" 1 \
     "the echo server got alice's datagram alone"
-t_wait_grep "$T_DIR/src.err" "UDP association takes datagrams from 127.0.0.1:${CL##*:} (named in the request)" 1 50
+BOUND="UDP association takes datagrams from"
+t_wait_grep "$T_DIR/src.err" \
+    "$BOUND 127.0.0.1:${CL##*:} (named in the request)" 1 50
 t_okd $? "the log names the source the association is bound to, and why" \
     "$(grep 'UDP association' "$T_DIR/src.err" | tail -n 3)"
 
@@ -138,7 +141,8 @@ reply 127.0.0.1 $UE pysocks" \
     "PySocks: another socket's datagram before PySocks's first is not relayed; PySocks's is"
 t_eq "$(recs event user datagrams_up datagrams_down)" "flow alice 1 1" \
     "its record: alice's, from PySocks's port ($CL)"
-t_eq "$(($(metric "$SOURCE") - S0))" 1 "/metrics: the intruder's datagram dropped, reason source"
+t_eq "$(($(metric "$SOURCE") - S0))" 1 \
+    "/metrics: the intruder's datagram dropped, reason source"
 
 # --- port 0: bound to the first datagram, as before ------------------
 t_main_up "port 0"
@@ -150,7 +154,8 @@ recv 127.0.0.1 $UE zero
 recv none" \
     "a request naming port 0: bound to its first datagram's port, others dropped"
 t_eq "$(recs event user datagrams_up)" "flow alice 1" "its record"
-t_wait_grep "$T_DIR/src.err" "UDP association takes datagrams from 127.0.0.1:${CL##*:} (its first datagram)" 1 50
+t_wait_grep "$T_DIR/src.err" \
+    "$BOUND 127.0.0.1:${CL##*:} (its first datagram)" 1 50
 t_okd $? "the log names the source its first datagram bound it to" \
     "$(grep 'UDP association' "$T_DIR/src.err" | tail -n 3)"
 t_stop_pinhole "$T_MAIN_PID" "$T_DIR/src.err" "named ports"
@@ -181,7 +186,8 @@ t_eq "$(metric 'pinhole_udp_dropped_total{reason="dns_error"}')" 3 \
     "/metrics: the 3 datagrams that waited for the lookup counted as dropped (dns_error)"
 t_eq "$(metric 'pinhole_errors_total{reason="dns_error"}')" 1 \
     "/metrics: one dns_error"
-grep -q 'UDP association ended during the lookup of secret-1234.slow.test; 3 datagrams to it dropped' "$T_DIR/slow.err"
+grep -q "UDP association ended during the lookup of secret-1234.slow.test;\
+ 3 datagrams to it dropped" "$T_DIR/slow.err"
 t_okd $? "the log says so" "$(grep 'UDP' "$T_DIR/slow.err" | tail -n 3)"
 
 t_main_up "shutdown during a lookup"
