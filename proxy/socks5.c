@@ -15,6 +15,7 @@
 
 #include <openssl/crypto.h>
 
+#include "addr.h"
 #include "proto.h"
 #include "relay.h"
 #include "server.h"
@@ -137,6 +138,15 @@ socks5_parse_request(const uint8_t *b, size_t len, struct socks_request *r,
 	return (ssize_t)need;
 }
 
+/* 0.0.0.0 or :: */
+static int
+unspecified(const struct addr *a)
+{
+	static const uint8_t zero[sizeof(a->b)];
+
+	return memcmp(a->b, zero, sizeof(zero)) == 0;
+}
+
 static struct socks5 *
 state(struct session *s)
 {
@@ -239,20 +249,30 @@ authenticate(struct session *s, struct socks_auth *a, size_t n)
 }
 
 /*
- * UDP ASSOCIATE: the address the client asked to send from is not
- * trusted (RFC 1928 lets it be 0); the relay learns it from the first
- * datagram of the client's address.  The reply names the relay's socket.
+ * UDP ASSOCIATE: DST.ADDR and DST.PORT say where the client will send
+ * from (RFC 1928 lets either be 0).  A port binds the association to
+ * the client's address and that port, so that no other socket on the
+ * client's host can take it over (udprelay.c).  An address must be the
+ * client's own: 0, or a name, which is never looked up, stand for it.
+ * The reply names the relay's socket.
  */
 static void
-associate(struct session *s)
+associate(struct session *s, const struct socks_request *req)
 {
 	struct sockaddr_storage	 bound;
+	struct addr		 from;
+	const struct addr	*named = NULL;
 	uint8_t			 msg[REPLY_MAX];
 	enum reason		 why;
 
 	s->proto_name = UDPRELAY_PROTO;
 	state(s)->udp = 1;
-	if ((why = udprelay_open(s, &bound)) != REASON_NONE) {
+	if (addr_parse(req->host, &from) == 0 && !unspecified(&from))
+		named = &from;
+	if ((why = udprelay_open(s, named, req->port, &bound)) !=
+	    REASON_NONE) {
+		if (why == REASON_BAD_REQUEST)
+			state(s)->rep = REP_NOT_ALLOWED;
 		session_refuse(s, why == REASON_CONNECT_FAILED ? EV_ERROR :
 		    EV_DENY, why);
 		return;
@@ -298,7 +318,7 @@ socks5_read(struct session *s)
 			if ((n = socks5_parse_request(b, len, &req, &rep)) > 0) {
 				evbuffer_drain(in, (size_t)n);
 				if (req.cmd == SOCKS5_CMD_UDP)
-					associate(s);
+					associate(s, &req);
 				else
 					session_request(s, req.host, req.port);
 				return;

@@ -83,8 +83,8 @@ struct udp_assoc {
 	int			 out[2];	/* IPv4, IPv6: destinations' */
 	struct event		*out_ev[2];
 	struct sockaddr_storage	 client_ss;	/* from its first datagram */
-	socklen_t		 client_sslen;
-	uint16_t		 client_port;	/* 0 until then */
+	socklen_t		 client_sslen;	/* 0 until then */
+	uint16_t		 client_port;	/* named, or the first's; or 0 */
 	struct udp_dest		**dests;
 	size_t			 ndests, maxdests;
 	uint64_t		 sends;
@@ -476,7 +476,23 @@ send_up(struct udp_assoc *a, struct udp_dest *d, const uint8_t *p,
 	counted(d, CAPTURE_UP, p, len);
 }
 
-/* Only the client's IP; from its first datagram on, only its IP:port. */
+static void
+bound_log(struct udp_assoc *a, const char *why)
+{
+	char	ip[ADDR_STRLEN];
+	int	v6 = a->s->client_addr.family == ADDR_V6;
+
+	addr_format(&a->s->client_addr, ip, sizeof(ip));
+	log_info("session %llu: UDP association takes datagrams from "
+	    "%s%s%s:%u (%s)", (unsigned long long)a->s->id, v6 ? "[" : "",
+	    ip, v6 ? "]" : "", a->client_port, why);
+}
+
+/*
+ * Only the client's IP, and only the port its request named; a request
+ * that named port 0 binds the association to the port of the first
+ * datagram from the client's IP, whoever on that host sent it.
+ */
 static int
 from_client(struct udp_assoc *a, const struct sockaddr_storage *ss,
     socklen_t sl)
@@ -492,10 +508,15 @@ from_client(struct udp_assoc *a, const struct sockaddr_storage *ss,
 	    ((const struct sockaddr_in6 *)(const void *)ss)->sin6_port);
 	if (a->client_port == 0) {
 		a->client_port = port;
+		bound_log(a, "its first datagram");
+	}
+	if (port != a->client_port)
+		return 0;
+	if (a->client_sslen == 0) {
 		a->client_ss = *ss;
 		a->client_sslen = sl;
 	}
-	return port == a->client_port;
+	return 1;
 }
 
 static const enum udp_drop header_drops[] = {
@@ -679,16 +700,20 @@ client_socket(struct session *s, struct sockaddr_storage *bound)
 }
 
 /*
- * UDP ASSOCIATE: the checks any SOCKS5 request gets, the client's
- * limit, then the relay socket, whose address goes in bound.  Returns
- * REASON_NONE, or why the association is refused.
+ * UDP ASSOCIATE: the checks any SOCKS5 request gets, the address the
+ * client says it sends from (from: NULL for none; never another host
+ * than the client's), the client's limit, then the relay socket, whose
+ * address goes in bound.  A port (not 0) binds the association to it
+ * from the start.  Returns REASON_NONE, or why the association is
+ * refused.
  */
 enum reason
-udprelay_open(struct session *s, struct sockaddr_storage *bound)
+udprelay_open(struct session *s, const struct addr *from, uint16_t port,
+    struct sockaddr_storage *bound)
 {
 	const struct config	*c = server.conf;
 	struct udp_assoc	*a;
-	char			 client[ADDR_STRLEN];
+	char			 client[ADDR_STRLEN], named[ADDR_STRLEN];
 
 	if (!session_client_allowed(s))
 		return REASON_CLIENT_NOT_ALLOWED;
@@ -696,6 +721,14 @@ udprelay_open(struct session *s, struct sockaddr_storage *bound)
 		return REASON_LIMIT;
 	if (server.auth != NULL && s->user == NULL)
 		return REASON_AUTH;
+	if (from != NULL &&
+	    memcmp(from, &s->client_addr, sizeof(*from)) != 0) {
+		addr_format(&s->client_addr, client, sizeof(client));
+		addr_format(from, named, sizeof(named));
+		log_info("session %llu: UDP ASSOCIATE from %s names %s as "
+		    "its source", (unsigned long long)s->id, client, named);
+		return REASON_BAD_REQUEST;
+	}
 	if (client_assocs(&s->client_addr) >=
 	    workers_share(c->udp_max_associations_per_client)) {
 		server.count->udp_assoc_limit++;
@@ -729,6 +762,8 @@ udprelay_open(struct session *s, struct sockaddr_storage *bound)
 	event_base_gettimeofday_cached(server.base, &a->last_active);
 	TAILQ_INSERT_TAIL(&udp_assocs, a, entry);
 	s->udp = a;
+	if ((a->client_port = port) != 0)
+		bound_log(a, "named in the request");
 	server.count->udp_associations++;
 	server.count->udp_open++;
 	session_set_state(s, S_UDP);
@@ -782,6 +817,28 @@ udprelay_revoke(struct session *s, struct acl *acl)
 	}
 }
 
+/*
+ * The association ends during d's lookup: the name went to the DNS, so
+ * it has its record, as a failed lookup, and what waited is dropped.
+ */
+static void
+cut_short(struct udp_assoc *a, struct udp_dest *d)
+{
+	size_t waited = 0;
+
+	for (size_t i = 0; i < a->nqueued; i++)
+		if (a->queue[i].dest == d)
+			waited++;
+	if (d->dns != NULL)
+		resolve_cancel(d->dns);
+	d->dns = NULL;
+	log_info("session %llu: UDP association ended during the lookup of "
+	    "%s; %zu datagrams to it dropped", (unsigned long long)a->s->id,
+	    d->host, waited);
+	refuse(d, EV_ERROR, REASON_DNS_ERROR, UDP_DROP_DNS_ERROR);
+	flush_queue(a, d);
+}
+
 /* The association ends: each destination's record, every resource. */
 void
 udprelay_close(struct session *s, enum reason reason)
@@ -791,8 +848,8 @@ udprelay_close(struct session *s, enum reason reason)
 	for (size_t i = 0; i < a->ndests; i++) {
 		struct udp_dest *d = a->dests[i];
 
-		if (d->dns != NULL)
-			resolve_cancel(d->dns);
+		if (d->state == D_RESOLVING)
+			cut_short(a, d);
 		if (d->state == D_ALLOWED)
 			record(d, EV_FLOW, reason);
 		acl_unref(d->acl);

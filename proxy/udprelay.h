@@ -30,10 +30,12 @@ enum udp_drop {
 };
 
 struct acl;
+struct addr;
 struct session;
 
 const char	*udprelay_drop_name(enum udp_drop);
-enum reason	 udprelay_open(struct session *, struct sockaddr_storage *);
+enum reason	 udprelay_open(struct session *, const struct addr *, uint16_t,
+		    struct sockaddr_storage *);
 void		 udprelay_idle_check(struct session *);
 void		 udprelay_revoke(struct session *, struct acl *);
 void		 udprelay_close(struct session *, enum reason);

@@ -1,23 +1,33 @@
 """SOCKS5 UDP ASSOCIATE clients, loopback only.
 
-    udp_client.py pysocks PROXYPORT HOST PORT TEXT...
+    udp_client.py pysocks PROXYPORT [--user U --password P] [--intruder]
+                          HOST PORT TEXT...
         Debian's PySocks (python3-socks) opens the association and sends
         each TEXT to HOST:PORT (a name goes to the proxy as a name), then
         reads one reply: prints "reply HOST PORT TEXT" or "reply none".
-        First prints "local IP:PORT", the address it sends from.
+        First prints "local IP:PORT", the address it sends from.  --user
+        and --password are PySocks's RFC 1929 login.  With --intruder,
+        before PySocks's first datagram another socket on 127.0.0.1 sends
+        "intruder" to HOST:PORT through the association's relay and waits
+        2 s for a reply: prints "intruder HOST PORT TEXT" or "intruder
+        none".
 
-    udp_client.py raw PROXYPORT [--from IP] [--user U --password P] STEP...
+    udp_client.py raw PROXYPORT [--from IP] [--user U --password P]
+                      [--ask HOST|PORT] STEP...
         A hand-made client for what PySocks never sends.  It opens the
         association (printing "assoc REP BOUND-IP", or "refused REP") from
         127.0.0.1 (or --from IP; from ::1 to the proxy's [::1] and from
-        a UDP socket on ::1) and prints "local IP:PORT" of its UDP socket ("main"),
-        then runs the steps in order:
+        a UDP socket on ::1) and prints "local IP:PORT" of its UDP socket
+        ("main"), then runs the steps in order.  The request's DST.ADDR and DST.PORT
+        are 0.0.0.0 and 0, or with --ask HOST (an address, or a name sent
+        as a name) and PORT (a number, or "main": main's port).  Steps:
           main | port2 | addr2   send from main, from a second socket on
                                  127.0.0.1, or from one on 127.0.0.2
           to|HOST|PORT|TEXT      a datagram with a well-formed header
                                  (IPv4, IPv6 or a name, by HOST's form)
           hex|HEX                these very bytes
-          recv                   one datagram to main within 2 s: prints
+          recv                   one datagram to the socket sent from
+                                 last (main at first) within 2 s: prints
                                  "recv HOST PORT TEXT" or "recv none"
           drain                  reads what comes to main within 1 s:
                                  prints "drained N"
@@ -68,8 +78,9 @@ def recv_exact(s, n):
     return b
 
 
-def associate(port, source, user, password):
-    """The TCP control connection and the reply: (sock, rep, ip, port)."""
+def associate(port, source, user, password, ask=b"\x01\0\0\0\0\0\0"):
+    """The TCP control connection and the reply: (sock, rep, ip, port).
+    ask: the request's ATYP, DST.ADDR and DST.PORT."""
     loopback_only(source)
     proxy = "::1" if ":" in source else "127.0.0.1"
     t = socket.create_connection((proxy, port), timeout=5,
@@ -86,7 +97,7 @@ def associate(port, source, user, password):
         t.sendall(b"\x01" + bytes([len(u)]) + u + bytes([len(p)]) + p)
         if recv_exact(t, 2) != b"\x01\x00":
             return t, -2, None, 0
-    t.sendall(b"\x05\x03\x00\x01\0\0\0\0\0\0")
+    t.sendall(b"\x05\x03\x00" + ask)
     r = recv_exact(t, 4)
     n = 4 if r[3] == 1 else 16
     rest = recv_exact(t, n + 2)
@@ -120,16 +131,22 @@ def raw(argv):
         source, steps = steps[1], steps[2:]
     if steps[:1] == ["--user"]:
         user, password, steps = steps[1], steps[3], steps[4:]
-    t, rep, bip, bport = associate(port, source, user, password)
+    here = "::1" if ":" in source else "127.0.0.1"
+    main = udp_socket(here)
+    local = main.getsockname()
+    ask = b"\x01\0\0\0\0\0\0"
+    if steps[:1] == ["--ask"]:
+        host, aport = steps[1].split("|")
+        aport = local[1] if aport == "main" else int(aport)
+        ask = header(host, aport)[3:]
+        steps = steps[2:]
+    t, rep, bip, bport = associate(port, source, user, password, ask)
     if rep != 0:
         print("refused %d" % rep, flush=True)
         return
     print("assoc %d %s" % (rep, bip), flush=True)
     loopback_only(bip)
     relay = (bip, bport)
-    here = "::1" if ":" in source else "127.0.0.1"
-    main = udp_socket(here)
-    local = main.getsockname()
     print(("local [%s]:%d" if ":" in here else "local %s:%d") % local[:2],
           flush=True)
     socks = {"main": main}
@@ -147,9 +164,9 @@ def raw(argv):
         elif parts[0] == "hex":
             cur.sendto(bytes.fromhex(parts[1]), relay)
         elif parts[0] == "recv":
-            main.settimeout(2)
+            cur.settimeout(2)
             try:
-                d, _ = main.recvfrom(65536)
+                d, _ = cur.recvfrom(65536)
                 print("recv %s" % parse_reply(d), flush=True)
             except socket.timeout:
                 print("recv none", flush=True)
@@ -175,12 +192,31 @@ def raw(argv):
 
 def pysocks(argv):
     import socks
+    user = password = None
+    intruder = False
+    if argv[1:2] == ["--user"]:
+        user, password, argv = argv[2], argv[4], argv[:1] + argv[5:]
+    if argv[1:2] == ["--intruder"]:
+        intruder, argv = True, argv[:1] + argv[2:]
     port, host, dport, texts = int(argv[0]), argv[1], int(argv[2]), argv[3:]
     s = socks.socksocket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.set_proxy(socks.SOCKS5, "127.0.0.1", port, rdns=True)
+    s.set_proxy(socks.SOCKS5, "127.0.0.1", port, rdns=True, username=user,
+                password=password)
     s.settimeout(5)
     s.bind(("127.0.0.1", 0))
     print("local %s:%d" % socket.socket.getsockname(s), flush=True)
+    if intruder:
+        relay = socket.socket.getpeername(s)
+        loopback_only(relay[0])
+        other = udp_socket("127.0.0.1")
+        other.settimeout(2)
+        other.sendto(header(host, dport) + b"intruder", relay)
+        try:
+            d, _ = other.recvfrom(65536)
+            print("intruder %s" % parse_reply(d), flush=True)
+        except socket.timeout:
+            print("intruder none", flush=True)
+        other.close()
     for text in texts:
         s.sendto(text.encode(), (host, dport))
         try:
