@@ -16,9 +16,11 @@ BENCH_CFLAGS = -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror
 
 .PHONY: bench
 
-build/bench/loadgen: tests/bench/loadgen.c
+build/bench/loadgen: tests/bench/loadgen.c tests/bench/loadgen_udp.c \
+    tests/bench/loadgen.h
 	@mkdir -p $(dir $@)
-	$(CC) $(BENCH_CFLAGS) -o $@ tests/bench/loadgen.c
+	$(CC) $(BENCH_CFLAGS) -o $@ tests/bench/loadgen.c \
+	    tests/bench/loadgen_udp.c
 
 build/bench/backend: tests/bench/backend.c
 	@mkdir -p $(dir $@)
