@@ -60,8 +60,13 @@
 #      datagrams, each size in its own association: after 0.5 s of
 #      warm-up, 5 s with 64 datagrams in flight (one sent per echo
 #      back): echoed datagrams a second at saturation; then 5 s of an
-#      open loop paced at half the row's own saturation rate: the
-#      datagrams lost, in % (the target is 0).  The backend echoes UDP
+#      open loop paced at half Dante's saturation rate of the same size
+#      and repetition (Dante runs before pinhole-socks5; a row with no
+#      Dante figure before it, direct or a run without Dante, at half
+#      its own): the datagrams lost, in % (the target is 0: every row
+#      meets the same offered load, below the saturation of each, and a
+#      machine other jobs keep busy does not turn the figure into
+#      noise).  The backend echoes UDP
 #      on its first port; pinhole's rule there gains udp_ports and its
 #      udp_max_datagrams_per_second is raised out of the way (10^7).
 #      Every echo is checked whole: the SOCKS5 header must name the
@@ -146,8 +151,10 @@ declare -A ROW_SCEN=([direct]="e d a b c u" [pinhole]="e d a b c"
 	[squid]="e d a b c" [tinyproxy]="e d a b c"
 	[pinhole-socks5]="e d a b c u" [dante]="e d a b c u"
 	[haproxy]="e d a b c" [pinhole-pcap]="a c" [pinhole-bigacl]="c")
-ROWS="direct pinhole squid tinyproxy pinhole-socks5 dante haproxy
+# Dante before pinhole-socks5: u offers both half of Dante's rate.
+ROWS="direct pinhole squid tinyproxy dante pinhole-socks5 haproxy
 	pinhole-pcap pinhole-bigacl"
+declare -A DANTE_DPS=()
 
 say() { printf '%s\n' "$*"; }
 warn() { printf 'bench: %s\n' "$*" >&2; }
@@ -816,9 +823,15 @@ run_scen() {	# run_scen ROW REP SCEN
 		run_lg "$row" "$rep" e 120 idle -n "$E_TUNNELS" ;;
 	u)
 		for size in 64 1200; do
+			local offer="-L $U_LOAD"
+			[ -n "${DANTE_DPS[$size]:-}" ] && offer="-r $(awk \
+			    -v d="${DANTE_DPS[$size]}" -v l="$U_LOAD" \
+			    'BEGIN { printf "%.0f", d * l }')"
+			# shellcheck disable=SC2086
 			run_lg "$row" "$rep" "u$size" $((U_SECS * 2 + 30)) \
-			    udp -l "$size" -s "$U_SECS" -w "$U_WINDOW" \
-			    -L "$U_LOAD"
+			    udp -l "$size" -s "$U_SECS" -w "$U_WINDOW" $offer
+			[ "$row" = dante ] && [ "$(kv dps)" != 0 ] &&
+			    DANTE_DPS[$size]=$(kv dps)
 		done ;;
 	esac
 }
@@ -858,6 +871,7 @@ main() {
 	    "u 2 x ${U_SECS} s a size"
 	for rep in $(seq 1 "$REPS"); do
 		say "repetition $rep of $REPS"
+		DANTE_DPS=()
 		for row in $ROWS; do
 			want_row "$row" || continue
 			if ! have_row "$row"; then
@@ -913,7 +927,7 @@ report() {	# report SECONDS
 	    'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), \
 $(free -g | awk '/^Mem/{print $2}') GiB, Linux $(uname -r)" \
 	    -v versions="$versions" -v flownotes="$FLOW_NOTES" \
-	    -v sizes="a 1 x $((A_BYTES / MiB)) MiB each way; b $B_TUNNELS x $((B_BYTES / MiB)) MiB each way; c $C_CLIENTS clients, ${C_SECS} s; d $D_ROUNDS round trips; e $E_TUNNELS idle tunnels; u 64 B and 1200 B datagrams, $U_WINDOW in flight ${U_SECS} s, then ${U_SECS} s at ${U_LOAD}× that rate" \
+	    -v sizes="a 1 x $((A_BYTES / MiB)) MiB each way; b $B_TUNNELS x $((B_BYTES / MiB)) MiB each way; c $C_CLIENTS clients, ${C_SECS} s; d $D_ROUNDS round trips; e $E_TUNNELS idle tunnels; u 64 B and 1200 B datagrams, $U_WINDOW in flight ${U_SECS} s, then ${U_SECS} s at ${U_LOAD}× Dante's rate" \
 	    -f tests/bench/report.awk "$RAW"
 }
 

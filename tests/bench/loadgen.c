@@ -17,8 +17,9 @@
  *   loadgen idle  -n TUNNELS                   open and hold, proxy RSS
  *   loadgen udp   -l BYTES -s SECONDS          UDP echo through a SOCKS5
  *                 [-w WINDOW] [-L LOAD]        UDP association: datagrams
- *                                              a second, then loss at LOAD
- *                                              times that (loadgen_udp.c)
+ *                 [-r RATE]                    a second, then loss at RATE
+ *                                              or LOAD times the first
+ *                                              (loadgen_udp.c)
  *
  * Common options:
  *   -x PROTO   direct | connect | socks5 | socks5h | relay
@@ -1235,7 +1236,7 @@ usage(void)
 	    "direct|connect|socks5|socks5h|relay] [-P PORT] [-B PORT]\n"
 	    "       [-K COUNT] [-n N] [-u BYTES] [-d BYTES] [-c CLIENTS] [-s SECONDS] "
 	    "[-t PORT] [-p PID] [-O PID] [-D SECONDS] [-z] [-S]\n"
-	    "       [-l BYTES] [-w WINDOW] [-L LOAD]\n");
+	    "       [-l BYTES] [-w WINDOW] [-L LOAD] [-r RATE]\n");
 	exit(2);
 }
 
@@ -1249,13 +1250,13 @@ main(int argc, char **argv)
 	double			 secs = 10, deadline = 120;
 	int			 opt, conc = 64, wport = 0, window = 64;
 	unsigned long long	 dsize = 64;
-	double			 load = 0.5;
+	double			 load = 0.5, rate = 0;
 
 	if (argc < 2)
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((opt = getopt(argc, argv, "x:P:B:K:n:u:d:c:s:t:p:O:D:zSl:w:L:")) != -1) {
+	while ((opt = getopt(argc, argv, "x:P:B:K:n:u:d:c:s:t:p:O:D:zSl:w:L:r:")) != -1) {
 		switch (opt) {
 		case 'x':
 			if (strcmp(optarg, "direct") == 0)
@@ -1288,6 +1289,7 @@ main(int argc, char **argv)
 		case 'l': dsize = strtoull(optarg, NULL, 10); break;
 		case 'w': window = atoi(optarg); break;
 		case 'L': load = atof(optarg); break;
+		case 'r': rate = atof(optarg); break;
 		default: usage();
 		}
 	}
@@ -1332,7 +1334,7 @@ main(int argc, char **argv)
 		else if (strcmp(mode, "idle") == 0)
 			rc = run_idle((size_t)n);
 		else if (strcmp(mode, "udp") == 0)
-			rc = run_udp((size_t)dsize, secs, window, load);
+			rc = run_udp((size_t)dsize, secs, window, load, rate);
 		else
 			usage();
 		/*

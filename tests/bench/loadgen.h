@@ -28,6 +28,7 @@ void		fail(enum err, const char *);
 void		print_errs(FILE *);
 
 /* loadgen_udp.c: the UDP echo scenario (u) */
-int		run_udp(size_t size, double secs, int window, double load);
+int		run_udp(size_t size, double secs, int window, double load,
+		    double rate);
 
 #endif

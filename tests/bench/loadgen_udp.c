@@ -6,9 +6,10 @@
  *
  *   saturation  -w datagrams in flight at any time, one sent for each
  *               echo back: echoed datagrams a second ("dps")
- *   loss        an open loop, paced, at -L times the saturation rate
- *               (0.5: half of it): what never came back ("lost",
- *               "loss_pct") once the last has had time to arrive
+ *   loss        an open loop, paced, at -r datagrams a second (or at -L
+ *               times the saturation rate, 0.5: half of it): what never
+ *               came back ("lost", "loss_pct") once the last has had
+ *               time to arrive
  *
  * Each datagram's payload is its sequence number and a pattern that
  * depends on it; an echo is checked whole (the SOCKS5 header the relay
@@ -40,6 +41,7 @@
 #define DRAIN_QUIET_NS	(NS_S / 2)	/* loss: the last echo's grace */
 #define DRAIN_MAX_NS	(3 * NS_S)
 #define HS_TIMEOUT_MS	5000
+#define TICK_NS		1000000ULL	/* loss: the pacing's finest step */
 
 static int		 ufd = -1, cfd = -1;	/* UDP socket, SOCKS control */
 static unsigned char	 hdr[UDP_HDR];		/* sent and expected back */
@@ -380,10 +382,15 @@ phase_loss(double rate, double secs, uint64_t *sent, uint64_t *got)
 				*got += seqs[i] >= base;
 			continue;
 		}
+		/*
+		 * Sleep till the next is due, a tick at least: spinning
+		 * for sends 50 us apart would take a core from the relay
+		 * being measured (the ones due by then go together).
+		 */
 		next_ns = t0 + (uint64_t)((double)(next_seq - base + 1) *
 		    1e9 / rate);
-		if (next_ns > now + 50000)
-			wait_in((long)((next_ns - now) / 1000));
+		wait_in(next_ns > now + TICK_NS ? (long)((next_ns - now) /
+		    1000) : (long)(TICK_NS / 1000));
 	}
 	*sent = next_seq - base;
 	last = now_ns();
@@ -400,17 +407,18 @@ phase_loss(double rate, double secs, uint64_t *sent, uint64_t *got)
 }
 
 int
-run_udp(size_t size, double secs, int window, double load)
+run_udp(size_t size, double secs, int window, double load, double fixed)
 {
 	uint64_t	s_sent = 0, s_got = 0, stalls = 0;
 	uint64_t	l_sent = 0, l_got = 0;
 	double		dps = 0, rate = 0;
 
 	if (size < UDP_SEQ || size > UDP_MAX || window < 1 ||
-	    window > 100000 || load <= 0 || load > 1 ||
+	    window > 100000 || load <= 0 || load > 1 || fixed < 0 ||
+	    fixed > 1e7 ||
 	    (proto != P_DIRECT && proto != P_SOCKS5)) {
 		fprintf(stderr, "loadgen: udp: -l 8-%d, -w 1-100000, "
-		    "-L (0,1], -x direct or socks5\n", UDP_MAX);
+		    "-L (0,1], -r 0-10^7, -x direct or socks5\n", UDP_MAX);
 		return 2;
 	}
 	psize = size;
@@ -418,7 +426,7 @@ run_udp(size_t size, double secs, int window, double load)
 		pat[i] = (unsigned char)(i * 7 + i / 251 + 1);
 	if (udp_open() == 0) {
 		dps = phase_saturate(secs, window, &s_sent, &s_got, &stalls);
-		rate = dps * load;
+		rate = fixed > 0 ? fixed : dps * load;
 		if (rate >= 1 && err_total() == 0)
 			phase_loss(rate, secs, &l_sent, &l_got);
 	}

@@ -152,8 +152,8 @@ BEGIN {
 	label["f"] = "f. CPU s per GiB"
 	label["u64"] = "u. UDP 64 B echoes/s"
 	label["u1200"] = "u. UDP 1200 B echoes/s"
-	label["l64"] = "u. UDP 64 B loss % at half load"
-	label["l1200"] = "u. UDP 1200 B loss % at half load"
+	label["l64"] = "u. UDP 64 B loss % at half Dante's rate"
+	label["l1200"] = "u. UDP 1200 B loss % at half Dante's rate"
 	label["err"] = "errors, all scenarios"
 	hib["a"] = hib["b"] = hib["c"] = hib["u64"] = hib["u1200"] = 1
 	noratio["cerr"] = noratio["err"] = 1
@@ -494,5 +494,5 @@ function lossless(desc, row, fig,    worst, rep) {
 		if ((row, fig, rep) in val && val[row, fig, rep] > worst)
 			worst = val[row, fig, rep]
 	verdict(desc, fig, worst == 0 ? 1 : 0, sprintf("%s %% lost at " \
-	    "most, at half its saturation rate", fmt(worst)))
+	    "most, offered half of Dante's rate", fmt(worst)))
 }
