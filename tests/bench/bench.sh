@@ -59,7 +59,9 @@
 #      rows direct, pinhole-socks5 and dante), 64-byte and 1200-byte
 #      datagrams, each size in its own association: after 0.5 s of
 #      warm-up, 5 s with 64 datagrams in flight (one sent per echo
-#      back): echoed datagrams a second at saturation; then 5 s of an
+#      back): echoed datagrams a second at saturation, and the CPU
+#      time of the proxy's processes per echo then (user+system: the
+#      figure other jobs on the machine move least); then 5 s of an
 #      open loop paced at half Dante's saturation rate of the same size
 #      and repetition (Dante runs before pinhole-socks5; a row with no
 #      Dante figure before it, direct or a run without Dante, at half

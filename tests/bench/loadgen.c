@@ -311,6 +311,18 @@ own_cpu(void)
 	return a.cpu_s + b.cpu_s + c.cpu_s;
 }
 
+/* CPU seconds of the proxy's processes so far (-p; 0 without it) */
+double
+proxy_cpu(void)
+{
+	struct pstat p;
+
+	if (proxy_pid <= 0)
+		return 0;
+	tree_stat(proxy_pid, &p);
+	return p.cpu_s;
+}
+
 /* --- connections and handshakes --- */
 
 static void

@@ -26,6 +26,7 @@ uint64_t	now_ns(void);
 unsigned long	err_total(void);
 void		fail(enum err, const char *);
 void		print_errs(FILE *);
+double		proxy_cpu(void);
 
 /* loadgen_udp.c: the UDP echo scenario (u) */
 int		run_udp(size_t size, double secs, int window, double load,

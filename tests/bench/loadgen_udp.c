@@ -5,7 +5,10 @@
  * of -s seconds each after a short warm-up:
  *
  *   saturation  -w datagrams in flight at any time, one sent for each
- *               echo back: echoed datagrams a second ("dps")
+ *               echo back: echoed datagrams a second ("dps"), and with
+ *               -p the proxy's CPU time per echo ("cpu_us", user and
+ *               system of all its processes: what other jobs on the
+ *               machine change least)
  *   loss        an open loop, paced, at -r datagrams a second (or at -L
  *               times the saturation rate, 0.5: half of it): what never
  *               came back ("lost", "loss_pct") once the last has had
@@ -322,8 +325,9 @@ wait_in(long us)
  */
 static double
 phase_saturate(double secs, int window, uint64_t *sent, uint64_t *got,
-    uint64_t *stalls)
+    uint64_t *stalls, double *cpu_us)
 {
+	double		cpu0 = -1;
 	uint64_t	t0 = now_ns(), from = t0 + WARM_NS;
 	uint64_t	end = from + (uint64_t)(secs * 1e9), now;
 	uint64_t	base = next_seq, mark = next_seq, counted = 0;
@@ -333,6 +337,8 @@ phase_saturate(double secs, int window, uint64_t *sent, uint64_t *got,
 
 	*got = 0;
 	while ((now = now_ns()) < end && err_total() == 0) {
+		if (cpu0 < 0 && now >= from)
+			cpu0 = proxy_cpu();
 		if (inflight < (size_t)window)
 			inflight += send_batch((size_t)window - inflight);
 		if ((n = recv_batch(seqs)) == -1) {
@@ -354,6 +360,8 @@ phase_saturate(double secs, int window, uint64_t *sent, uint64_t *got,
 		}
 	}
 	*sent = next_seq - base;
+	if (cpu0 >= 0 && counted > 0)
+		*cpu_us = (proxy_cpu() - cpu0) * 1e6 / (double)counted;
 	return (double)counted / secs;
 }
 
@@ -411,7 +419,7 @@ run_udp(size_t size, double secs, int window, double load, double fixed)
 {
 	uint64_t	s_sent = 0, s_got = 0, stalls = 0;
 	uint64_t	l_sent = 0, l_got = 0;
-	double		dps = 0, rate = 0;
+	double		dps = 0, rate = 0, cpu_us = 0;
 
 	if (size < UDP_SEQ || size > UDP_MAX || window < 1 ||
 	    window > 100000 || load <= 0 || load > 1 || fixed < 0 ||
@@ -425,7 +433,8 @@ run_udp(size_t size, double secs, int window, double load, double fixed)
 	for (size_t i = 0; i < sizeof(pat); i++)
 		pat[i] = (unsigned char)(i * 7 + i / 251 + 1);
 	if (udp_open() == 0) {
-		dps = phase_saturate(secs, window, &s_sent, &s_got, &stalls);
+		dps = phase_saturate(secs, window, &s_sent, &s_got, &stalls,
+		    &cpu_us);
 		rate = fixed > 0 ? fixed : dps * load;
 		if (rate >= 1 && err_total() == 0)
 			phase_loss(rate, secs, &l_sent, &l_got);
@@ -435,6 +444,8 @@ run_udp(size_t size, double secs, int window, double load, double fixed)
 	    (unsigned long long)s_sent, (unsigned long long)s_got,
 	    (unsigned long long)stalls, rate, (unsigned long long)l_sent,
 	    (unsigned long long)l_got);
+	if (cpu_us > 0)
+		printf(" cpu_us=%.2f", cpu_us);
 	/* no loss figure from a run that never got to the loss phase */
 	if (l_sent > 0)
 		printf(" lost=%llu loss_pct=%.4f",

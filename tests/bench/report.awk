@@ -138,8 +138,8 @@ BEGIN {
 	name["haproxy"] = "HAProxy splice (ref.)"
 	name["pinhole-pcap"] = "pinhole + pcap (CONNECT)"
 	name["pinhole-bigacl"] = "pinhole 1M ACL (CONNECT)"
-	nfigs = split("a b c c50 c99 cerr d50 d99 e f u64 u1200 l64 l1200 " \
-	    "err", figs, " ")
+	nfigs = split("a b c c50 c99 cerr d50 d99 e f u64 u1200 uc64 uc1200 " \
+	    "l64 l1200 err", figs, " ")
 	label["a"] = "a. one tunnel, MB/s both ways"
 	label["b"] = "b. 16 tunnels, aggregate MB/s"
 	label["c"] = "c. setups/s"
@@ -152,6 +152,8 @@ BEGIN {
 	label["f"] = "f. CPU s per GiB"
 	label["u64"] = "u. UDP 64 B echoes/s"
 	label["u1200"] = "u. UDP 1200 B echoes/s"
+	label["uc64"] = "u. UDP 64 B proxy CPU µs per echo"
+	label["uc1200"] = "u. UDP 1200 B proxy CPU µs per echo"
 	label["l64"] = "u. UDP 64 B loss % at half Dante's rate"
 	label["l1200"] = "u. UDP 1200 B loss % at half Dante's rate"
 	label["err"] = "errors, all scenarios"
@@ -160,8 +162,8 @@ BEGIN {
 	# the loss, a median like any figure, but no ratio: 0 is the goal
 	plain["l64"] = plain["l1200"] = 1
 	# the run (scenario name) behind a figure that is not its letter
-	figsc["u64"] = figsc["l64"] = "u64"
-	figsc["u1200"] = figsc["l1200"] = "u1200"
+	figsc["u64"] = figsc["l64"] = figsc["uc64"] = "u64"
+	figsc["u1200"] = figsc["l1200"] = figsc["uc1200"] = "u1200"
 }
 
 {
@@ -213,6 +215,8 @@ BEGIN {
 		add(row, "e", rep, v)
 	else if (sc ~ /^u/ && key == "dps")
 		add(row, sc, rep, v)
+	else if (sc ~ /^u/ && key == "cpu_us")
+		add(row, "uc" substr(sc, 2), rep, v)
 	else if (sc ~ /^u/ && key == "loss_pct")
 		add(row, "l" substr(sc, 2), rep, v)
 	reps_seen[rep] = 1
