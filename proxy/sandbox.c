@@ -377,8 +377,9 @@ static const char *const allowed_calls[] = {
 	/* sockets (socket(2) itself below, by family) */
 	"accept4", "connect", "shutdown", "getsockname", "getpeername",
 	"getsockopt", "sendto", "recvfrom",
-	/* a UDP association's relay socket, on the client's address */
-	"bind",
+	/* a UDP association's relay socket, on the client's address, and
+	 * its datagrams a batch at a time */
+	"bind", "recvmmsg", "sendmmsg",
 	/* memory (mmap below) */
 	"brk", "munmap", "mremap", "madvise",
 	/* the C library and OpenSSL: randomness, locks, qsort's sysinfo;
@@ -499,12 +500,17 @@ add_arg_rules(scmp_filter_ctx ctx, size_t *n)
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
 	    arg_is(0, 0, (scmp_datum_t)getpid()));
 	/* The relay turns Nagle's algorithm off on each tunnel's sockets,
-	 * and passes a reset on with SO_LINGER 0; no other socket option is
-	 * set after start-up. */
+	 * and passes a reset on with SO_LINGER 0; a UDP association raises
+	 * its sockets' buffers; no other socket option is set after
+	 * start-up. */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
 	    arg_is(1, 0, IPPROTO_TCP), arg_is(2, 0, TCP_NODELAY));
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
 	    arg_is(1, 0, SOL_SOCKET), arg_is(2, 0, SO_LINGER));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
+	    arg_is(1, 0, SOL_SOCKET), arg_is(2, 0, SO_RCVBUF));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
+	    arg_is(1, 0, SOL_SOCKET), arg_is(2, 0, SO_SNDBUF));
 	*n += 6;
 	/* The leader passes signals on to its followers, and to no one else. */
 	nw = workers_pids(&pids);

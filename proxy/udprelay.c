@@ -15,6 +15,12 @@
  * for its name's lookup in a small queue of the association's; past it,
  * it is dropped.  Each destination has its record when the association
  * ends (a refused one when it is refused).
+ *
+ * A socket's turn reads a batch of datagrams with one call and sends
+ * what goes on with one call (udpbatch.c); every datagram is still
+ * checked on its own.  The sockets' receive buffers are raised
+ * (UDP_SOCKBUF, within net.core.rmem_max) so a worker that is late by
+ * a few milliseconds loses nothing.
  */
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -36,14 +42,15 @@
 #include "resolve.h"
 #include "server.h"
 #include "session.h"
+#include "udpbatch.h"
 #include "udphdr.h"
 #include "udprelay.h"
 #include "workers.h"
 
-#define UDP_BATCH	32	/* datagrams read a turn, per socket */
+#define UDP_TURNS	4	/* batches read a turn, per socket */
 #define UDP_QUEUE_MAX	8	/* waiting for lookups, per association */
 #define UDP_QUEUE_BYTES	16384
-#define UDP_BUF		65536	/* more than any datagram's payload */
+#define UDP_SOCKBUF	(1 << 20)	/* SO_RCVBUF, SO_SNDBUF asked for */
 
 enum dest_state { D_RESOLVING, D_ALLOWED, D_REFUSED };
 
@@ -99,8 +106,16 @@ struct udp_assoc {
 static TAILQ_HEAD(, udp_assoc) udp_assocs =
     TAILQ_HEAD_INITIALIZER(udp_assocs);
 
-/* One datagram at a time; room in front for the reply's header. */
-static uint8_t	udp_buf[UDPHDR_REPLY_MAX + UDP_BUF];
+/* A turn's datagrams in, and on: up to destinations, down to clients. */
+static struct udpbatch_in	udp_in;
+static void	sent_up(void *, const uint8_t *, size_t, int);
+static void	sent_down(void *, const uint8_t *, size_t, int);
+static struct udpbatch_out	udp_up = { .done = sent_up };
+static struct udpbatch_out	udp_down = { .done = sent_down };
+
+#if UDPHDR_REPLY_MAX > UDPBATCH_ROOM
+#error "a reply's header must fit in front of a slot"
+#endif
 
 static const char *const drop_names[] = {
 	[UDP_DROP_SOURCE] = "source",
@@ -129,7 +144,7 @@ drop(enum udp_drop why)
 	server.count->udp_drops[why]++;
 }
 
-static void	send_up(struct udp_assoc *, struct udp_dest *, const uint8_t *,
+static void	send_up(struct udp_assoc *, struct udp_dest *, uint8_t *,
 		    size_t);
 
 /*
@@ -190,8 +205,20 @@ refuse(struct udp_dest *d, enum session_event event, enum reason reason,
 static void
 flush_queue(struct udp_assoc *a, struct udp_dest *d)
 {
-	size_t kept = 0;
+	size_t kept;
 
+	for (size_t i = 0; i < a->nqueued; i++) {
+		struct udp_queued *q = &a->queue[i];
+
+		if (q->dest != d)
+			continue;
+		if (d->state == D_ALLOWED)
+			send_up(a, d, q->data, q->len);
+		else
+			drop(d->why);
+	}
+	udpbatch_flush(&udp_up);	/* before their bytes go */
+	kept = 0;
 	for (size_t i = 0; i < a->nqueued; i++) {
 		struct udp_queued *q = &a->queue[i];
 
@@ -199,10 +226,6 @@ flush_queue(struct udp_assoc *a, struct udp_dest *d)
 			a->queue[kept++] = *q;
 			continue;
 		}
-		if (d->state == D_ALLOWED)
-			send_up(a, d, q->data, q->len);
-		else
-			drop(d->why);
 		a->queued_bytes -= q->len;
 		free(q->data);
 	}
@@ -425,6 +448,16 @@ counted(struct udp_dest *d, int dir, const uint8_t *p, size_t len)
 
 static void	out_readable(evutil_socket_t, short, void *);
 
+/* Room for a burst: the kernel caps it at net.core.[rw]mem_max. */
+static void
+sockbufs(int fd)
+{
+	int sz = UDP_SOCKBUF;
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+}
+
 /* The socket of a family that sends to destinations, opened once. */
 static int
 out_socket(struct udp_assoc *a, int v6)
@@ -437,6 +470,7 @@ out_socket(struct udp_assoc *a, int v6)
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
+	sockbufs(fd);
 	a->out_ev[v6] = event_new(server.base, fd, EV_READ | EV_PERSIST,
 	    out_readable, a);
 	if (a->out_ev[v6] == NULL || event_add(a->out_ev[v6], NULL) == -1) {
@@ -450,13 +484,12 @@ out_socket(struct udp_assoc *a, int v6)
 	return fd;
 }
 
+/* Queued for d, sent with the rest of the turn (udp_up). */
 static void
-send_up(struct udp_assoc *a, struct udp_dest *d, const uint8_t *p,
-    size_t len)
+send_up(struct udp_assoc *a, struct udp_dest *d, uint8_t *p, size_t len)
 {
 	struct sockaddr_storage	 ss;
 	int			 fd, sl;
-	ssize_t			 n;
 
 	fd = out_socket(a, d->addr.family == ADDR_V6);
 	sl = addr_to_sockaddr(&d->addr, d->port, &ss, sizeof(ss));
@@ -464,16 +497,26 @@ send_up(struct udp_assoc *a, struct udp_dest *d, const uint8_t *p,
 		drop(UDP_DROP_SEND);
 		return;
 	}
-	do
-		n = sendto(fd, p, len, 0, (struct sockaddr *)&ss,
-		    (socklen_t)sl);
-	while (n == -1 && errno == EINTR);
-	if (n == -1) {
-		drop(UDP_DROP_SEND);
-		return;
-	}
 	d->last_sent = ++a->sends;
-	counted(d, CAPTURE_UP, p, len);
+	udpbatch_queue(&udp_up, fd, p, len, 0, &ss, (socklen_t)sl, d);
+}
+
+static void
+sent_up(void *tag, const uint8_t *p, size_t len, int ok)
+{
+	if (ok)
+		counted(tag, CAPTURE_UP, p, len);
+	else
+		drop(UDP_DROP_SEND);
+}
+
+static void
+sent_down(void *tag, const uint8_t *p, size_t len, int ok)
+{
+	if (ok)
+		counted(tag, CAPTURE_DOWN, p, len);
+	else
+		drop(UDP_DROP_SEND);
 }
 
 static void
@@ -494,8 +537,7 @@ bound_log(struct udp_assoc *a, const char *why)
  * datagram from the client's IP, whoever on that host sent it.
  */
 static int
-from_client(struct udp_assoc *a, const struct sockaddr_storage *ss,
-    socklen_t sl)
+from_client(struct udp_assoc *a, const struct sockaddr_storage *ss)
 {
 	struct addr	 src;
 	uint16_t	 port;
@@ -514,7 +556,8 @@ from_client(struct udp_assoc *a, const struct sockaddr_storage *ss,
 		return 0;
 	if (a->client_sslen == 0) {
 		a->client_ss = *ss;
-		a->client_sslen = sl;
+		a->client_sslen = ss->ss_family == AF_INET ?
+		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 	}
 	return 1;
 }
@@ -529,7 +572,7 @@ static const enum udp_drop header_drops[] = {
 
 /* A datagram from the client, len bytes at p. */
 static void
-datagram_up(struct udp_assoc *a, const uint8_t *p, size_t len)
+datagram_up(struct udp_assoc *a, uint8_t *p, size_t len)
 {
 	struct udphdr		 h;
 	struct udp_dest		*d;
@@ -562,24 +605,21 @@ static void
 client_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct udp_assoc	*a = arg;
-	struct sockaddr_storage	 ss;
-	socklen_t		 sl;
-	ssize_t			 n;
+	struct udpbatch_in	*in = &udp_in;
 
 	(void)what;
-	for (int i = 0; i < UDP_BATCH; i++) {
-		sl = sizeof(ss);
-		n = recvfrom(fd, udp_buf, UDP_BUF, 0, (struct sockaddr *)&ss,
-		    &sl);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return;
-		if (!from_client(a, &ss, sl)) {
-			drop(UDP_DROP_SOURCE);
-			continue;
+	for (int t = 0; t < UDP_TURNS; t++) {
+		if (udpbatch_recv(fd, in) == -1)
+			break;
+		for (size_t i = 0; i < in->n; i++) {
+			if (!from_client(a, &in->from[i]))
+				drop(UDP_DROP_SOURCE);
+			else
+				datagram_up(a, in->data[i], in->len[i]);
 		}
-		datagram_up(a, udp_buf, (size_t)n);
+		udpbatch_flush(&udp_up);
+		if (in->n < UDPBATCH_MAX)
+			break;		/* nothing more waits */
 	}
 }
 
@@ -593,7 +633,6 @@ datagram_down(struct udp_assoc *a, uint8_t *p, size_t len,
 	uint8_t		 hdr[UDPHDR_REPLY_MAX];
 	uint16_t	 port;
 	size_t		 hl;
-	ssize_t		 n;
 
 	if (addr_from_sockaddr((const struct sockaddr *)ss, &src) == -1)
 		return;
@@ -610,35 +649,26 @@ datagram_down(struct udp_assoc *a, uint8_t *p, size_t len,
 	}
 	hl = udphdr_format(hdr, &src, port);
 	memcpy(p - hl, hdr, hl);
-	do
-		n = sendto(a->fd, p - hl, len + hl, 0,
-		    (struct sockaddr *)&a->client_ss, a->client_sslen);
-	while (n == -1 && errno == EINTR);
-	if (n == -1) {
-		drop(UDP_DROP_SEND);
-		return;
-	}
-	counted(d, CAPTURE_DOWN, p, len);
+	udpbatch_queue(&udp_down, a->fd, p - hl, len + hl, hl, &a->client_ss,
+	    a->client_sslen, d);
 }
 
 static void
 out_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct udp_assoc	*a = arg;
-	struct sockaddr_storage	 ss;
-	socklen_t		 sl;
-	ssize_t			 n;
+	struct udpbatch_in	*in = &udp_in;
 
 	(void)what;
-	for (int i = 0; i < UDP_BATCH; i++) {
-		sl = sizeof(ss);
-		n = recvfrom(fd, udp_buf + UDPHDR_REPLY_MAX, UDP_BUF, 0,
-		    (struct sockaddr *)&ss, &sl);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return;
-		datagram_down(a, udp_buf + UDPHDR_REPLY_MAX, (size_t)n, &ss);
+	for (int t = 0; t < UDP_TURNS; t++) {
+		if (udpbatch_recv(fd, in) == -1)
+			break;
+		for (size_t i = 0; i < in->n; i++)
+			datagram_down(a, in->data[i], in->len[i],
+			    &in->from[i]);
+		udpbatch_flush(&udp_down);
+		if (in->n < UDPBATCH_MAX)
+			break;		/* nothing more waits */
 	}
 }
 
@@ -681,6 +711,7 @@ client_socket(struct session *s, struct sockaddr_storage *bound)
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
+	sockbufs(fd);
 	if (bind(fd, (struct sockaddr *)bound, len) == -1 ||
 	    getsockname(fd, (struct sockaddr *)bound, &len) == -1) {
 		close(fd);

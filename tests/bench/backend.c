@@ -15,6 +15,9 @@
  *        it received, so the client checks the upstream direction end to
  *        end.  No half-close is needed, so every proxy can carry it.
  *
+ * On the first port it also echoes UDP: every datagram goes back to its
+ * sender as it came (the UDP scenario), read and sent in batches.
+ *
  * Anything else, or more bulk bytes than announced, is an error that is
  * counted and printed when the backend exits (SIGTERM, SIGINT or after
  * -L seconds, so it never outlives a hung run).
@@ -48,6 +51,9 @@
 #define MAX_EVENTS	256
 #define ECHO_ONCE	64
 #define LISTEN_TAG	(1ULL << 63)	/* epoll data of a listener: | fd */
+#define UDP_TAG		(1ULL << 62)	/* epoll data of the UDP echo: | fd */
+#define UDP_BATCH	64
+#define UDP_BUF		2048
 
 enum mode { M_NEW, M_ECHO, M_BULK_HDR, M_BULK, M_DONE };
 
@@ -72,6 +78,8 @@ static int			 discard;
 static char			 chunk[CHUNK];
 static char			 sink[CHUNK];
 static unsigned long long	 n_conns, n_errors, n_bulk_ok, n_echo;
+static unsigned long long	 n_udp;
+static unsigned char		 ubuf[UDP_BATCH][UDP_BUF];
 
 static void
 on_signal(int sig)
@@ -322,6 +330,69 @@ conn_io(struct conn *c, uint32_t events)
 		conn_free(c, r == -1);
 }
 
+/* Every datagram back to its sender, a batch at a time, until none. */
+static void
+udp_echo(int fd)
+{
+	struct mmsghdr		msgs[UDP_BATCH];
+	struct iovec		iov[UDP_BATCH];
+	struct sockaddr_storage	from[UDP_BATCH];
+
+	for (int turn = 0; turn < 16; turn++) {
+		int n, sent = 0;
+
+		for (int i = 0; i < UDP_BATCH; i++) {
+			iov[i].iov_base = ubuf[i];
+			iov[i].iov_len = UDP_BUF;
+			memset(&msgs[i], 0, sizeof(msgs[i]));
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+			msgs[i].msg_hdr.msg_name = &from[i];
+			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		}
+		n = recvmmsg(fd, msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return;
+		for (int i = 0; i < n; i++)
+			iov[i].iov_len = msgs[i].msg_len;
+		/* a full receiver drops, as any UDP peer would: not retried */
+		while (sent < n) {
+			int r = sendmmsg(fd, msgs + sent, (unsigned)(n - sent),
+			    MSG_DONTWAIT);
+
+			if (r <= 0)
+				break;
+			sent += r;
+		}
+		n_udp += (unsigned long long)n;
+	}
+}
+
+static int
+udp_listen(int port)
+{
+	struct sockaddr_in	sin;
+	struct epoll_event	e;
+	int			sz = 4 << 20;
+	int			fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK |
+				    SOCK_CLOEXEC, 0);
+
+	if (fd == -1)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+		return -1;
+	memset(&e, 0, sizeof(e));
+	e.events = EPOLLIN;
+	e.data.u64 = UDP_TAG | (uint64_t)fd;
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e);
+}
+
 static void
 do_accept(int lfd)
 {
@@ -424,6 +495,11 @@ main(int argc, char **argv)
 		e.data.u64 = LISTEN_TAG | (uint64_t)lfd;
 		epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &e);
 	}
+	if (udp_listen(port) == -1) {
+		fprintf(stderr, "backend: UDP 127.0.0.1:%d: %s\n", port,
+		    strerror(errno));
+		return 1;
+	}
 	alarm((unsigned)life);		/* SIGALRM ends a forgotten backend */
 
 	while (!stop) {
@@ -436,13 +512,16 @@ main(int argc, char **argv)
 			return 1;
 		}
 		for (int i = 0; i < n; i++) {
-			if (evs[i].data.u64 & LISTEN_TAG)
+			if (evs[i].data.u64 & UDP_TAG)
+				udp_echo((int)(evs[i].data.u64 & 0xffffffff));
+			else if (evs[i].data.u64 & LISTEN_TAG)
 				do_accept((int)(evs[i].data.u64 & 0xffffffff));
 			else
 				conn_io(evs[i].data.ptr, evs[i].events);
 		}
 	}
 	fprintf(stderr, "backend: %llu connections, %llu echo, %llu bulk "
-	    "complete, %llu errors\n", n_conns, n_echo, n_bulk_ok, n_errors);
+	    "complete, %llu UDP datagrams echoed, %llu errors\n", n_conns,
+	    n_echo, n_bulk_ok, n_udp, n_errors);
 	return n_errors ? 3 : 0;
 }

@@ -9,16 +9,20 @@
 #
 # ONLY takes row names: direct, pinhole, squid, tinyproxy, pinhole-socks5,
 # dante, haproxy, pinhole-pcap, pinhole-bigacl; "pinhole" alone means every
-# pinhole row.  SCEN takes a to h.  The table is printed and written to
-# build/bench/results.md.  See tests/bench/bench.sh for the details.
+# pinhole row.  SCEN takes a to h, and u (UDP through SOCKS5 UDP
+# ASSOCIATE: direct, pinhole-socks5, dante).  The table is printed and
+# written to build/bench/results.md.  See tests/bench/bench.sh for the
+# details.
 
 BENCH_CFLAGS = -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror
 
 .PHONY: bench
 
-build/bench/loadgen: tests/bench/loadgen.c
+build/bench/loadgen: tests/bench/loadgen.c tests/bench/loadgen_udp.c \
+    tests/bench/loadgen.h
 	@mkdir -p $(dir $@)
-	$(CC) $(BENCH_CFLAGS) -o $@ tests/bench/loadgen.c
+	$(CC) $(BENCH_CFLAGS) -o $@ tests/bench/loadgen.c \
+	    tests/bench/loadgen_udp.c
 
 build/bench/backend: tests/bench/backend.c
 	@mkdir -p $(dir $@)

@@ -1,26 +1,27 @@
 #!/bin/bash
 # make bench: pinhole against direct, Squid, tinyproxy, Dante and HAProxy,
-# on loopback, on this machine, in one run (issue 7).
+# on loopback, on this machine, in one run (issues 7 and 19).
 #
 #   make bench                         every row, every scenario, 3 runs
 #   make bench QUICK=1                 small sizes, 1 run (< 2 minutes)
 #   make bench ONLY=pinhole SCEN=c     only some rows and scenarios
 #   make bench ONLY=pinhole,squid SCEN=a,b REPS=5
+#   make bench QUICK=1 ONLY=pinhole-socks5,dante SCEN=u   UDP only
 #
 # or, after `make pinhole build/bench/loadgen build/bench/backend`:
 #   QUICK=1 ONLY=pinhole SCEN=c bash tests/bench/bench.sh
 #
 # Environment:
 #   QUICK=1   128 MiB tunnels, 16 x 32 MiB, 3 s setup, 2,000 ping-pongs,
-#             500 idle tunnels, one repetition
+#             500 idle tunnels, 2 s UDP phases, one repetition
 #   REPS=N    repetitions (default 3, QUICK 1); rows are interleaved in
 #             each repetition
 #   ONLY=...  rows, comma separated: direct, pinhole, squid, tinyproxy,
 #             pinhole-socks5, dante, haproxy, pinhole-pcap, pinhole-bigacl;
 #             "pinhole" alone selects every pinhole row
-#   SCEN=...  scenarios a-h, comma separated (f comes from a and b, g is
-#             the pinhole-pcap row on a and c, h the pinhole-bigacl row
-#             on c); default all
+#   SCEN=...  scenarios a-h and u, comma separated (f comes from a and
+#             b, g is the pinhole-pcap row on a and c, h the
+#             pinhole-bigacl row on c); default all
 #   KEEP=1    keep the temporary folder (configs, proxy logs, flow logs)
 #   BUSY_MAX=0.3  a scenario during which other processes kept more cores
 #             than this busy runs again (twice at most; RETRIES=45 such
@@ -54,18 +55,37 @@
 #   g  pinhole with pcap = FILE, pcap_snaplen = 4096, against off: a, c
 #   h  pinhole with a 1,000,000-CIDR + 100,000-pattern ACL against the
 #      10-entry one: c
+#   u  UDP echo through one SOCKS5 UDP association (direct: no proxy;
+#      rows direct, pinhole-socks5 and dante), 64-byte and 1200-byte
+#      datagrams, each size in its own association: after 0.5 s of
+#      warm-up, 5 s with 64 datagrams in flight (one sent per echo
+#      back): echoed datagrams a second at saturation, and the CPU
+#      time of the proxy's processes per echo then (user+system: the
+#      figure other jobs on the machine move least); then 5 s of an
+#      open loop paced at half Dante's saturation rate of the same size
+#      and repetition (Dante runs before pinhole-socks5; a row with no
+#      Dante figure before it, direct or a run without Dante, at half
+#      its own): the datagrams lost, in % (the target is 0: every row
+#      meets the same offered load, below the saturation of each, and a
+#      machine other jobs keep busy does not turn the figure into
+#      noise).  The backend echoes UDP
+#      on its first port; pinhole's rule there gains udp_ports and its
+#      udp_max_datagrams_per_second is raised out of the way (10^7).
+#      Every echo is checked whole: the SOCKS5 header must name the
+#      backend, the payload must be the bytes sent, no datagram twice.
 # The best peer of a CONNECT row is the better of Squid and tinyproxy, of
 # a SOCKS5 row Dante, of direct and HAProxy the best of the three.
 # Checks: the backend reports the bytes it received and the load
 # generator counts what comes back (a mismatch is an error, counted);
 # after each pinhole row, its flow log must hold one record per tunnel
-# and, for the tunnels over 64 KiB, exactly the bytes relayed.
+# (per UDP association, which has the one destination) and, for the
+# tunnels over 64 KiB, exactly the bytes relayed.
 # In c the clients close first from source addresses 127.0.0.2-65 in
 # turn, to tunnels spread over the backend's 16 ports, so no side runs
 # short of local ports on loopback.  Every run of the load generator has
 # a deadline; a proxy that hangs costs that scenario, not the bench.
-# The summary and the targets of issue 7 (PASS/MISS for pinhole) are
-# printed and written to build/bench/results.md.
+# The summary and the targets of issues 7 and 19 (PASS/MISS for pinhole)
+# are printed and written to build/bench/results.md.
 set -u
 export LC_ALL=C
 
@@ -91,6 +111,7 @@ if [ -n "$QUICK" ]; then
 	C_SECS=3
 	D_ROUNDS=2000
 	E_TUNNELS=500
+	U_SECS=2
 else
 	REPS=${REPS:-3}
 	A_BYTES=$((1024 * MiB))
@@ -98,7 +119,10 @@ else
 	C_SECS=10
 	D_ROUNDS=20000
 	E_TUNNELS=5000
+	U_SECS=5
 fi
+U_WINDOW=64
+U_LOAD=0.5
 [ -n "$REPS" ] || REPS=3
 B_TUNNELS=16
 C_CLIENTS=64
@@ -125,12 +149,14 @@ declare -A PROTO=([direct]=direct [pinhole]=connect [squid]=connect
 	[tinyproxy]=connect [pinhole-socks5]=socks5 [dante]=socks5
 	[haproxy]=relay [pinhole-pcap]=connect [pinhole-bigacl]=connect)
 # What each row runs: e first, on a fresh process, then d, a, b, c.
-declare -A ROW_SCEN=([direct]="e d a b c" [pinhole]="e d a b c"
+declare -A ROW_SCEN=([direct]="e d a b c u" [pinhole]="e d a b c"
 	[squid]="e d a b c" [tinyproxy]="e d a b c"
-	[pinhole-socks5]="e d a b c" [dante]="e d a b c"
+	[pinhole-socks5]="e d a b c u" [dante]="e d a b c u"
 	[haproxy]="e d a b c" [pinhole-pcap]="a c" [pinhole-bigacl]="c")
-ROWS="direct pinhole squid tinyproxy pinhole-socks5 dante haproxy
+# Dante before pinhole-socks5: u offers both half of Dante's rate.
+ROWS="direct pinhole squid tinyproxy dante pinhole-socks5 haproxy
 	pinhole-pcap pinhole-bigacl"
+declare -A DANTE_DPS=()
 
 say() { printf '%s\n' "$*"; }
 warn() { printf 'bench: %s\n' "$*" >&2; }
@@ -314,6 +340,8 @@ listen = 127.0.0.1:${PORT[$row]}
 clients = 127.0.0.0/8
 max_connections = 20000
 max_connections_per_client = 20000
+; the UDP scenario measures the relay, not this limit
+udp_max_datagrams_per_second = 10000000
 handshake_timeout = 10s
 connect_timeout = 5s
 idle_timeout = 15m
@@ -348,6 +376,7 @@ EOF
 [allow bench-backend]
 nets = 127.0.0.1
 ports = $PORT_BACKEND-$PORT_BACKEND_LAST
+udp_ports = $PORT_BACKEND
 
 [cache]
 dir = $d/cache
@@ -479,7 +508,8 @@ write_dante_conf() {
 	local d=$1
 	cat > "$d/danted.conf" <<EOF
 # Dante as a SOCKS5 proxy: no authentication, clients 127.0.0.0/8,
-# CONNECT to the backend only, errors logged to a file.
+# CONNECT to the backend only, UDP ASSOCIATE to the backend's UDP echo
+# and its replies back, errors logged to a file.
 logoutput: $d/danted.log
 internal: 127.0.0.1 port = ${PORT[dante]}
 external: 127.0.0.1
@@ -499,6 +529,16 @@ socks pass {
 	from: 127.0.0.0/8 to: 127.0.0.1/32 port $PORT_BACKEND - $PORT_BACKEND_LAST
 	command: connect
 	protocol: tcp
+}
+socks pass {
+	from: 127.0.0.0/8 to: 127.0.0.1/32 port = $PORT_BACKEND
+	command: udpassociate
+	protocol: udp
+}
+socks pass {
+	from: 127.0.0.1/32 port = $PORT_BACKEND to: 127.0.0.0/8
+	command: udpreply
+	protocol: udp
 }
 socks block {
 	from: 0.0.0.0/0 to: 0.0.0.0/0
@@ -767,7 +807,7 @@ account() {
 }
 
 run_scen() {	# run_scen ROW REP SCEN
-	local row=$1 rep=$2 sc=$3
+	local row=$1 rep=$2 sc=$3 size
 	case "$sc" in
 	a)
 		run_lg "$row" "$rep" a $((A_BYTES / MiB / 20 + 30)) bulk \
@@ -783,6 +823,18 @@ run_scen() {	# run_scen ROW REP SCEN
 		run_lg "$row" "$rep" d 60 ping -n "$D_ROUNDS" ;;
 	e)
 		run_lg "$row" "$rep" e 120 idle -n "$E_TUNNELS" ;;
+	u)
+		for size in 64 1200; do
+			local offer="-L $U_LOAD"
+			[ -n "${DANTE_DPS[$size]:-}" ] && offer="-r $(awk \
+			    -v d="${DANTE_DPS[$size]}" -v l="$U_LOAD" \
+			    'BEGIN { printf "%.0f", d * l }')"
+			# shellcheck disable=SC2086
+			run_lg "$row" "$rep" "u$size" $((U_SECS * 2 + 30)) \
+			    udp -l "$size" -s "$U_SECS" -w "$U_WINDOW" $offer
+			[ "$row" = dante ] && [ "$(kv dps)" != 0 ] &&
+			    DANTE_DPS[$size]=$(kv dps)
+		done ;;
 	esac
 }
 
@@ -817,9 +869,11 @@ main() {
 	say "pinhole bench: $(nproc) cores, $(uname -r); reps $REPS${QUICK:+, QUICK}"
 	say "sizes: a 1 x $((A_BYTES / MiB)) MiB each way; b $B_TUNNELS x" \
 	    "$((B_BYTES / MiB)) MiB each way; c $C_CLIENTS clients x" \
-	    "${C_SECS} s; d $D_ROUNDS round trips; e $E_TUNNELS tunnels"
+	    "${C_SECS} s; d $D_ROUNDS round trips; e $E_TUNNELS tunnels;" \
+	    "u 2 x ${U_SECS} s a size"
 	for rep in $(seq 1 "$REPS"); do
 		say "repetition $rep of $REPS"
+		DANTE_DPS=()
 		for row in $ROWS; do
 			want_row "$row" || continue
 			if ! have_row "$row"; then
@@ -875,7 +929,7 @@ report() {	# report SECONDS
 	    'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), \
 $(free -g | awk '/^Mem/{print $2}') GiB, Linux $(uname -r)" \
 	    -v versions="$versions" -v flownotes="$FLOW_NOTES" \
-	    -v sizes="a 1 x $((A_BYTES / MiB)) MiB each way; b $B_TUNNELS x $((B_BYTES / MiB)) MiB each way; c $C_CLIENTS clients, ${C_SECS} s; d $D_ROUNDS round trips; e $E_TUNNELS idle tunnels" \
+	    -v sizes="a 1 x $((A_BYTES / MiB)) MiB each way; b $B_TUNNELS x $((B_BYTES / MiB)) MiB each way; c $C_CLIENTS clients, ${C_SECS} s; d $D_ROUNDS round trips; e $E_TUNNELS idle tunnels; u 64 B and 1200 B datagrams, $U_WINDOW in flight ${U_SECS} s, then ${U_SECS} s at ${U_LOAD}× Dante's rate" \
 	    -f tests/bench/report.awk "$RAW"
 }
 

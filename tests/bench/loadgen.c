@@ -15,6 +15,11 @@
  *                                              echo, close, over and over
  *   loadgen ping  -n ROUNDS                    64-byte round trips
  *   loadgen idle  -n TUNNELS                   open and hold, proxy RSS
+ *   loadgen udp   -l BYTES -s SECONDS          UDP echo through a SOCKS5
+ *                 [-w WINDOW] [-L LOAD]        UDP association: datagrams
+ *                 [-r RATE]                    a second, then loss at RATE
+ *                                              or LOAD times the first
+ *                                              (loadgen_udp.c)
  *
  * Common options:
  *   -x PROTO   direct | connect | socks5 | socks5h | relay
@@ -57,16 +62,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loadgen.h"
+
 #define CHUNK		(256 * 1024)
 #define MSG_LEN		64
 #define HDR_LEN		24
 #define OPEN_TIMEOUT_NS	(10 * NS_S)
 #define CYCLE_TIMEOUT_NS (5 * NS_S)
 #define IO_TIMEOUT_MS	5000
-#define NS_S		1000000000ULL
 #define MAX_EVENTS	256
 
-enum proto { P_DIRECT, P_CONNECT, P_SOCKS5, P_SOCKS5H, P_RELAY };
 
 enum st {
 	S_CONNECT,	/* waiting for connect(2) */
@@ -78,10 +83,6 @@ enum st {
 	S_DONE
 };
 
-enum err {
-	E_CONNECT, E_REFUSED, E_PROTO, E_EOF, E_TIMEOUT, E_DATA, E_SYS,
-	E_COUNT
-};
 static const char *const err_names[E_COUNT] = {
 	"connect", "refused", "protocol", "eof", "timeout", "data", "system"
 };
@@ -104,8 +105,8 @@ struct conn {
 	int		 bport;		/* the backend port of this one */
 };
 
-static enum proto	 proto = P_DIRECT;
-static int		 proxy_port, backend_port;
+enum proto		 proto = P_DIRECT;
+int			 proxy_port, backend_port;
 static int		 backend_ports = 1;	/* -K */
 static pid_t		 proxy_pid;
 static int		 discard;
@@ -113,11 +114,11 @@ static int		 server_close;	/* -S */
 static int		 spread;	/* setup: client addresses */
 static int		 ep = -1;
 static unsigned long	 errs[E_COUNT];
-static unsigned long	 n_tunnels;	/* handshakes completed */
-static unsigned long	 n_started;	/* connections started */
+unsigned long		 n_tunnels;	/* handshakes completed */
+unsigned long		 n_started;	/* connections started */
 static char		 chunk[CHUNK], sink[CHUNK];
 
-static uint64_t
+uint64_t
 now_ns(void)
 {
 	struct timespec ts;
@@ -126,7 +127,7 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * NS_S + (uint64_t)ts.tv_nsec;
 }
 
-static unsigned long
+unsigned long
 err_total(void)
 {
 	unsigned long t = 0;
@@ -136,7 +137,7 @@ err_total(void)
 	return t;
 }
 
-static void
+void
 print_errs(FILE *f)
 {
 	fprintf(f, " started=%lu handshakes=%lu errors=%lu", n_started,
@@ -146,7 +147,7 @@ print_errs(FILE *f)
 			fprintf(f, " err_%s=%lu", err_names[i], errs[i]);
 }
 
-static void
+void
 fail(enum err e, const char *what)
 {
 	static unsigned long shown;
@@ -308,6 +309,18 @@ own_cpu(void)
 	tree_stat(proxy_pid, &b);
 	tree_stat(other_pid, &c);
 	return a.cpu_s + b.cpu_s + c.cpu_s;
+}
+
+/* CPU seconds of the proxy's processes so far (-p; 0 without it) */
+double
+proxy_cpu(void)
+{
+	struct pstat p;
+
+	if (proxy_pid <= 0)
+		return 0;
+	tree_stat(proxy_pid, &p);
+	return p.cpu_s;
 }
 
 /* --- connections and handshakes --- */
@@ -1231,10 +1244,11 @@ run_wait(int port, double secs)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: loadgen wait|bulk|setup|ping|idle [-x "
+	fprintf(stderr, "usage: loadgen wait|bulk|setup|ping|idle|udp [-x "
 	    "direct|connect|socks5|socks5h|relay] [-P PORT] [-B PORT]\n"
 	    "       [-K COUNT] [-n N] [-u BYTES] [-d BYTES] [-c CLIENTS] [-s SECONDS] "
-	    "[-t PORT] [-p PID] [-O PID] [-D SECONDS] [-z] [-S]\n");
+	    "[-t PORT] [-p PID] [-O PID] [-D SECONDS] [-z] [-S]\n"
+	    "       [-l BYTES] [-w WINDOW] [-L LOAD] [-r RATE]\n");
 	exit(2);
 }
 
@@ -1246,13 +1260,15 @@ main(int argc, char **argv)
 	struct rlimit		 rl;
 	unsigned long long	 n = 1, up = 0, down = 0;
 	double			 secs = 10, deadline = 120;
-	int			 opt, conc = 64, wport = 0;
+	int			 opt, conc = 64, wport = 0, window = 64;
+	unsigned long long	 dsize = 64;
+	double			 load = 0.5, rate = 0;
 
 	if (argc < 2)
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((opt = getopt(argc, argv, "x:P:B:K:n:u:d:c:s:t:p:O:D:zS")) != -1) {
+	while ((opt = getopt(argc, argv, "x:P:B:K:n:u:d:c:s:t:p:O:D:zSl:w:L:r:")) != -1) {
 		switch (opt) {
 		case 'x':
 			if (strcmp(optarg, "direct") == 0)
@@ -1282,6 +1298,10 @@ main(int argc, char **argv)
 		case 'D': deadline = atof(optarg); break;
 		case 'z': discard = 1; break;
 		case 'S': server_close = 1; break;
+		case 'l': dsize = strtoull(optarg, NULL, 10); break;
+		case 'w': window = atoi(optarg); break;
+		case 'L': load = atof(optarg); break;
+		case 'r': rate = atof(optarg); break;
 		default: usage();
 		}
 	}
@@ -1325,6 +1345,8 @@ main(int argc, char **argv)
 			rc = run_ping((size_t)n);
 		else if (strcmp(mode, "idle") == 0)
 			rc = run_idle((size_t)n);
+		else if (strcmp(mode, "udp") == 0)
+			rc = run_udp((size_t)dsize, secs, window, load, rate);
 		else
 			usage();
 		/*

@@ -1,7 +1,7 @@
 # The report of make bench: reads the records of bench.sh (rep, row,
 # scenario, key, value; tab-separated), prints every figure as the median
 # of the repetitions with min-max, its ratio to direct and to the best
-# peer, then the targets of issue 7 with PASS/MISS, and writes the same
+# peer, then the targets of issues 7 and 19 with PASS/MISS, and writes the same
 # as markdown to the file md.  Variables: secs, reps, quick, md, machine,
 # versions, sizes, flownotes, busymax.
 
@@ -48,7 +48,7 @@ function busy(row, fig, rep,    sc) {
 	if (fig == "f")
 		return fgn[row, "a", rep] + 0 > busymax + 0 || \
 		    fgn[row, "b", rep] + 0 > busymax + 0
-	sc = substr(fig, 1, 1)
+	sc = fig in figsc ? figsc[fig] : substr(fig, 1, 1)
 	return fgn[row, sc, rep] + 0 > busymax + 0
 }
 
@@ -56,6 +56,8 @@ function has(row, fig) { return (row, fig) in n }
 function med(row, fig) { stats(row, fig); return M }
 
 function fmt(v) {
+	if (v > 0 && v < 0.01)
+		return sprintf("%.2g", v)
 	if (v >= 100 || v == int(v))
 		return sprintf("%.0f", v)
 	if (v >= 10)
@@ -136,7 +138,8 @@ BEGIN {
 	name["haproxy"] = "HAProxy splice (ref.)"
 	name["pinhole-pcap"] = "pinhole + pcap (CONNECT)"
 	name["pinhole-bigacl"] = "pinhole 1M ACL (CONNECT)"
-	nfigs = split("a b c c50 c99 cerr d50 d99 e f err", figs, " ")
+	nfigs = split("a b c c50 c99 cerr d50 d99 e f u64 u1200 uc64 uc1200 " \
+	    "l64 l1200 err", figs, " ")
 	label["a"] = "a. one tunnel, MB/s both ways"
 	label["b"] = "b. 16 tunnels, aggregate MB/s"
 	label["c"] = "c. setups/s"
@@ -147,9 +150,20 @@ BEGIN {
 	label["d99"] = "d. ping-pong p99 µs"
 	label["e"] = "e. KiB per idle tunnel"
 	label["f"] = "f. CPU s per GiB"
+	label["u64"] = "u. UDP 64 B echoes/s"
+	label["u1200"] = "u. UDP 1200 B echoes/s"
+	label["uc64"] = "u. UDP 64 B proxy CPU µs per echo"
+	label["uc1200"] = "u. UDP 1200 B proxy CPU µs per echo"
+	label["l64"] = "u. UDP 64 B loss % at half Dante's rate"
+	label["l1200"] = "u. UDP 1200 B loss % at half Dante's rate"
 	label["err"] = "errors, all scenarios"
-	hib["a"] = hib["b"] = hib["c"] = 1
+	hib["a"] = hib["b"] = hib["c"] = hib["u64"] = hib["u1200"] = 1
 	noratio["cerr"] = noratio["err"] = 1
+	# the loss, a median like any figure, but no ratio: 0 is the goal
+	plain["l64"] = plain["l1200"] = 1
+	# the run (scenario name) behind a figure that is not its letter
+	figsc["u64"] = figsc["l64"] = figsc["uc64"] = "u64"
+	figsc["u1200"] = figsc["l1200"] = figsc["uc1200"] = "u1200"
 }
 
 {
@@ -199,6 +213,12 @@ BEGIN {
 		add(row, "d99", rep, v)
 	else if (sc == "e" && key == "kib_per_tunnel" && row != "direct")
 		add(row, "e", rep, v)
+	else if (sc ~ /^u/ && key == "dps")
+		add(row, sc, rep, v)
+	else if (sc ~ /^u/ && key == "cpu_us")
+		add(row, "uc" substr(sc, 2), rep, v)
+	else if (sc ~ /^u/ && key == "loss_pct")
+		add(row, "l" substr(sc, 2), rep, v)
 	reps_seen[rep] = 1
 }
 
@@ -250,7 +270,7 @@ END {
 			stats(row, fig)
 			m = M
 			line = sprintf("  %-26s %-34s", name[row], cell(row, fig))
-			if (!noratio[fig]) {
+			if (!noratio[fig] && !plain[fig]) {
 				if (has("direct", fig) && row != "direct")
 					line = line sprintf(" %8s direct",
 					    ratio(m, med("direct", fig)))
@@ -311,7 +331,7 @@ END {
 	mdout("")
 	s = "| row |"; s2 = "|---|"
 	for (f = 1; f <= nfigs; f++) {
-		if (noratio[figs[f]])
+		if (noratio[figs[f]] || plain[figs[f]])
 			continue
 		s = s " " label[figs[f]] " |"
 		s2 = s2 "---:|"
@@ -326,7 +346,7 @@ END {
 		s = "| " name[row] " |"
 		for (f = 1; f <= nfigs; f++) {
 			fig = figs[f]
-			if (noratio[fig])
+			if (noratio[fig] || plain[fig])
 				continue
 			if (!has(row, fig)) {
 				s = s " – |"
@@ -346,9 +366,9 @@ END {
 
 	# --- targets -------------------------------------------------------
 	out("")
-	out("targets (issue 7), from this run:")
+	out("targets (issues 7 and 19), from this run:")
 	mdout("")
-	mdout("Targets of issue 7, from this run:")
+	mdout("Targets of issues 7 and 19, from this run:")
 	mdout("")
 	mdout("| target | figure | result |")
 	mdout("|---|---|---|")
@@ -388,6 +408,14 @@ END {
 	    0.9, 1)
 	target("h: 1M-entry ACL ≥ 0.95× 10-entry, c", "pinhole-bigacl", "c",
 	    "pinhole", 0.95, 1)
+	target("u: pinhole (SOCKS5) ≥ 1.5× Dante, UDP 64 B datagrams/s",
+	    "pinhole-socks5", "u64", "dante", 1.5, 1)
+	target("u: pinhole (SOCKS5) ≥ 1.5× Dante, UDP 1200 B datagrams/s",
+	    "pinhole-socks5", "u1200", "dante", 1.5, 1)
+	lossless("u: pinhole (SOCKS5) loss 0 below saturation, 64 B",
+	    "pinhole-socks5", "l64")
+	lossless("u: pinhole (SOCKS5) loss 0 below saturation, 1200 B",
+	    "pinhole-socks5", "l1200")
 	for (r = 1; r <= nrows; r++)
 		if (rows[r] ~ /^pinhole/)
 			zero("no errors: " name[rows[r]] " (byte counts, " \
@@ -457,4 +485,18 @@ function zero(desc, row, fig,    tot, rep) {
 		if ((row, fig, rep) in val)
 			tot += val[row, fig, rep]
 	verdict(desc, fig, tot == 0 ? 1 : 0, sprintf("%d errors", tot))
+}
+
+# every run's loss (in %) must be 0: the largest is shown
+function lossless(desc, row, fig,    worst, rep) {
+	if (!has(row, fig)) {
+		verdict(desc, fig, "", "not measured")
+		return
+	}
+	worst = 0
+	for (rep in reps_seen)
+		if ((row, fig, rep) in val && val[row, fig, rep] > worst)
+			worst = val[row, fig, rep]
+	verdict(desc, fig, worst == 0 ? 1 : 0, sprintf("%s %% lost at " \
+	    "most, offered half of Dante's rate", fmt(worst)))
 }

@@ -31,6 +31,11 @@
                                  "recv HOST PORT TEXT" or "recv none"
           drain                  reads what comes to main within 1 s:
                                  prints "drained N"
+          burst|HOST|PORT|N|SIZE N datagrams of SIZE bytes at once, each
+                                 its own, then reads the replies (2 s
+                                 after the last at most): prints "burst
+                                 K back, E exact" (E: from HOST:PORT,
+                                 the very bytes of one sent, once)
           close                  closes the TCP connection
           wait|S                 sleeps S seconds
           tcp                    prints "tcp closed" once pinhole closes
@@ -122,6 +127,27 @@ def tcp_state(t):
         return "tcp closed"
 
 
+def burst(cur, main, relay, host, port, n, size):
+    h = header(host, port)
+    sent = set()
+    for i in range(n):
+        d = (b"%06d" % i + bytes([65 + i % 26]) * size)[:size]
+        sent.add(d)
+        cur.sendto(h + d, relay)
+    back = exact = 0
+    main.settimeout(2)
+    try:
+        while back < n:
+            d, _ = main.recvfrom(65536)
+            back += 1
+            if d[:len(h)] == h and d[len(h):] in sent:
+                sent.discard(d[len(h):])
+                exact += 1
+    except socket.timeout:
+        pass
+    print("burst %d back, %d exact" % (back, exact), flush=True)
+
+
 def raw(argv):
     port = int(argv[0])
     user = password = None
@@ -180,6 +206,9 @@ def raw(argv):
             except socket.timeout:
                 pass
             print("drained %d" % n, flush=True)
+        elif parts[0] == "burst":
+            burst(cur, main, relay, parts[1], int(parts[2]), int(parts[3]),
+                  int(parts[4]))
         elif parts[0] == "close":
             t.close()
         elif parts[0] == "wait":

@@ -47,6 +47,8 @@ enum probe {
 	P_KILL_OTHER,		/* a signal to another process */
 	P_NODELAY,		/* TCP_NODELAY, which the relay sets */
 	P_SOCKOPT_OTHER,	/* any other socket option */
+	P_RCVBUF,		/* SO_RCVBUF, which a UDP association sets */
+	P_MMSG,			/* sendmmsg and recvmmsg, its batches */
 	P_COUNT
 };
 
@@ -103,6 +105,40 @@ try_sockopt(int fd, int level, int name)
 	return setsockopt(fd, level, name, &on, sizeof(on)) == -1 ? errno : 0;
 }
 
+/* A datagram to a UDP socket's own address with sendmmsg, back with
+ * recvmmsg: 0, or the errno of the first that failed. */
+static int
+try_mmsg(int fd)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 sl = sizeof(sin);
+	char			 b[4] = "ping", back[8];
+	struct iovec		 iov = { b, sizeof(b) };
+	struct iovec		 riov = { back, sizeof(back) };
+	struct mmsghdr		 m, r;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd == -1 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &sl) == -1)
+		return errno;
+	memset(&m, 0, sizeof(m));
+	m.msg_hdr.msg_name = &sin;
+	m.msg_hdr.msg_namelen = sizeof(sin);
+	m.msg_hdr.msg_iov = &iov;
+	m.msg_hdr.msg_iovlen = 1;
+	if (sendmmsg(fd, &m, 1, 0) != 1)
+		return errno;
+	memset(&r, 0, sizeof(r));
+	r.msg_hdr.msg_iov = &riov;
+	r.msg_hdr.msg_iovlen = 1;
+	if (recvmmsg(fd, &r, 1, 0, NULL) != 1)
+		return errno;
+	return r.msg_len == sizeof(b) && memcmp(back, b, sizeof(b)) == 0 ?
+	    0 : EIO;
+}
+
 static int
 try_mmap_exec(void)
 {
@@ -121,6 +157,7 @@ probe_child(struct config *c, int fd)
 {
 	int	 r[P_COUNT];
 	int	 tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int	 udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	r[P_APPLIED] = sandbox_apply(c);
 	r[P_READ_CONFIG] = try_open("conf/pinhole.ini", O_RDONLY);
@@ -136,6 +173,8 @@ probe_child(struct config *c, int fd)
 	r[P_KILL_OTHER] = kill(getppid(), 0) == -1 ? errno : 0;
 	r[P_NODELAY] = try_sockopt(tcp, IPPROTO_TCP, TCP_NODELAY);
 	r[P_SOCKOPT_OTHER] = try_sockopt(tcp, SOL_SOCKET, SO_KEEPALIVE);
+	r[P_RCVBUF] = try_sockopt(udp, SOL_SOCKET, SO_RCVBUF);
+	r[P_MMSG] = try_mmsg(udp);
 	if (write(fd, r, sizeof(r)) != (ssize_t)sizeof(r))
 		_exit(3);
 	_exit(0);
@@ -273,6 +312,12 @@ sandbox_on(struct config *c)
 	    "sandbox on: setsockopt(TCP_NODELAY), the relay's, is allowed");
 	t_int(r[P_SOCKOPT_OTHER], EPERM,
 	    "sandbox on: another socket option (SO_KEEPALIVE) fails with EPERM");
+	t_int(r[P_RCVBUF], 0,
+	    "sandbox on: setsockopt(SO_RCVBUF), a UDP association's, is "
+	    "allowed");
+	t_int(r[P_MMSG], 0,
+	    "sandbox on: sendmmsg and recvmmsg, the UDP relay's batches, are "
+	    "allowed");
 
 	st = forbidden(c, "execve");
 	t_ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
