@@ -52,13 +52,14 @@ hrr_feed(struct hrr *h, const uint8_t *p, size_t n)
 			h->hdr_len += take;
 			p += take;
 			n -= take;
-			if (h->hdr_len < 5)
-				break;
-			h->hdr_len = 0;
-			if (h->hdr[0] != 22 || h->hdr[1] != 3) {
+			/* Not a handshake record: told by its first bytes. */
+			if (h->hdr[0] != 22 || (h->hdr_len > 1 && h->hdr[1] != 3)) {
 				h->result = HRR_NO;
 				break;
 			}
+			if (h->hdr_len < 5)
+				break;
+			h->hdr_len = 0;
 			/* An empty record is skipped, as TLS stacks skip it. */
 			h->rec_left = (size_t)h->hdr[3] << 8 | h->hdr[4];
 			continue;

@@ -289,6 +289,14 @@ pass_eof(struct relay_dir *d)
 static void
 got_eof(struct relay_dir *d)
 {
+	struct relay *r = d->relay;
+
+	/* A server that has ended sends no HRR: stop holding for one. */
+	if (d->dir == CAPTURE_DOWN && r->hrr.result == HRR_MORE) {
+		r->hrr.result = HRR_NO;
+		if (r->retry == RETRY_WAIT)
+			event_active(r->retry_seen, EV_TIMEOUT, 1);
+	}
 	d->eof = 1;
 	event_del(d->readable);
 	capture_flow_fin(&d->relay->s->capture, d->dir);
@@ -495,8 +503,9 @@ sni_release(struct relay_dir *d, enum sni_end why, const unsigned char *extra,
 		session_close(s, EV_DENY, REASON_SNI_MISMATCH);
 		return RELAY_GONE;
 	}
-	if (hello == SNI_HELLO_WHOLE && r->hrr.result != HRR_NO) {
-		rest_len = len - end + extra_len;
+	/* Bytes after the hello (rare: sent before the server answered). */
+	if (hello == SNI_HELLO_WHOLE && r->hrr.result != HRR_NO &&
+	    (rest_len = len - end + extra_len) > 0) {
 		if ((rest = malloc(rest_len > RELAY_HOLD ? rest_len :
 		    RELAY_HOLD)) == NULL) {
 			free(held);
@@ -507,7 +516,7 @@ sni_release(struct relay_dir *d, enum sni_end why, const unsigned char *extra,
 			memcpy(rest + len - end, extra, extra_len);
 		len = end;
 		extra_len = 0;
-	} else
+	} else if (hello != SNI_HELLO_WHOLE || r->hrr.result == HRR_NO)
 		hello = SNI_HELLO_NO;
 	if (extra_len > 0) {
 		unsigned char *all = realloc(held, len + extra_len);
