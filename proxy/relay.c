@@ -97,6 +97,7 @@ static void	dir_readable(evutil_socket_t, short, void *);
 static void	wait_writable(struct relay_dir *);
 static int	write_on(struct relay_dir *, const unsigned char *, size_t);
 static void	dir_writable(evutil_socket_t, short, void *);
+static void	retry_seen(evutil_socket_t, short, void *);
 
 static void
 touch(struct session *s)
@@ -430,6 +431,12 @@ retry_next(struct relay *r, int watch, unsigned char *rest, size_t rest_len)
 	struct session	*s = r->s;
 	struct timeval	 left;
 
+	if (watch && r->retry_seen == NULL &&
+	    (r->retry_seen = event_new(server.base, -1, 0, retry_seen,
+	    r)) == NULL) {
+		free(rest);
+		return -1;
+	}
 	if (watch) {
 		r->retry = r->hrr.result == HRR_YES ? RETRY_HELLO : RETRY_WAIT;
 		s->sni_state = SNI_MORE;
@@ -903,8 +910,7 @@ sni_arm(struct relay *r)
 	}
 	r->sni_deadline = evtimer_new(server.base, sni_timeout,
 	    &r->d[CAPTURE_UP]);
-	r->retry_seen = event_new(server.base, -1, 0, retry_seen, r);
-	if (r->sni_deadline == NULL || r->retry_seen == NULL)
+	if (r->sni_deadline == NULL)
 		return -1;
 	deadline_left(r->s, &left);
 	return evtimer_add(r->sni_deadline, &left);
