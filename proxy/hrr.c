@@ -53,7 +53,8 @@ hrr_feed(struct hrr *h, const uint8_t *p, size_t n)
 			p += take;
 			n -= take;
 			/* Not a handshake record: told by its first bytes. */
-			if (h->hdr[0] != 22 || (h->hdr_len > 1 && h->hdr[1] != 3)) {
+			if (h->hdr[0] != 22 ||
+			    (h->hdr_len > 1 && h->hdr[1] != 3)) {
 				h->result = HRR_NO;
 				break;
 			}

@@ -76,7 +76,7 @@ struct relay {
 	struct event		*sni_deadline;	/* handshake_timeout, held */
 	int			 retry;		/* enum relay_retry */
 	struct hrr		 hrr;		/* the server's first message */
-	struct event		*retry_seen;	/* the server's answer is known */
+	struct event		*retry_seen;	/* the server has answered */
 };
 
 /* Where the client's second ClientHello stands. */
@@ -84,13 +84,6 @@ enum relay_retry {
 	RETRY_NONE,	/* the first is held, or no second will be checked */
 	RETRY_WAIT,	/* the first went on: the server's answer is awaited */
 	RETRY_HELLO	/* the server sent an HRR: the second is held */
-};
-
-enum sni_end {
-	SNI_END_PARSED,		/* the ClientHello is whole, or is none */
-	SNI_END_FULL,		/* RELAY_HOLD bytes and still not whole */
-	SNI_END_TIMEOUT,	/* handshake_timeout and still not whole */
-	SNI_END_EOF		/* the client ended it */
 };
 
 static void	dir_readable(evutil_socket_t, short, void *);
@@ -330,51 +323,17 @@ holding(const struct relay_dir *d)
 static int
 sni_verdict(struct relay *r, enum sni_end why, int state)
 {
-	struct session	*s = r->s;
-	int		 enforce = r->sni_mode == SNI_CHECK_ENFORCE;
-	const char	*what, *again;
-
 	/* Held while the server had not answered: no hello to check. */
 	if (r->retry == RETRY_WAIT) {
 		if (why == SNI_END_TIMEOUT)
 			log_info("session %llu: no answer from the server "
 			    "within handshake_timeout: a ClientHello it asks "
 			    "for again would not be checked",
-			    (unsigned long long)s->id);
+			    (unsigned long long)r->s->id);
 		return 1;
 	}
-	again = r->retry == RETRY_HELLO ? " (after a HelloRetryRequest)" : "";
-	if (state == SNI_FOUND) {
-		if (snicheck_matches(s, s->sni))
-			return 1;
-		server.count->sni_mismatch++;
-		log_warn("session %llu: the TLS server name %s does not match "
-		    "the request %s:%u%s%s", (unsigned long long)s->id, s->sni,
-		    s->host, s->port, again, enforce ? ": closed" : "");
-		return !enforce;
-	}
-	if (state == SNI_NONE)
-		return 1;	/* no name, or no ClientHello: nothing to check */
-	/*
-	 * A ClientHello that cannot be read whole -- longer than 16 KiB,
-	 * cut into tiny records, trickled past the deadline, or ended by
-	 * the client half-way -- would pass unchecked: under enforce it
-	 * does not.
-	 */
-	if (state == SNI_TOOBIG || why == SNI_END_FULL)
-		what = "longer than 16 KiB";
-	else if (why == SNI_END_TIMEOUT)
-		what = "not whole within handshake_timeout";
-	else if (why == SNI_END_EOF && s->sni_len > 0)
-		what = "cut short by the client's end";
-	else
-		return 1;
-	log_info("session %llu: a ClientHello%s %s: %s",
-	    (unsigned long long)s->id, again, what,
-	    enforce ? "closed" : "not checked");
-	if (enforce)
-		server.count->sni_mismatch++;
-	return !enforce;
+	return snicheck_verdict(r->s, r->sni_mode, why, state,
+	    r->retry == RETRY_HELLO);
 }
 
 /* What is left of handshake_timeout, counted from the accept. */
@@ -399,24 +358,6 @@ static size_t
 hold_room(const struct session *s)
 {
 	return s->sni_len < RELAY_HOLD ? RELAY_HOLD - s->sni_len : 0;
-}
-
-/*
- * A first ClientHello whose last record carries more handshake bytes
- * (a second hello, say) than the hello: no client sends that, and what
- * follows the hello in its record could not be held apart.
- */
-static int
-trailing_verdict(struct relay *r)
-{
-	int enforce = r->sni_mode == SNI_CHECK_ENFORCE;
-
-	log_info("session %llu: a ClientHello followed by more in its "
-	    "record: %s", (unsigned long long)r->s->id,
-	    enforce ? "closed" : "not checked");
-	if (enforce)
-		server.count->sni_mismatch++;
-	return !enforce;
 }
 
 /*
@@ -500,7 +441,7 @@ sni_release(struct relay_dir *d, enum sni_end why, const unsigned char *extra,
 		hello = sni_hello_end(held, len, &end);
 	go = sni_verdict(r, why, state);
 	if (go && hello == SNI_HELLO_MORE)
-		go = trailing_verdict(r);
+		go = snicheck_trailing(s, r->sni_mode);
 	if (s->sni_state != SNI_FOUND)
 		s->sni_state = SNI_NONE;
 	s->sni_buf = NULL;
