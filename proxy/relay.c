@@ -13,7 +13,13 @@
  * With sni_check on, the client's first bytes are held, not written on,
  * while they are a ClientHello so far: the tunnel's first flight leaves
  * only once its server name has passed the check (snicheck.c), and a
- * mismatch under enforce sends nothing of it.
+ * mismatch under enforce sends nothing of it.  The server's first bytes
+ * are then read in passing (hrr.c) until they tell whether it asks for
+ * the ClientHello again (a TLS 1.3 HelloRetryRequest); meanwhile the
+ * client's next bytes are held too, and after an HRR its second
+ * ClientHello is held and checked as the first was.  Anything else from
+ * the server ends the watch: a tunnel pays for it only until the
+ * server's first read.
  *
  * A direction reads only when what it read before is written: a slow
  * reader stops its writer, and pinhole holds at most one pipe or one
@@ -38,6 +44,7 @@
 #include "relay.h"
 #include "server.h"
 #include "log.h"
+#include "hrr.h"
 #include "sni.h"
 #include "snicheck.h"
 
@@ -67,24 +74,68 @@ struct relay {
 	int			 ended;		/* directions passed on */
 	int			 sni_mode;	/* enum sni_check */
 	struct event		*sni_deadline;	/* handshake_timeout, held */
+	int			 retry;		/* enum relay_retry */
+	struct hrr		 hrr;		/* the server's first message */
+	struct event		*retry_seen;	/* the server has answered */
 };
 
-enum sni_end {
-	SNI_END_PARSED,		/* the ClientHello is whole, or is none */
-	SNI_END_FULL,		/* RELAY_HOLD bytes and still not whole */
-	SNI_END_TIMEOUT,	/* handshake_timeout and still not whole */
-	SNI_END_EOF		/* the client ended it */
+/* Where the client's second ClientHello stands. */
+enum relay_retry {
+	RETRY_NONE,	/* the first is held, or no second will be checked */
+	RETRY_WAIT,	/* the first went on: the server's answer is awaited */
+	RETRY_HELLO	/* the server sent an HRR: the second is held */
 };
 
 static void	dir_readable(evutil_socket_t, short, void *);
 static void	wait_writable(struct relay_dir *);
 static int	write_on(struct relay_dir *, const unsigned char *, size_t);
 static void	dir_writable(evutil_socket_t, short, void *);
+static void	retry_seen(evutil_socket_t, short, void *);
 
 static void
 touch(struct session *s)
 {
 	event_base_gettimeofday_cached(server.base, &s->last_active);
+}
+
+/* The server name of a ClientHello held from off on, into s->sni. */
+static int
+hello_name(struct session *s, size_t off)
+{
+	char	 name[256], *dup;
+	int	 state;
+
+	state = sni_parse(s->sni_buf + off, s->sni_len - off, name,
+	    sizeof(name));
+	if (state != SNI_FOUND)
+		return state;
+	if ((dup = strdup(name)) == NULL)
+		return SNI_NONE;
+	free(s->sni);		/* the first ClientHello's, after an HRR */
+	s->sni = dup;
+	return SNI_FOUND;
+}
+
+/* What the held bytes are so far (enum sni_result). */
+static int
+held_state(struct session *s)
+{
+	struct relay	*r = s->relay;
+	size_t		 off = 0;
+
+	if (r->retry == RETRY_WAIT)
+		return SNI_MORE;	/* held until the server answers */
+	if (r->retry == RETRY_HELLO) {
+		switch (hrr_hello_at(s->sni_buf, s->sni_len, &off)) {
+		case HRR_MORE:
+			return SNI_MORE;
+		case HRR_NO:
+			return SNI_NONE;	/* not TLS: no hello to check */
+		case HRR_YES:
+			break;
+		}
+	}
+	return hello_name(s, off);
 }
 
 /*
@@ -94,8 +145,6 @@ touch(struct session *s)
 static size_t
 hold_bytes(struct session *s, const unsigned char *p, size_t n)
 {
-	char	 name[256];
-
 	if (s->sni_buf == NULL &&
 	    (s->sni_buf = malloc(RELAY_HOLD)) == NULL) {
 		s->sni_state = SNI_NONE;
@@ -105,9 +154,7 @@ hold_bytes(struct session *s, const unsigned char *p, size_t n)
 		n = RELAY_HOLD - s->sni_len;
 	memcpy(s->sni_buf + s->sni_len, p, n);
 	s->sni_len += n;
-	s->sni_state = sni_parse(s->sni_buf, s->sni_len, name, sizeof(name));
-	if (s->sni_state == SNI_FOUND && (s->sni = strdup(name)) == NULL)
-		s->sni_state = SNI_NONE;
+	s->sni_state = held_state(s);
 	return n;
 }
 
@@ -135,8 +182,11 @@ must_see(const struct relay_dir *d)
 {
 	struct session *s = d->relay->s;
 
-	return (d->dir == CAPTURE_UP && s->sni_state == SNI_MORE) ||
-	    capture_flow_wants(&s->capture, d->dir);
+	if (d->dir == CAPTURE_UP && s->sni_state == SNI_MORE)
+		return 1;
+	if (d->dir == CAPTURE_DOWN && d->relay->hrr.result == HRR_MORE)
+		return 1;
+	return capture_flow_wants(&s->capture, d->dir);
 }
 
 static void
@@ -151,6 +201,18 @@ count(struct relay_dir *d, size_t n)
 	touch(s);
 }
 
+/*
+ * The server's bytes, read in passing until they say whether it sent an
+ * HRR.  What that means for the client's held bytes is acted on from
+ * the event loop: the session may end of it, not under a reader's feet.
+ */
+static void
+watch_server(struct relay *r, const unsigned char *p, size_t n)
+{
+	if (hrr_feed(&r->hrr, p, n) != HRR_MORE && r->retry == RETRY_WAIT)
+		event_active(r->retry_seen, EV_TIMEOUT, 1);
+}
+
 /* Bytes read by copying: shown, counted. */
 static void
 seen(struct relay_dir *d, const unsigned char *p, size_t n)
@@ -159,6 +221,8 @@ seen(struct relay_dir *d, const unsigned char *p, size_t n)
 
 	if (d->dir == CAPTURE_UP && s->sni_state == SNI_MORE)
 		relay_sni(s, p, n);
+	else if (d->dir == CAPTURE_DOWN && d->relay->hrr.result == HRR_MORE)
+		watch_server(d->relay, p, n);
 	capture_flow_bytes(&s->capture, d->dir, p, n);
 	count(d, n);
 }
@@ -219,6 +283,14 @@ pass_eof(struct relay_dir *d)
 static void
 got_eof(struct relay_dir *d)
 {
+	struct relay *r = d->relay;
+
+	/* A server that has ended sends no HRR: stop holding for one. */
+	if (d->dir == CAPTURE_DOWN && r->hrr.result == HRR_MORE) {
+		r->hrr.result = HRR_NO;
+		if (r->retry == RETRY_WAIT)
+			event_active(r->retry_seen, EV_TIMEOUT, 1);
+	}
 	d->eof = 1;
 	event_del(d->readable);
 	capture_flow_fin(&d->relay->s->capture, d->dir);
@@ -251,47 +323,105 @@ holding(const struct relay_dir *d)
 static int
 sni_verdict(struct relay *r, enum sni_end why, int state)
 {
-	struct session	*s = r->s;
-	int		 enforce = r->sni_mode == SNI_CHECK_ENFORCE;
-	const char	*what;
-
-	if (state == SNI_FOUND) {
-		if (snicheck_matches(s, s->sni))
-			return 1;
-		server.count->sni_mismatch++;
-		log_warn("session %llu: the TLS server name %s does not match "
-		    "the request %s:%u%s", (unsigned long long)s->id, s->sni,
-		    s->host, s->port, enforce ? ": closed" : "");
-		return !enforce;
-	}
-	if (state == SNI_NONE)
-		return 1;	/* no name, or no ClientHello: nothing to check */
-	/*
-	 * A ClientHello that cannot be read whole -- longer than 16 KiB,
-	 * cut into tiny records, trickled past the deadline, or ended by
-	 * the client half-way -- would pass unchecked: under enforce it
-	 * does not.
-	 */
-	if (state == SNI_TOOBIG || why == SNI_END_FULL)
-		what = "longer than 16 KiB";
-	else if (why == SNI_END_TIMEOUT)
-		what = "not whole within handshake_timeout";
-	else if (why == SNI_END_EOF && s->sni_len > 0)
-		what = "cut short by the client's end";
-	else
+	/* Held while the server had not answered: no hello to check. */
+	if (r->retry == RETRY_WAIT) {
+		if (why == SNI_END_TIMEOUT)
+			log_info("session %llu: no answer from the server "
+			    "within handshake_timeout: a ClientHello it asks "
+			    "for again would not be checked",
+			    (unsigned long long)r->s->id);
 		return 1;
-	log_info("session %llu: a ClientHello %s: %s",
-	    (unsigned long long)s->id, what, enforce ? "closed" : "not checked");
-	if (enforce)
-		server.count->sni_mismatch++;
-	return !enforce;
+	}
+	return snicheck_verdict(r->s, r->sni_mode, why, state,
+	    r->retry == RETRY_HELLO);
+}
+
+/* What is left of handshake_timeout, counted from the accept. */
+static void
+deadline_left(const struct session *s, struct timeval *left)
+{
+	struct timeval	 now, used;
+	uint64_t	 ms = server.conf->handshake_timeout_ms;
+
+	event_base_gettimeofday_cached(server.base, &now);
+	timersub(&now, &s->started, &used);
+	left->tv_sec = (time_t)(ms / 1000);
+	left->tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	if (timercmp(&used, left, <))
+		timersub(left, &used, left);
+	else
+		timerclear(left);
+}
+
+/* Room left in the held bytes. */
+static size_t
+hold_room(const struct session *s)
+{
+	return s->sni_len < RELAY_HOLD ? RELAY_HOLD - s->sni_len : 0;
+}
+
+/*
+ * After a first ClientHello the server's answer is watched for an HRR,
+ * and the client's next bytes (rest, rest_len) are held meanwhile, the
+ * deadline still running; after anything else, nothing more is held or
+ * watched.  Takes rest.
+ */
+static int
+retry_next(struct relay *r, int watch, unsigned char *rest, size_t rest_len)
+{
+	struct session	*s = r->s;
+	struct timeval	 left;
+
+	if (watch && r->retry_seen == NULL &&
+	    (r->retry_seen = event_new(server.base, -1, 0, retry_seen,
+	    r)) == NULL) {
+		free(rest);
+		return -1;
+	}
+	if (watch) {
+		r->retry = r->hrr.result == HRR_YES ? RETRY_HELLO : RETRY_WAIT;
+		s->sni_state = SNI_MORE;
+		s->sni_buf = rest;
+		s->sni_len = rest_len;
+		deadline_left(s, &left);
+		if (r->retry == RETRY_HELLO)	/* the server spoke first */
+			event_active(r->retry_seen, EV_TIMEOUT, 1);
+		return evtimer_add(r->sni_deadline, &left);
+	}
+	free(rest);
+	r->retry = RETRY_NONE;
+	if (r->hrr.result == HRR_MORE)
+		r->hrr.result = HRR_NO;		/* the watch ends */
+	return 0;
+}
+
+/*
+ * Writes n bytes on, after what waits to be written if anything does
+ * (the first ClientHello, when a deadline cuts the wait for the
+ * server's answer short).
+ */
+static int
+send_on(struct relay_dir *d, const unsigned char *p, size_t n)
+{
+	unsigned char *all;
+
+	if (d->held == NULL)
+		return write_on(d, p, n);
+	if ((all = realloc(d->held, d->held_len + n)) == NULL)
+		return -1;
+	memcpy(all + d->held_len, p, n);
+	d->held = all;
+	d->held_len += n;
+	return 0;
 }
 
 /*
  * The check is decided: the held bytes (and extra, read past them) go
  * on as the tunnel's first bytes, or the tunnel is refused with none of
- * them sent.  Returns 0, -1 on an error, or RELAY_GONE when the session
- * was closed (nothing of it may be touched then).
+ * them sent.  A first ClientHello goes on alone, what came after it
+ * held until the server has answered.  Returns 0, -1 on an error, or
+ * RELAY_GONE when the session was closed (nothing of it may be touched
+ * then).
  */
 static int
 sni_release(struct relay_dir *d, enum sni_end why, const unsigned char *extra,
@@ -299,13 +429,19 @@ sni_release(struct relay_dir *d, enum sni_end why, const unsigned char *extra,
 {
 	struct relay	*r = d->relay;
 	struct session	*s = r->s;
-	unsigned char	*held = s->sni_buf;
-	size_t		 len = s->sni_len;
-	int		 rc, state = s->sni_state, go;
+	unsigned char	*held = s->sni_buf, *rest = NULL;
+	size_t		 len = s->sni_len, end = 0, rest_len = 0;
+	int		 rc = 1, state = s->sni_state, go, hello = SNI_HELLO_NO;
 
 	if (r->sni_deadline != NULL)
 		evtimer_del(r->sni_deadline);
+	/* Only a whole first ClientHello may be answered with an HRR. */
+	if (why == SNI_END_PARSED && r->retry == RETRY_NONE && len > 0 &&
+	    r->sni_mode != SNI_CHECK_OFF)
+		hello = sni_hello_end(held, len, &end);
 	go = sni_verdict(r, why, state);
+	if (go && hello == SNI_HELLO_MORE)
+		go = snicheck_trailing(s, r->sni_mode);
 	if (s->sni_state != SNI_FOUND)
 		s->sni_state = SNI_NONE;
 	s->sni_buf = NULL;
@@ -315,41 +451,112 @@ sni_release(struct relay_dir *d, enum sni_end why, const unsigned char *extra,
 		session_close(s, EV_DENY, REASON_SNI_MISMATCH);
 		return RELAY_GONE;
 	}
+	/* Bytes after the hello (rare: sent before the server answered). */
+	if (hello == SNI_HELLO_WHOLE && r->hrr.result != HRR_NO &&
+	    (rest_len = len - end + extra_len) > 0) {
+		if ((rest = malloc(rest_len > RELAY_HOLD ? rest_len :
+		    RELAY_HOLD)) == NULL) {
+			free(held);
+			return -1;
+		}
+		memcpy(rest, held + end, len - end);
+		if (extra_len > 0)
+			memcpy(rest + len - end, extra, extra_len);
+		len = end;
+		extra_len = 0;
+	} else if (hello != SNI_HELLO_WHOLE || r->hrr.result == HRR_NO)
+		hello = SNI_HELLO_NO;
 	if (extra_len > 0) {
 		unsigned char *all = realloc(held, len + extra_len);
 
 		if (all == NULL) {
 			free(held);
+			free(rest);
 			return -1;
 		}
 		memcpy(all + len, extra, extra_len);
 		held = all;
 		len += extra_len;
 	}
-	if (len == 0) {
-		free(held);
-		return 0;
+	if (len > 0) {
+		seen(d, held, len);
+		rc = send_on(d, held, len);
 	}
-	seen(d, held, len);
-	rc = write_on(d, held, len);
 	free(held);
+	if (rc == -1) {
+		free(rest);
+		return -1;
+	}
+	if (retry_next(r, hello == SNI_HELLO_WHOLE, rest, rest_len) == -1)
+		return -1;
 	if (rc == 0)
 		wait_writable(d);
-	return rc == -1 ? -1 : 0;
+	/* Reading may have waited for the server's answer. */
+	else if (!d->eof && event_add(d->readable, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Looks at the held bytes again (the server has answered, or what was
+ * written is written): they may be decided now, or room made.
+ */
+static int
+hold_recheck(struct relay_dir *d)
+{
+	struct relay	*r = d->relay;
+	struct session	*s = r->s;
+
+	if (r->retry == RETRY_WAIT && r->hrr.result == HRR_NO)
+		return sni_release(d, SNI_END_PARSED, NULL, 0);
+	if (r->retry == RETRY_WAIT && r->hrr.result == HRR_YES) {
+		log_debug("session %llu: a HelloRetryRequest: the next "
+		    "ClientHello is checked", (unsigned long long)s->id);
+		r->retry = RETRY_HELLO;
+	}
+	if (s->sni_buf != NULL)
+		s->sni_state = held_state(s);
+	if (s->sni_state != SNI_MORE)
+		return sni_release(d, SNI_END_PARSED, NULL, 0);
+	if (hold_room(s) == 0) {
+		if (r->retry != RETRY_WAIT)
+			return sni_release(d, SNI_END_FULL, NULL, 0);
+		event_del(d->readable);	/* until the server answers */
+		return 0;
+	}
+	return event_add(d->readable, NULL);
+}
+
+/* The server's answer is known: the client's held bytes act on it. */
+static void
+retry_seen(evutil_socket_t fd, short what, void *arg)
+{
+	struct relay		*r = arg;
+	struct relay_dir	*d = &r->d[CAPTURE_UP];
+
+	(void)fd;
+	(void)what;
+	/* Still writing the first ClientHello: dir_writable looks after. */
+	if (r->retry == RETRY_NONE || d->held != NULL || d->eof)
+		return;
+	if (hold_recheck(d) == -1)
+		fail(d);
 }
 
 /* One read while holding, straight into the held ClientHello. */
 static int
 hold_once(struct relay_dir *d)
 {
-	struct session	*s = d->relay->s;
+	struct relay	*r = d->relay;
+	struct session	*s = r->s;
 	unsigned char	 buf[RELAY_COPY];
 	size_t		 room;
 	ssize_t		 n;
 
 	if (s->sni_buf == NULL && (s->sni_buf = malloc(RELAY_HOLD)) == NULL)
 		return sni_release(d, SNI_END_PARSED, NULL, 0);
-	room = RELAY_HOLD - s->sni_len;
+	if ((room = hold_room(s)) == 0)
+		return hold_recheck(d);
 	do
 		n = read(d->from, buf, room < sizeof(buf) ? room : sizeof(buf));
 	while (n == -1 && errno == EINTR);
@@ -363,10 +570,8 @@ hold_once(struct relay_dir *d)
 		return rc;
 	}
 	hold_bytes(s, buf, (size_t)n);
-	if (s->sni_state != SNI_MORE)
-		return sni_release(d, SNI_END_PARSED, NULL, 0);
-	if (s->sni_len == RELAY_HOLD)
-		return sni_release(d, SNI_END_FULL, NULL, 0);
+	if (s->sni_state != SNI_MORE || hold_room(s) == 0)
+		return hold_recheck(d);
 	return 0;
 }
 
@@ -380,7 +585,6 @@ sni_timeout(evutil_socket_t fd, short what, void *arg)
 	if (holding(d) && sni_release(d, SNI_END_TIMEOUT, NULL, 0) == -1)
 		fail(d);
 }
-
 /* Writes what is held; 1 when all of it is written, -1 on an error. */
 static int
 flush_held(struct relay_dir *d)
@@ -549,7 +753,11 @@ dir_writable(evutil_socket_t fd, short what, void *arg)
 	event_del(d->writable);
 	if (d->eof)
 		pass_eof(d);
+	else if (holding(d))
+		rc = hold_recheck(d);	/* the server may have answered */
 	else if (event_add(d->readable, NULL) == -1)
+		rc = -1;
+	if (rc == -1)
 		fail(d);
 }
 
@@ -634,23 +842,18 @@ nodelay(int fd)
 static int
 sni_arm(struct relay *r)
 {
-	struct timeval	 now, used, left;
-	uint64_t	 ms = server.conf->handshake_timeout_ms;
+	struct timeval	 left;
 
-	if (r->sni_mode == SNI_CHECK_OFF)
+	hrr_init(&r->hrr);
+	if (r->sni_mode == SNI_CHECK_OFF) {
+		r->hrr.result = HRR_NO;		/* nothing to watch for */
 		return 0;
+	}
 	r->sni_deadline = evtimer_new(server.base, sni_timeout,
 	    &r->d[CAPTURE_UP]);
 	if (r->sni_deadline == NULL)
 		return -1;
-	event_base_gettimeofday_cached(server.base, &now);
-	timersub(&now, &r->s->started, &used);
-	left.tv_sec = (time_t)(ms / 1000);
-	left.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	if (timercmp(&used, &left, <))
-		timersub(&left, &used, &left);
-	else
-		timerclear(&left);
+	deadline_left(r->s, &left);
 	return evtimer_add(r->sni_deadline, &left);
 }
 
@@ -753,6 +956,8 @@ relay_free(struct session *s)
 	}
 	if (r->sni_deadline != NULL)
 		event_free(r->sni_deadline);
+	if (r->retry_seen != NULL)
+		event_free(r->retry_seen);
 	free(r);
 	s->relay = NULL;
 }

@@ -15,9 +15,14 @@ be16(const uint8_t *p)
 	return (size_t)p[0] << 8 | p[1];
 }
 
-/* Joins the payloads of the handshake records into msg. */
+/*
+ * Joins the payloads of the handshake records into msg.  On SNI_FOUND,
+ * *end is where the record that completes the message ends, and *past
+ * how many bytes of that record follow the message.
+ */
 static enum sni_result
-collect(const uint8_t *buf, size_t len, uint8_t *msg, size_t *mlen)
+collect(const uint8_t *buf, size_t len, uint8_t *msg, size_t *mlen,
+    size_t *end, size_t *past)
 {
 	size_t	 off = 0, need = 0;
 
@@ -50,6 +55,8 @@ collect(const uint8_t *buf, size_t len, uint8_t *msg, size_t *mlen)
 			if (need > SNI_MAX_BYTES)
 				return SNI_TOOBIG;
 			if (*mlen >= need) {
+				*end = off;
+				*past = *mlen - need;
 				*mlen = need;
 				return SNI_FOUND;
 			}
@@ -120,12 +127,30 @@ enum sni_result
 sni_parse(const uint8_t *buf, size_t len, char *out, size_t outlen)
 {
 	static uint8_t	 msg[SNI_MAX_BYTES];
-	size_t		 mlen;
+	size_t		 mlen, end, past;
 	enum sni_result	 r;
 
 	if (len > 0 && buf[0] != 22)
 		return SNI_NONE;
-	if ((r = collect(buf, len, msg, &mlen)) != SNI_FOUND)
+	if ((r = collect(buf, len, msg, &mlen, &end, &past)) != SNI_FOUND)
 		return r;
 	return find_name(msg, mlen, out, outlen);
+}
+
+/*
+ * Whether buf begins with a whole ClientHello, named or not (after one,
+ * a HelloRetryRequest may ask for a second): SNI_HELLO_NO, or *end is
+ * where the records that carry it end and the answer says whether
+ * their last one carries more than it.
+ */
+int
+sni_hello_end(const uint8_t *buf, size_t len, size_t *end)
+{
+	static uint8_t	 msg[SNI_MAX_BYTES];
+	size_t		 mlen, past;
+
+	if (len == 0 || buf[0] != 22 ||
+	    collect(buf, len, msg, &mlen, end, &past) != SNI_FOUND)
+		return SNI_HELLO_NO;
+	return past > 0 ? SNI_HELLO_MORE : SNI_HELLO_WHOLE;
 }

@@ -15,5 +15,11 @@ enum sni_result {
 };
 
 enum sni_result	sni_parse(const uint8_t *, size_t, char *, size_t);
+int		sni_hello_end(const uint8_t *, size_t, size_t *);
+
+/* sni_hello_end's answers */
+#define SNI_HELLO_NO	0	/* not a whole ClientHello */
+#define SNI_HELLO_WHOLE	1	/* one, in records of its own */
+#define SNI_HELLO_MORE	2	/* one, its last record carrying more */
 
 #endif

@@ -13,12 +13,28 @@
  * Inputs whose first byte is 0xff are a handshake body instead: the
  * rest is wrapped as a ClientHello message in TLS records of a size the
  * second byte chooses, and the answer must not depend on that size.
+ *
+ * The HelloRetryRequest reader (proxy/hrr.c) on inputs whose first
+ * byte is 0xfe (the rest: a server's first bytes) or 0xfd (the rest: a
+ * ServerHello body, its random made the HRR one when the second byte
+ * is odd, wrapped in records of a size the third byte chooses, empty
+ * records among them):
+ *   - fed in pieces, as the relay feeds it, the answer is the one for
+ *     the bytes in one piece, and once decided it stays;
+ *   - it agrees with a plain reading of the joined records;
+ *   - the wrapped ServerHello is an HRR exactly when it was made one;
+ *   - where a first ClientHello ends (sni_hello_end) is within the
+ *     input, and a hello with a name has an end;
+ *   - where it says a second ClientHello starts (hrr_hello_at), a
+ *     handshake record starts, after whole records of other types only,
+ *     and a longer input gets the same answer.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hrr.h"
 #include "sni.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -110,6 +126,8 @@ static void
 check_input(const uint8_t *data, size_t size)
 {
 	struct answer	 whole, part, small;
+	size_t		 end;
+	int		 hello;
 	size_t		 cuts[3] = { size / 2, size > 0 ? size - 1 : 0,
 			     size > 5 ? 5 + data[5] % (size - 5) : 0 };
 
@@ -119,6 +137,13 @@ check_input(const uint8_t *data, size_t size)
 		CHECK(part.r == SNI_MORE || same(&part, &whole));
 	}
 	in_pieces(data, size, &whole);
+	/* Where the hello ends, for what the relay holds after it. */
+	end = 0;
+	hello = sni_hello_end(data, size, &end);
+	if (whole.r == SNI_FOUND)
+		CHECK(hello != SNI_HELLO_NO);
+	if (hello != SNI_HELLO_NO)
+		CHECK(end >= 5 + 4 && end <= size && data[0] == 22);
 	/* A short buffer: a longer name is never cut to fit. */
 	ask(data, size, 12, &small);
 	CHECK(small.r != SNI_FOUND || strlen(small.name) < 12);
@@ -169,11 +194,160 @@ check_wrapped(const uint8_t *data, size_t size)
 	check_input(many, n2);
 }
 
+static const uint8_t hrr_random[32] = {
+	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11,
+	0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+	0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e,
+	0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c
+};
+
+/* The plain reading: join the leading handshake records, then look. */
+static enum hrr_result
+hrr_plain(const uint8_t *buf, size_t len)
+{
+	uint8_t	 msg[HRR_HEAD];
+	size_t	 off = 0, m = 0;
+
+	while (off < len && m < HRR_HEAD) {
+		size_t rec, n;
+
+		if (buf[off] != 22 || (off + 1 < len && buf[off + 1] != 3))
+			return HRR_NO;
+		if (off + 5 > len)
+			break;
+		rec = (size_t)buf[off + 3] << 8 | buf[off + 4];
+		n = rec < len - off - 5 ? rec : len - off - 5;
+		if (n > HRR_HEAD - m)
+			n = HRR_HEAD - m;
+		memcpy(msg + m, buf + off + 5, n);
+		m += n;
+		off += 5 + rec;
+	}
+	if (m > 0 && msg[0] != 2)
+		return HRR_NO;
+	if (m < HRR_HEAD)
+		return HRR_MORE;
+	if (((size_t)msg[1] << 16 | (size_t)msg[2] << 8 | msg[3]) <
+	    HRR_HEAD - 4)
+		return HRR_NO;
+	return memcmp(msg + 6, hrr_random, 32) == 0 ? HRR_YES : HRR_NO;
+}
+
+static enum hrr_result
+hrr_whole(const uint8_t *buf, size_t len)
+{
+	struct hrr h;
+
+	hrr_init(&h);
+	return hrr_feed(&h, buf, len);
+}
+
+static void
+check_hello_at(const uint8_t *buf, size_t len)
+{
+	size_t		 off = 0, o = 0, more;
+	enum hrr_result	 r = hrr_hello_at(buf, len, &off);
+
+	if (r == HRR_YES) {
+		CHECK(off + 5 <= len && buf[off] == 22 && buf[off + 1] == 3);
+		while (o < off) {
+			CHECK(buf[o] >= 20 && buf[o] <= 24 && buf[o] != 22);
+			CHECK(buf[o + 1] == 3);
+			o += 5 + ((size_t)buf[o + 3] << 8 | buf[o + 4]);
+		}
+		CHECK(o == off);
+	}
+	/* Every prefix that gets an answer gets the whole input's. */
+	for (size_t cut = 0; cut < len; cut += 1 + cut / 4) {
+		more = 0;
+		switch (hrr_hello_at(buf, cut, &more)) {
+		case HRR_MORE:
+			break;
+		case HRR_YES:
+			CHECK(r == HRR_YES && more == off);
+			break;
+		case HRR_NO:
+			CHECK(r == HRR_NO);
+			break;
+		}
+	}
+}
+
+static void
+check_server(const uint8_t *data, size_t size)
+{
+	enum hrr_result	 whole = hrr_whole(data, size), r = HRR_MORE;
+	struct hrr	 h;
+	size_t		 off = 0, i = 0;
+
+	CHECK(whole == hrr_plain(data, size));
+	hrr_init(&h);
+	while (off < size) {
+		size_t piece = 1 + data[i++ % size] % 16;
+
+		if (piece > size - off)
+			piece = size - off;
+		r = hrr_feed(&h, data + off, piece);
+		if (r != HRR_MORE)
+			CHECK(r == whole);
+		off += piece;
+	}
+	CHECK(r == whole);
+	check_hello_at(data, size);
+}
+
+/* A ServerHello body wrapped in records of rec bytes, empty ones too. */
+static void
+check_server_wrapped(const uint8_t *data, size_t size)
+{
+	static uint8_t	 out[16 * (4 + 1024) + 4 + 1024];
+	uint8_t		 msg[4 + 1024];
+	size_t		 blen = size - 3, rec = 1 + data[2] % 64, o = 0;
+	int		 make_hrr = data[1] & 1;
+
+	if (blen > 1024)
+		return;
+	msg[0] = 2;
+	msg[1] = 0;
+	msg[2] = (uint8_t)(blen >> 8);
+	msg[3] = (uint8_t)blen;
+	memcpy(msg + 4, data + 3, blen);
+	if (make_hrr && blen >= 34)
+		memcpy(msg + 6, hrr_random, 32);
+	for (size_t off = 0; off < 4 + blen; off += rec) {
+		size_t n = 4 + blen - off < rec ? 4 + blen - off : rec;
+
+		if (data[1] & 2) {		/* an empty record first */
+			memcpy(out + o, "\x16\x03\x03\x00\x00", 5);
+			o += 5;
+		}
+		out[o++] = 22;
+		out[o++] = 3;
+		out[o++] = 3;
+		out[o++] = (uint8_t)(n >> 8);
+		out[o++] = (uint8_t)n;
+		memcpy(out + o, msg + off, n);
+		o += n;
+	}
+	if (blen < 34)
+		CHECK(hrr_whole(out, o) == HRR_MORE);	/* too short to tell */
+	else if (make_hrr)
+		CHECK(hrr_whole(out, o) == HRR_YES);
+	else
+		CHECK(hrr_whole(out, o) ==
+		    (memcmp(msg + 6, hrr_random, 32) == 0 ? HRR_YES : HRR_NO));
+	check_server(out, o);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size >= 2 && data[0] == 0xff)
 		check_wrapped(data, size);
+	else if (size >= 1 && data[0] == 0xfe)
+		check_server(data + 1, size - 1);
+	else if (size >= 3 && data[0] == 0xfd)
+		check_server_wrapped(data, size);
 	else
 		check_input(data, size);
 	return 0;

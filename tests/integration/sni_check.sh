@@ -6,7 +6,10 @@
 # tunnel goes on and the mismatch is counted and logged.  ClientHellos
 # come from Python's ssl (OpenSSL) and from curl against a real TLS
 # server (openssl s_server), by name, by IP literal, over SOCKS5, cut
-# into tiny records, and none at all.
+# into tiny records, and none at all.  A TLS 1.3 server that answers
+# with a HelloRetryRequest gets a second ClientHello, checked as the
+# first (openssl s_client, and a crafted client that names another
+# server in its second hello).
 . tests/integration/lib.sh
 
 t_proxy_world_or_bail
@@ -14,10 +17,11 @@ t_admin_port_or_bail
 LOG=$T_DIR/flows.jsonl
 ERR=$T_DIR/sni.err
 CONF=$T_DIR/sni.ini
-set -- $(t_free_ports 3)
-TLS=$1 BANNER=$3
+set -- $(t_free_ports 4)
+TLS=$1 BANNER=$3 HRR=$4
 [ "$TLS" = "$APORT" ] && TLS=$2
 [ "$BANNER" = "$APORT" ] && BANNER=$2
+[ "$HRR" = "$APORT" ] && HRR=$2
 t_proxy_conf "$CONF" "$P" "$LOG"
 sed -i -e 's/^deny_private = yes$/deny_private = yes\nsni_check = enforce/' \
     -e "s|^listen =\$|listen = 127.0.0.1:$APORT|" "$CONF"
@@ -44,6 +48,17 @@ sni_check = off
 hosts = xa.test
 ports = $BANNER
 allow_private = yes
+
+[allow hrr]
+hosts = web.test
+ports = $HRR
+allow_private = yes
+
+[allow hrrlog]
+hosts = xa.test
+ports = $HRR
+allow_private = yes
+sni_check = log
 EOC
 
 # A real TLS server on 127.0.0.1:$TLS.
@@ -243,11 +258,76 @@ t_ok $? "a server that speaks first listens on $BANNER"
 t_eq "$(cat "$T_DIR/banner")" "220 banner first" \
     "a server that speaks first is heard before the client says anything"
 
+# TLS 1.3 HelloRetryRequest: a server that takes P-256 only asks a
+# client whose one key share is X25519 for its ClientHello again.
+t_bg "$T_DIR/hrr.out" openssl s_server -accept "127.0.0.1:$HRR" \
+    -cert "$T_DIR/cert.pem" -key "$T_DIR/key.pem" -www -groups P-256 -msg \
+    -naccept 20
+t_wait_port "$HRR" 1 100 "$T_BG_PID"
+t_ok $? "openssl s_server -groups P-256 on 127.0.0.1:$HRR"
+hellos() { grep -c '^<<< .*ClientHello' "$T_DIR/hrr.out"; }
+# got N: wait for the server to have read N ClientHellos in all, then
+# say how many it has (no more may come after the test's own end).
+got() { t_wait_grep "$T_DIR/hrr.out" '^<<< .*ClientHello' "$1" 30; hellos; }
+n=$(hellos)
+out=$(openssl s_client -proxy "127.0.0.1:$P" -connect "web.test:$HRR" \
+    -servername web.test -groups X25519:P-256 -brief </dev/null 2>&1)
+t_eq "$(printf '%s\n' "$out" | grep -c '^CONNECTION ESTABLISHED')" 1 \
+    "openssl s_client -groups X25519:P-256 through CONNECT, after an HRR: established"
+t_eq "$(got $((n + 2)))" $((n + 2)) "... the server read two ClientHellos (it sent an HRR)"
+# hrr DEST SNI1 SNI2 [ARGS...]: the crafted client's line; its ip:port
+# to $T_DIR/cl, the length of its first hello to $T_DIR/first.
+hrr() {
+	t_main_up "HRR $*"
+	"$T_PY" "$T_TOOLS/hrr_client.py" --info "$T_DIR/ri" --timeout 3 \
+	    127.0.0.1 "$P" "$@" 2>&1
+	sed -n 's/^local=\([^ ]*\) .*/\1/p' "$T_DIR/ri" >"$T_DIR/cl"
+	sed -n 's/.* first=\([0-9]*\)$/\1/p' "$T_DIR/ri" >"$T_DIR/first"
+}
+hrr_refused() {	# WHAT SNI1 SNI2 [ARGS...]: denied at the second hello
+	what=$1 s2=$3
+	shift
+	n=$(hellos)
+	t_eq "$(hrr "web.test:$HRR" "$@")" "hrr=yes back=0" \
+	    "CONNECT web.test, $what: an HRR, then nothing back"
+	t_eq "$(got $((n + 1)))" $((n + 1)) \
+	    "... the server read the first ClientHello only"
+	t_eq "$(rec event reason sni bytes_up)" \
+	    "deny sni_mismatch $s2 $(cat "$T_DIR/first")" \
+	    "... record: deny, sni_mismatch, sni $s2, only the first hello sent"
+}
+hrr_passes() {	# WHAT DEST SNI1 SNI2 [ARGS...]: the second hello goes on
+	what=$1 dest=$2
+	shift
+	n=$(hellos)
+	t_eq "$(hrr "$@" | sed 's/back=[1-9][0-9]*/back=some/')" \
+	    "hrr=yes back=some" "CONNECT $dest, $what: the server answers it"
+	t_eq "$(got $((n + 2)))" $((n + 2)) "... the server read both ClientHellos"
+}
+hrr_passes "the same name twice" "web.test:$HRR" web.test web.test
+t_eq "$(rec event reason sni)" "flow null web.test" "... record: flow, sni web.test"
+hrr_passes "the same name, the second hello in 7-byte records" \
+    "web.test:$HRR" web.test web.test --record-size 7
+hrr_refused "evil.example in the second hello" web.test evil.example
+hrr_refused "the second hello in 7-byte records" web.test evil.example \
+    --record-size 7
+hrr_refused "no name first, evil.example second" - evil.example
+# Sent at once, not waiting for the HRR: the second hello is held until
+# the server's answer is read.
+hrr_refused "both hellos at once" web.test evil.example --pipeline
+# Under sni_check = log the second hello goes on, and is told.
+hrr_passes "log: evil.example in the second hello" "xa.test:$HRR" \
+    xa.test evil.example
+t_eq "$(rec event reason sni)" "flow null evil.example" \
+    "... under log: a flow, its sni the second hello's"
+t_wait_grep "$ERR" "the TLS server name evil.example does not match the request xa.test:$HRR (after a HelloRetryRequest)\$" 1 30
+t_ok $? "... and the events log says the second hello's name does not match"
+
 metric=$(curl -s "http://127.0.0.1:$APORT/metrics" |
     sed -n 's/^pinhole_sni_mismatch_total //p')
-t_eq "$metric" 16 "pinhole_sni_mismatch_total counts the 16 mismatches"
+t_eq "$metric" 21 "pinhole_sni_mismatch_total counts the 21 mismatches"
 denied=$(curl -s "http://127.0.0.1:$APORT/metrics" |
     sed -n 's/^pinhole_denied_total{reason="sni_mismatch"} //p')
-t_eq "$denied" 15 "pinhole_denied_total{reason=\"sni_mismatch\"} counts the 15 refused"
+t_eq "$denied" 19 "pinhole_denied_total{reason=\"sni_mismatch\"} counts the 19 refused"
 t_stop_pinhole "$T_MAIN_PID" "$ERR" "sni"
 t_done

@@ -5,6 +5,7 @@
 
 #include "chunked.h"
 #include "hostport.h"
+#include "hrr.h"
 #include "httphead.h"
 #include "sni.h"
 #include "t.h"
@@ -401,6 +402,114 @@ sni(void)
 	    "a name with a space is not taken");
 }
 
+/* A ServerHello (an HRR when retry) as one record; its length. */
+static size_t
+server_hello(uint8_t *b, int retry)
+{
+	static const uint8_t hrr[32] = {
+		0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11,
+		0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+		0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e,
+		0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c
+	};
+	size_t	 n = 0;
+
+	memcpy(b, "\x16\x03\x03\x00\x2e\x02\x00\x00\x2a\x03\x03", 11);
+	n = 11;
+	memcpy(b + n, hrr, 32);
+	if (!retry)
+		b[n] ^= 1;
+	n += 32;
+	memcpy(b + n, "\x00\x13\x01\x00\x00\x00", 6);	/* no extensions */
+	return n + 6;
+}
+
+/* Feeds buf in records of rec payload bytes, one byte a call. */
+static enum hrr_result
+hrr_bytewise(const uint8_t *buf, size_t len, size_t rec, int empty)
+{
+	struct hrr	 h;
+	uint8_t		 out[1024];
+	size_t		 o = 0;
+	enum hrr_result	 r = HRR_MORE;
+
+	for (size_t off = 5; off < len; off += rec) {
+		size_t n = len - off < rec ? len - off : rec;
+
+		if (empty) {
+			memcpy(out + o, "\x16\x03\x03\x00\x00", 5);
+			o += 5;
+		}
+		memcpy(out + o, "\x16\x03\x03", 3);
+		out[o + 3] = (uint8_t)(n >> 8);
+		out[o + 4] = (uint8_t)n;
+		memcpy(out + o + 5, buf + off, n);
+		o += 5 + n;
+	}
+	hrr_init(&h);
+	for (size_t i = 0; i < o && r == HRR_MORE; i++)
+		r = hrr_feed(&h, out + i, 1);
+	return r;
+}
+
+static void
+retry(void)
+{
+	uint8_t		 b[128], hello[512], two[1024];
+	struct hrr	 h;
+	size_t		 len = server_hello(b, 1), off = 99, end = 0;
+	size_t		 hlen = client_hello(hello, "sni.test");
+
+	hrr_init(&h);
+	t_int(hrr_feed(&h, b, len), HRR_YES, "an HRR in one record");
+	t_int(hrr_bytewise(b, len, 1, 1), HRR_YES,
+	    "an HRR in one-byte records, empty ones between, a byte a read");
+	hrr_init(&h);
+	t_int(hrr_feed(&h, b, 42), HRR_MORE, "42 bytes of an HRR: not yet");
+	t_int(hrr_feed(&h, b + 42, len - 42), HRR_YES, "... then the rest");
+	len = server_hello(b, 0);
+	hrr_init(&h);
+	t_int(hrr_feed(&h, b, len), HRR_NO, "a ServerHello");
+	t_int(hrr_bytewise(b, len, 3, 0), HRR_NO,
+	    "a ServerHello in three-byte records");
+	hrr_init(&h);
+	t_int(hrr_feed(&h, (const uint8_t *)"\x15\x03\x03\x00\x02\x02\x28",
+	    7), HRR_NO, "an alert");
+	hrr_init(&h);
+	t_int(hrr_feed(&h, (const uint8_t *)"2", 1), HRR_NO,
+	    "a banner's first byte");
+	hrr_init(&h);
+	t_int(hrr_feed(&h, (const uint8_t *)"\x16\x03\x03\x00\x04\x0b\x00"
+	    "\x00\x00", 9), HRR_NO, "another handshake message");
+	/* The client's bytes after an HRR. */
+	memcpy(two, "\x14\x03\x03\x00\x01\x01", 6);
+	memcpy(two + 6, "\x17\x03\x03\x00\x02\xab\xcd", 7);
+	memcpy(two + 13, hello, hlen);
+	t_int(hrr_hello_at(two, 13 + hlen, &off), HRR_YES,
+	    "a ChangeCipherSpec, early data, then a ClientHello");
+	t_int((long long)off, 13, "... which starts after them");
+	t_int(hrr_hello_at(two, 9, &off), HRR_MORE,
+	    "a ChangeCipherSpec and part of a record: more is needed");
+	t_int(hrr_hello_at((const uint8_t *)"GET /", 5, &off), HRR_NO,
+	    "not TLS");
+	/* Where a first ClientHello ends, and whether its record goes on. */
+	t_int(sni_hello_end(hello, hlen, &end), SNI_HELLO_WHOLE,
+	    "a ClientHello in a record of its own");
+	t_int((long long)end, (long long)hlen, "... ends with its record");
+	memcpy(two, hello, hlen);
+	memcpy(two + hlen, "\x14\x03\x03\x00\x01\x01", 6);
+	t_int(sni_hello_end(two, hlen + 6, &end), SNI_HELLO_WHOLE,
+	    "a ClientHello, then a ChangeCipherSpec");
+	t_int((long long)end, (long long)hlen, "... ends before it");
+	memcpy(two, hello, hlen);
+	memcpy(two + hlen, "\x01\x00\x00\x00", 4);
+	two[4] = (uint8_t)(two[4] + 4);
+	t_int(sni_hello_end(two, hlen + 4, &end), SNI_HELLO_MORE,
+	    "a ClientHello whose record carries more");
+	t_int(sni_hello_end(hello, hlen - 1, &end), SNI_HELLO_NO,
+	    "part of a ClientHello");
+}
+
 static void
 hostports(void)
 {
@@ -457,5 +566,6 @@ main(void)
 	chunks();
 	dechunks();
 	sni();
+	retry();
 	return t_done();
 }
