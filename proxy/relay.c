@@ -19,8 +19,14 @@
  * reader stops its writer, and pinhole holds at most one pipe or one
  * read per direction.  An EOF is passed on as shutdown(SHUT_WR) once
  * everything before it is written, while the other direction keeps
- * flowing; the flow ends when both have ended.
+ * flowing; the flow ends when both have ended.  An end that sent its
+ * FIN is still watched for a reset, which is passed on as a reset.
+ *
+ * A reset passed on drops what the kernel had not delivered: the counts
+ * (and the pcap's last ACKs) then keep only what the receiving end
+ * acknowledged.
  */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -31,6 +37,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -57,6 +64,8 @@ struct relay_dir {
 	unsigned char	*held;		/* read, not yet written */
 	size_t		 held_len, held_off;
 	int		 eof;		/* from has ended */
+	int		 watch_fd;	/* from, after its EOF: for a reset */
+	struct event	*reset_watch;
 	int		 read_errno;	/* how reading from failed */
 	int		 write_errno;	/* how writing to failed */
 };
@@ -80,6 +89,7 @@ static void	dir_readable(evutil_socket_t, short, void *);
 static void	wait_writable(struct relay_dir *);
 static int	write_on(struct relay_dir *, const unsigned char *, size_t);
 static void	dir_writable(evutil_socket_t, short, void *);
+static void	dir_reset(evutil_socket_t, short, void *);
 
 static void
 touch(struct session *s)
@@ -178,6 +188,40 @@ write_failed(struct relay_dir *d)
 }
 
 /*
+ * Both sockets end in a reset (one end's, the one passed on): what the
+ * kernel had not delivered is dropped, so it is taken off the counts.
+ * That is what was read and not yet written (held, in the pipe), and
+ * what the receiving end has not acknowledged (SIOCOUTQ: written, not
+ * ACKed).  An ACKed byte is in the receiver's socket, which a reset
+ * does not take back; an unACKed one may have arrived, but is not
+ * known to: the counts say what is known delivered.  A reply of
+ * pinhole's own still unACKed (the tunnel's 200) is no relayed byte,
+ * so the count never goes below 0.  The pcap drew the bytes as their
+ * sender sent them; the receiving end's last ACK says what arrived.
+ */
+static void
+uncount_dropped(struct relay *r)
+{
+	struct session	*s = r->s;
+
+	for (int i = 0; i < 2; i++) {
+		struct relay_dir	*d = &r->d[i];
+		uint64_t		*n = i == CAPTURE_UP ? &s->bytes_up :
+					    &s->bytes_down;
+		uint64_t		 lost = d->held_len - d->held_off +
+					    d->in_pipe;
+		int			 unacked = 0;
+
+		if (ioctl(d->to, SIOCOUTQ, &unacked) == 0 && unacked > 0)
+			lost += (uint64_t)unacked;
+		if (lost > *n)
+			lost = *n;
+		*n -= lost;
+		capture_flow_acked(&s->capture, d->dir, lost);
+	}
+}
+
+/*
  * The direction failed.  A reset from one end is passed on as a reset
  * to the other (SO_LINGER 0, then the close), and the pcap draws it
  * from the end that sent it: a FIN would tell the other end the data
@@ -193,6 +237,7 @@ fail(struct relay_dir *d)
 			    d->write_errno == EPIPE;
 
 	if (from_reset || to_reset) {
+		uncount_dropped(d->relay);
 		capture_flow_reset(&s->capture, from_reset ? d->dir : !d->dir);
 		(void)setsockopt(from_reset ? d->to : d->from, SOL_SOCKET,
 		    SO_LINGER, &now, sizeof(now));
@@ -216,12 +261,62 @@ pass_eof(struct relay_dir *d)
 	shutdown(d->to, SHUT_WR);
 }
 
+/*
+ * An end that is not read (it sent its FIN, or its bytes wait for a slow
+ * writer) may still reset: SO_LINGER 0, or a close with bytes unread.
+ * Nothing else would tell: after a FIN, while the other way is quiet,
+ * the other end would wait for idle_timeout; behind a slow writer, it
+ * would get every byte pinhole holds before the reset.  So from the
+ * first time it is not read the end is watched for the rest of the
+ * tunnel, on a second descriptor of its socket (epoll keeps one entry
+ * per descriptor, and the other direction's writes watch the first,
+ * level-triggered): edge-triggered and for writing, so that neither its
+ * EOF, which stays readable, nor its data wakes it; an error does
+ * (EPOLLERR always counts), and a FIN or room to write once each,
+ * which dir_reset lets be.  Without a descriptor to spare the reset is
+ * met when the end is read or written next.
+ */
+static void
+watch_reset(struct relay_dir *d)
+{
+	if (d->watch_fd != -1 ||
+	    (d->watch_fd = fcntl(d->from, F_DUPFD_CLOEXEC, 0)) == -1)
+		return;
+	d->reset_watch = event_new(server.base, d->watch_fd,
+	    EV_WRITE | EV_ET | EV_PERSIST, dir_reset, d);
+	if (d->reset_watch != NULL && event_add(d->reset_watch, NULL) == 0)
+		return;
+	if (d->reset_watch != NULL)
+		event_free(d->reset_watch);
+	d->reset_watch = NULL;
+	close(d->watch_fd);
+	d->watch_fd = -1;
+}
+
+/* The watched end woke: a reset, or nothing (a FIN, room to write). */
+static void
+dir_reset(evutil_socket_t fd, short what, void *arg)
+{
+	struct relay_dir	*d = arg;
+	int			 err = 0;
+	socklen_t		 len = sizeof(err);
+
+	(void)what;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 ||
+	    err == 0)
+		return;
+	/* After its FIN the kernel says a reset as EPIPE (CLOSE_WAIT). */
+	d->read_errno = err == EPIPE ? ECONNRESET : err;
+	fail(d);
+}
+
 static void
 got_eof(struct relay_dir *d)
 {
 	d->eof = 1;
 	event_del(d->readable);
 	capture_flow_fin(&d->relay->s->capture, d->dir);
+	watch_reset(d);
 	if (d->held == NULL && d->in_pipe == 0)
 		pass_eof(d);
 }
@@ -231,6 +326,7 @@ static void
 wait_writable(struct relay_dir *d)
 {
 	event_del(d->readable);
+	watch_reset(d);
 	if (event_add(d->writable, NULL) == -1)
 		fail(d);
 }
@@ -563,6 +659,7 @@ dir_init(struct relay *r, int dir, int from, int to)
 	d->from = from;
 	d->to = to;
 	d->pipe[0] = d->pipe[1] = -1;
+	d->watch_fd = -1;
 	d->readable = event_new(server.base, from, EV_READ | EV_PERSIST,
 	    dir_readable, d);
 	d->writable = event_new(server.base, to, EV_WRITE | EV_PERSIST,
@@ -608,8 +705,10 @@ take_over(struct relay_dir *d, struct bufferevent *bev)
 	evbuffer_drain(in, n);
 	if (rc == -1)
 		return -1;
-	if (rc == 0)
+	if (rc == 0) {
+		watch_reset(d);
 		return event_add(d->writable, NULL);
+	}
 	return event_add(d->readable, NULL);
 }
 
@@ -750,6 +849,11 @@ relay_free(struct session *s)
 			close(d->pipe[1]);
 		}
 		free(d->held);
+		/* First: the socket's last descriptor closes it (the RST). */
+		if (d->reset_watch != NULL)
+			event_free(d->reset_watch);
+		if (d->watch_fd != -1)
+			close(d->watch_fd);
 	}
 	if (r->sni_deadline != NULL)
 		event_free(r->sni_deadline);
