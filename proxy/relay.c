@@ -19,8 +19,9 @@
  * reader stops its writer, and pinhole holds at most one pipe or one
  * read per direction.  An EOF is passed on as shutdown(SHUT_WR) once
  * everything before it is written, while the other direction keeps
- * flowing; the flow ends when both have ended.  An end that sent its
- * FIN is still watched for a reset, which is passed on as a reset.
+ * flowing; the flow ends when both have ended.  An end that is not
+ * read (after its FIN, or behind a slow writer) is still watched for a
+ * reset, which is passed on as a reset at once.
  *
  * A reset passed on drops what the kernel had not delivered: the counts
  * (and the pcap's last ACKs) then keep only what the receiving end
@@ -64,7 +65,7 @@ struct relay_dir {
 	unsigned char	*held;		/* read, not yet written */
 	size_t		 held_len, held_off;
 	int		 eof;		/* from has ended */
-	int		 watch_fd;	/* from, after its EOF: for a reset */
+	int		 watch_fd;	/* from, once not read: for a reset */
 	struct event	*reset_watch;
 	int		 read_errno;	/* how reading from failed */
 	int		 write_errno;	/* how writing to failed */
