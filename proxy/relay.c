@@ -317,7 +317,9 @@ got_eof(struct relay_dir *d)
 	d->eof = 1;
 	event_del(d->readable);
 	capture_flow_fin(&d->relay->s->capture, d->dir);
-	watch_reset(d);
+	/* Unless this EOF ends the tunnel now, its end may still reset. */
+	if (d->held != NULL || d->in_pipe > 0 || d->relay->ended == 0)
+		watch_reset(d);
 	if (d->held == NULL && d->in_pipe == 0)
 		pass_eof(d);
 }
