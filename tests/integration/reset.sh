@@ -4,14 +4,15 @@
 # end of its data, and the other way round; the pcap draws the RST from
 # the end that sent it; the record is a flow counting the bytes.  A reset
 # after its sender's own FIN is passed on too, at once (the other end does
-# not wait for idle_timeout).  The bytes a reset dropped (pinhole's writes
-# the receiver had not acknowledged) are not counted: the record's count
-# is what the receiver read, and the pcap's last ACK from it says so.
+# not wait for idle_timeout).  The bytes a reset dropped (what pinhole held
+# and what the receiver had not acknowledged) are not counted, either way:
+# the record's count is what the receiver read (at most a segment whose
+# ACK was delayed short of it), and the pcap's last ACK from it says so.
 . tests/integration/lib.sh
 
 t_proxy_world_or_bail
-set -- $(t_free_ports 5)
-D1=$1 D2=$2 D3=$3 D4=$4 D5=$5
+set -- $(t_free_ports 6)
+D1=$1 D2=$2 D3=$3 D4=$4 D5=$5 D6=$6
 LOG=$T_DIR/flows.jsonl
 PCAP=$T_DIR/flows.pcap
 ERR=$T_DIR/reset.err
@@ -22,7 +23,7 @@ cat >>"$CONF" <<EOC
 
 [allow dests]
 nets = 127.0.0.1
-ports = $D1, $D2, $D3, $D4, $D5
+ports = $D1, $D2, $D3, $D4, $D5, $D6
 EOC
 t_start_pinhole "$CONF" "$ERR" "$P"
 t_ok $? "pinhole started with a pcap"
@@ -114,6 +115,26 @@ t_okd "$([ "$1 $3" = "flow 0" ] && [ "$up5" -le "${got5:-0}" ] &&
     "... the record counts what was delivered (not what the reset dropped)" \
     "record: $*; the destination read $got5"
 
+# The same the other way: the destination floods a client that reads
+# nothing yet, then resets.
+t_bg "$T_DIR/s6.out" "$T_PY" "$T_TOOLS/reset_peer.py" server --port "$D6" \
+    --flood --out "$T_DIR/s6"
+t_wait_grep "$T_DIR/s6.out" '^ready' 1 50
+"$T_PY" "$T_TOOLS/reset_peer.py" client --proxy "$P" --dest "127.0.0.1:$D6" \
+    --rcvbuf 4096 --read-when "$T_DIR/s6" --out "$T_DIR/c6"
+t_wait_exit "$T_BG_PID" 100
+got6=$(sed -n 's/^reset //p' "$T_DIR/c6")
+sent6=$(sed -n 's/^sent //p' "$T_DIR/s6")
+CL6=$(sed -n 's/^local=//p' "$T_DIR/c6")
+set -- $("$T_PY" "$T_TOOLS/flowlog.py" "$LOG" get --wait 5 --client "$CL6" \
+    event bytes_up bytes_down)
+down6=${3:-0}
+t_okd "$([ "${got6:-0}" -gt 0 ] && [ "${sent6:-0}" -gt "$got6" ] &&
+    [ "$1 $2" = "flow 0" ] && [ "$down6" -le "$got6" ] &&
+    [ $((got6 - down6)) -lt 65536 ] && echo 0 || echo 1)" \
+    "a destination's flood cut by its reset: the record counts what the client got" \
+    "sent $sent6, client: $(head -n 1 "$T_DIR/c6" 2>/dev/null), record: $*"
+
 kill -USR1 "$PID"
 sleep 0.5
 t_eq "$(rst_src "${CL#*:}")" "$CL" \
@@ -141,5 +162,9 @@ ack5=$(tshark -r "$PCAP" -Y "tcp.srcport == $D5 && tcp.flags.reset == 0" \
     -T fields -e tcp.ack 2>/dev/null | tail -n 1)
 t_eq "$((ack5 - 1))" "$up5" \
     "the pcap's last ACK from the destination acknowledges the bytes counted"
+ack6=$(tshark -r "$PCAP" -Y "tcp.dstport == $D6 && tcp.flags.reset == 0" \
+    -T fields -e tcp.ack 2>/dev/null | tail -n 1)
+t_eq "$((ack6 - 1))" "$down6" \
+    "... and the client's, the other way"
 t_stop_pinhole "$PID" "$ERR" "reset"
 t_done

@@ -2,12 +2,14 @@
 loopback only, every wait bounded.
 
     reset_peer.py server --port PORT [--reset-after N] [--fin]
-                  [--watch S] [--rcvbuf B --read-after S] --out FILE
+                  [--watch S] [--flood] [--rcvbuf B --read-when FILE]
+                  --out FILE
         Accepts one connection.  Without --reset-after: reads until the
         end and writes "eof BYTES" or "reset BYTES" to FILE.  With it:
         sends N bytes, then closes with SO_LINGER 0 (a reset).
     reset_peer.py client --proxy PORT --dest HOST:PORT [--reset-after N]
-                  [--fin] [--watch S] [--flood] --out FILE
+                  [--fin] [--watch S] [--flood] [--rcvbuf B --read-when FILE]
+                  --out FILE
         Opens a CONNECT tunnel through pinhole on 127.0.0.1:PORT.  With
         --reset-after: sends N bytes, then closes with a reset.  Without:
         reads until the end and writes "eof BYTES" or "reset BYTES", and
@@ -19,26 +21,26 @@ loopback only, every wait bounded.
                seconds for a reset ("eof BYTES reset" or "eof BYTES
                quiet"), without sending: only the reset passed on can
                tell it.
-    --flood    the client sends as fast as the tunnel takes, until it has
+    --flood    the sender sends as fast as the tunnel takes, until it has
                taken nothing for 0.5 s (at most 10 s), then resets;
                "sent N".
-    --rcvbuf B --read-when FILE  the server's receive buffer is B
+    --rcvbuf B --read-when FILE  the reader's receive buffer is B
                bytes, and it reads nothing until FILE exists (at most 20
                s): so pinhole's writes to it stall, then it reads what
                reached it ("reset BYTES": the bytes delivered before the
                reset).
 """
-import errno
-import select
 import argparse
+import errno
 import os
+import select
 import socket
 import struct
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from proxyclient import local_tag, open_tunnel  # noqa: E402
+from proxyclient import handshake, local_tag  # noqa: E402
 
 
 def reset_close(s):
@@ -100,6 +102,25 @@ def flood_then_reset(s):
     return sent
 
 
+def wait_for(path):
+    for _ in range(400 if path else 0):
+        if os.path.exists(path):
+            break
+        time.sleep(0.05)
+
+
+def tunnel(proxy, dest, rcvbuf):
+    """A CONNECT tunnel; the receive buffer is set before the connect."""
+    s = socket.socket()
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.settimeout(10)
+    s.connect(("127.0.0.1", proxy))
+    host, port = dest.rsplit(":", 1)
+    handshake(s, "connect", host, int(port))
+    return s
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mode", choices=["server", "client"])
@@ -125,19 +146,19 @@ def main():
         print("ready", flush=True)
         conn, _ = ls.accept()
         conn.settimeout(10)
-        for _ in range(400 if a.read_when else 0):
-            if os.path.exists(a.read_when):
-                break
-            time.sleep(0.05)
-        if a.reset_after is not None:
+        wait_for(a.read_when)
+        if a.flood:
+            result = "sent %d" % flood_then_reset(conn)
+        elif a.reset_after is not None:
             send_then_reset(conn, a.reset_after, a.fin)
             result = "sent %d" % a.reset_after
         else:
             result = read_to_end(conn, a.watch)
         ls.close()
     else:
-        s, _ = open_tunnel("127.0.0.1:%d" % a.proxy, "connect", a.dest, 10)
+        s = tunnel(a.proxy, a.dest, a.rcvbuf)
         tag = local_tag(s)
+        wait_for(a.read_when)
         if a.flood:
             result = "sent %d" % flood_then_reset(s)
         elif a.reset_after is not None:
