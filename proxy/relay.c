@@ -27,6 +27,7 @@
  * (and the pcap's last ACKs) then keep only what the receiving end
  * acknowledged.
  */
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -65,8 +66,7 @@ struct relay_dir {
 	unsigned char	*held;		/* read, not yet written */
 	size_t		 held_len, held_off;
 	int		 eof;		/* from has ended */
-	int		 watch_fd;	/* from, once not read: for a reset */
-	struct event	*reset_watch;
+	int		 watched;	/* from, once not read: for a reset */
 	int		 read_errno;	/* how reading from failed */
 	int		 write_errno;	/* how writing to failed */
 };
@@ -90,7 +90,10 @@ static void	dir_readable(evutil_socket_t, short, void *);
 static void	wait_writable(struct relay_dir *);
 static int	write_on(struct relay_dir *, const unsigned char *, size_t);
 static void	dir_writable(evutil_socket_t, short, void *);
-static void	dir_reset(evutil_socket_t, short, void *);
+
+/* This process's epoll of the ends watched for a reset (watch_reset). */
+static int		 watch_ep = -1;
+static struct event	*watch_ev;
 
 static void
 touch(struct session *s)
@@ -269,46 +272,86 @@ pass_eof(struct relay_dir *d)
  * the other end would wait for idle_timeout; behind a slow writer, it
  * would get every byte pinhole holds before the reset.  So from the
  * first time it is not read the end is watched for the rest of the
- * tunnel, on a second descriptor of its socket (epoll keeps one entry
- * per descriptor, and the other direction's writes watch the first,
- * level-triggered): edge-triggered and for writing, so that neither its
- * EOF, which stays readable, nor its data wakes it; an error does
- * (EPOLLERR always counts), and a FIN or room to write once each,
- * which dir_reset lets be.  Without a descriptor to spare the reset is
- * met when the end is read or written next.
+ * tunnel, in an epoll of pinhole's own (the event loop's cannot watch a
+ * socket for its errors alone, and a dup of the socket is not safe with
+ * its change list): edge-triggered and for nothing but EPOLLERR and
+ * EPOLLHUP, which epoll always reports, so that neither data, nor room
+ * to write, nor an EOF wakes it.  Without that epoll the reset is met
+ * when the end is read or written next.
  */
 static void
 watch_reset(struct relay_dir *d)
 {
-	if (d->watch_fd != -1 ||
-	    (d->watch_fd = fcntl(d->from, F_DUPFD_CLOEXEC, 0)) == -1)
+	struct epoll_event e;
+
+	if (d->watched || watch_ep == -1)
 		return;
-	d->reset_watch = event_new(server.base, d->watch_fd,
-	    EV_WRITE | EV_ET | EV_PERSIST, dir_reset, d);
-	if (d->reset_watch != NULL && event_add(d->reset_watch, NULL) == 0)
-		return;
-	if (d->reset_watch != NULL)
-		event_free(d->reset_watch);
-	d->reset_watch = NULL;
-	close(d->watch_fd);
-	d->watch_fd = -1;
+	memset(&e, 0, sizeof(e));
+	e.events = EPOLLET;
+	e.data.ptr = d;
+	if (epoll_ctl(watch_ep, EPOLL_CTL_ADD, d->from, &e) == 0)
+		d->watched = 1;
 }
 
-/* The watched end woke: a reset, or nothing (a FIN, room to write). */
 static void
-dir_reset(evutil_socket_t fd, short what, void *arg)
+unwatch(struct relay_dir *d)
 {
-	struct relay_dir	*d = arg;
-	int			 err = 0;
-	socklen_t		 len = sizeof(err);
+	if (d->watched)
+		(void)epoll_ctl(watch_ep, EPOLL_CTL_DEL, d->from, NULL);
+	d->watched = 0;
+}
 
+/*
+ * A watched end woke: a reset, or nothing (a HUP once both halves are
+ * shut).  One at a time: a reset closes its session, whose other end
+ * may be ready too, and leaves the epoll before the next wait.
+ */
+static void
+watch_fired(evutil_socket_t fd, short what, void *arg)
+{
+	struct epoll_event	 e;
+	int			 n = 0;
+
+	(void)fd;
 	(void)what;
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 ||
-	    err == 0)
-		return;
-	/* After its FIN the kernel says a reset as EPIPE (CLOSE_WAIT). */
-	d->read_errno = err == EPIPE ? ECONNRESET : err;
-	fail(d);
+	(void)arg;
+	while (n++ < 64 && epoll_wait(watch_ep, &e, 1, 0) == 1) {
+		struct relay_dir	*d = e.data.ptr;
+		int			 err = 0;
+		socklen_t		 len = sizeof(err);
+
+		if (getsockopt(d->from, SOL_SOCKET, SO_ERROR, &err,
+		    &len) == -1 || err == 0)
+			continue;
+		/* After its FIN the kernel says a reset as EPIPE (CLOSE_WAIT). */
+		d->read_errno = err == EPIPE ? ECONNRESET : err;
+		fail(d);
+	}
+}
+
+/* The watch of this process's event loop; -1 when it has none. */
+int
+relay_watch_open(struct event_base *base)
+{
+	if ((watch_ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return -1;
+	watch_ev = event_new(base, watch_ep, EV_READ | EV_PERSIST,
+	    watch_fired, NULL);
+	if (watch_ev != NULL && event_add(watch_ev, NULL) == 0)
+		return 0;
+	relay_watch_close();
+	return -1;
+}
+
+void
+relay_watch_close(void)
+{
+	if (watch_ev != NULL)
+		event_free(watch_ev);
+	if (watch_ep != -1)
+		close(watch_ep);
+	watch_ev = NULL;
+	watch_ep = -1;
 }
 
 static void
@@ -662,7 +705,6 @@ dir_init(struct relay *r, int dir, int from, int to)
 	d->from = from;
 	d->to = to;
 	d->pipe[0] = d->pipe[1] = -1;
-	d->watch_fd = -1;
 	d->readable = event_new(server.base, from, EV_READ | EV_PERSIST,
 	    dir_readable, d);
 	d->writable = event_new(server.base, to, EV_WRITE | EV_PERSIST,
@@ -852,11 +894,7 @@ relay_free(struct session *s)
 			close(d->pipe[1]);
 		}
 		free(d->held);
-		/* First: the socket's last descriptor closes it (the RST). */
-		if (d->reset_watch != NULL)
-			event_free(d->reset_watch);
-		if (d->watch_fd != -1)
-			close(d->watch_fd);
+		unwatch(d);
 	}
 	if (r->sni_deadline != NULL)
 		event_free(r->sni_deadline);
