@@ -623,6 +623,25 @@ capture_flow_fin(struct capture_flow *f, int dir)
 	segment(f, dir, TH_FIN | TH_ACK, NULL, 0, 0, NULL);
 }
 
+/*
+ * The flow is being reset, and the receiving end of direction dir had
+ * not acknowledged its last `lost` bytes (they were dropped): that end's
+ * ACK, for all but those, so the pcap says what arrived.  Nothing is
+ * drawn when all of it did.
+ */
+void
+capture_flow_acked(struct capture_flow *f, int dir, uint64_t lost)
+{
+	if (!f->started || !capturing() || lost == 0)
+		return;
+	flush(f, CAPTURE_UP);
+	flush(f, CAPTURE_DOWN);
+	/* segment() ACKs all that dir sent: all but lost, for this one. */
+	f->seq[dir] -= (uint32_t)lost;
+	segment(f, !dir, TH_ACK, NULL, 0, 0, NULL);
+	f->seq[dir] += (uint32_t)lost;
+}
+
 /* One end reset the flow: its RST, from it; nothing follows. */
 void
 capture_flow_reset(struct capture_flow *f, int dir)

@@ -47,6 +47,7 @@ void	capture_flow_bytes(struct capture_flow *, int, const void *, size_t);
 int	capture_flow_wants(const struct capture_flow *, int);
 void	capture_flow_unseen(struct capture_flow *, int, size_t);
 void	capture_flow_fin(struct capture_flow *, int);
+void	capture_flow_acked(struct capture_flow *, int, uint64_t);
 void	capture_flow_reset(struct capture_flow *, int);
 void	capture_flow_end(struct capture_flow *, int);
 void	capture_udp(const struct addr *, uint16_t, const struct addr *,

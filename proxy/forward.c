@@ -13,9 +13,13 @@
  * it reads, as long as it reads within idle_timeout); only then does the
  * connection close or wait for the next request.  One flow record per
  * request, counting the bytes as they crossed the client connection:
- * bytes_down is what the client's socket took.
+ * bytes_down is what the client's socket took, and the pcap draws those
+ * bytes as the socket takes them, not as they are queued.
  */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+
+#include <linux/sockios.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -44,21 +48,65 @@ touch(struct session *s)
 	event_base_gettimeofday_cached(server.base, &s->last_active);
 }
 
+/*
+ * Bytes queued for the client: a copy waits in h->shown (while the flow
+ * is captured) to be drawn when the client's socket takes them.  A
+ * queued answer that pinhole drops for a 502, or that a reset drops,
+ * never left: the pcap does not show it.  NULL when not captured.
+ */
+static struct evbuffer *
+shown(struct session *s)
+{
+	struct http *h = s->pstate;
+
+	if (!s->capture.started)
+		return NULL;
+	if (h->shown == NULL)
+		h->shown = evbuffer_new();
+	return h->shown;
+}
+
+/* The first n bytes of from are queued for the client. */
+static void
+show_later(struct session *s, struct evbuffer *from, size_t n)
+{
+	struct evbuffer		*to = shown(s);
+	struct evbuffer_iovec	 v;
+
+	if (to == NULL || n == 0 ||
+	    evbuffer_reserve_space(to, (ev_ssize_t)n, &v, 1) != 1)
+		return;
+	v.iov_len = (size_t)evbuffer_copyout(from, v.iov_base, n);
+	evbuffer_commit_space(to, &v, 1);
+}
+
 /* bytes_down: what the client's socket took, not what was queued. */
 static void
 client_wrote(struct evbuffer *buf, const struct evbuffer_cb_info *info,
     void *arg)
 {
-	struct session *s = arg;
+	struct session	*s = arg;
+	struct http	*h = s->pstate;
+	size_t		 n = info->n_deleted;
 
 	(void)buf;
-	if (info->n_deleted == 0)
+	if (n == 0)
 		return;
-	s->bytes_down += info->n_deleted;
+	s->bytes_down += n;
 	touch(s);
+	if (h->shown != NULL && evbuffer_get_length(h->shown) > 0) {
+		if (n > evbuffer_get_length(h->shown))
+			n = evbuffer_get_length(h->shown);
+		capture_flow_data(&s->capture, CAPTURE_DOWN, h->shown, n);
+		evbuffer_drain(h->shown, n);
+	}
 }
 
-/* Before a reply of pinhole's own, or the next request. */
+/*
+ * Before a reply of pinhole's own, or the next request.  What is still
+ * queued of the answer is not drawn: it is dropped, or the response is
+ * over and nothing is.
+ */
 static void
 stop_counting(struct session *s)
 {
@@ -68,6 +116,29 @@ stop_counting(struct session *s)
 		evbuffer_remove_cb_entry(bufferevent_get_output(s->client),
 		    h->written);
 	h->written = NULL;
+	if (h->shown != NULL)
+		evbuffer_drain(h->shown, evbuffer_get_length(h->shown));
+}
+
+/*
+ * The client's connection ends in a reset: what its socket took and the
+ * client had not acknowledged (SIOCOUTQ) is dropped with it, so
+ * bytes_down keeps what is known delivered, and the pcap draws the
+ * client's last ACK for it.
+ */
+static void
+uncount_unacked(struct session *s)
+{
+	int		 unacked = 0;
+	uint64_t	 lost;
+
+	if (ioctl(bufferevent_getfd(s->client), SIOCOUTQ, &unacked) == -1 ||
+	    unacked <= 0)
+		return;
+	lost = (uint64_t)unacked < s->bytes_down ? (uint64_t)unacked :
+	    s->bytes_down;
+	s->bytes_down -= lost;
+	capture_flow_acked(&s->capture, CAPTURE_DOWN, lost);
 }
 
 /*
@@ -89,6 +160,7 @@ bad_response(struct session *s)
 		 */
 		struct linger now = { 1, 0 };
 
+		uncount_unacked(s);
 		(void)setsockopt(bufferevent_getfd(s->client), SOL_SOCKET,
 		    SO_LINGER, &now, sizeof(now));
 		session_close(s, EV_ERROR, REASON_BAD_RESPONSE);
@@ -214,9 +286,9 @@ forward_request(struct session *s, const struct http_head *req,
  * moved, or -1 on broken chunked framing; *done when the message ended.
  */
 static long
-move_body(struct evbuffer *in, struct evbuffer *out, int chunked,
-    struct chunked *ch, int64_t *left, int until_close, int *done,
-    struct capture_flow *cap, int dir)
+move_body(struct session *s, struct evbuffer *in, struct evbuffer *out,
+    int chunked, struct chunked *ch, int64_t *left, int until_close,
+    int *done, int dir)
 {
 	size_t	 len = evbuffer_get_length(in), n = 0;
 
@@ -241,7 +313,10 @@ move_body(struct evbuffer *in, struct evbuffer *out, int chunked,
 		*left -= (int64_t)n;
 		*done = *left == 0;
 	}
-	capture_flow_data(cap, dir, in, n);
+	if (dir == CAPTURE_UP)
+		capture_flow_data(&s->capture, dir, in, n);
+	else
+		show_later(s, in, n);
 	evbuffer_remove_buffer(in, out, n);
 	return (long)n;
 }
@@ -252,8 +327,8 @@ move_body(struct evbuffer *in, struct evbuffer *out, int chunked,
  * Returns the bytes taken from in, or -1 on broken framing.
  */
 static long
-dechunk_body(struct evbuffer *in, struct evbuffer *out, struct chunked *ch,
-    int *done, struct capture_flow *cap)
+dechunk_body(struct session *s, struct evbuffer *in, struct evbuffer *out,
+    struct chunked *ch, int *done)
 {
 	struct evbuffer_iovec	 vec[16];
 	size_t			 taken = 0;
@@ -272,8 +347,9 @@ dechunk_body(struct evbuffer *in, struct evbuffer *out, struct chunked *ch,
 			if (r == -1)
 				return -1;
 			if (data) {
-				capture_flow_bytes(cap, CAPTURE_DOWN, p + off,
-				    (size_t)r);
+				if (shown(s) != NULL)
+					evbuffer_add(shown(s), p + off,
+					    (size_t)r);
 				evbuffer_add(out, p + off, (size_t)r);
 			}
 			off += (size_t)r;
@@ -303,8 +379,8 @@ client_body(struct bufferevent *bev, void *arg)
 		return;
 	}
 	out = bufferevent_get_output(s->upstream);
-	n = move_body(bufferevent_get_input(bev), out, h->req_chunked,
-	    &h->req_chunks, &h->req_left, 0, &done, &s->capture, CAPTURE_UP);
+	n = move_body(s, bufferevent_get_input(bev), out, h->req_chunked,
+	    &h->req_chunks, &h->req_left, 0, &done, CAPTURE_UP);
 	if (n == -1) {
 		session_close(s, EV_DENY, REASON_BAD_REQUEST);
 		return;
@@ -425,8 +501,7 @@ response_head(struct session *s, const struct http_head *resp)
 		    h->client_close ? "close" : "keep-alive");
 	}
 	evbuffer_add(out, "\r\n", 2);
-	capture_flow_data(&s->capture, CAPTURE_DOWN, out,
-	    evbuffer_get_length(out));
+	show_later(s, out, evbuffer_get_length(out));
 	evbuffer_add_buffer(bufferevent_get_output(s->client), out);
 	evbuffer_free(out);
 	h->resp_begun = 1;
@@ -490,11 +565,10 @@ upstream_read(struct bufferevent *bev, void *arg)
 		}
 	}
 	if (h->resp_dechunk)
-		n = dechunk_body(in, out, &h->resp_chunks, &done, &s->capture);
+		n = dechunk_body(s, in, out, &h->resp_chunks, &done);
 	else
-		n = move_body(in, out, h->resp_chunked, &h->resp_chunks,
-		    &h->resp_left, h->resp_until_close, &done, &s->capture,
-		    CAPTURE_DOWN);
+		n = move_body(s, in, out, h->resp_chunked, &h->resp_chunks,
+		    &h->resp_left, h->resp_until_close, &done, CAPTURE_DOWN);
 	if (n == -1) {
 		bad_response(s);
 		return;
@@ -611,6 +685,8 @@ forward_free(struct session *s)
 
 	if (h != NULL && h->out != NULL)
 		evbuffer_free(h->out);
+	if (h != NULL && h->shown != NULL)
+		evbuffer_free(h->shown);
 	if (h != NULL)
 		free(h->head);
 }

@@ -33,6 +33,7 @@ struct http {
 	struct chunked	 resp_chunks;
 	int		 resp_over;	/* all queued; done once written */
 	struct evbuffer_cb_entry *written;	/* counts bytes_down */
+	struct evbuffer	*shown;		/* queued for the client, not drawn */
 };
 
 struct http	*http_state(struct session *);

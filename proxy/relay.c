@@ -25,8 +25,16 @@
  * reader stops its writer, and pinhole holds at most one pipe or one
  * read per direction.  An EOF is passed on as shutdown(SHUT_WR) once
  * everything before it is written, while the other direction keeps
- * flowing; the flow ends when both have ended.
+ * flowing; the flow ends when both have ended.  An end that is not
+ * read (after its FIN, or behind a slow writer) is still watched for a
+ * reset, which is passed on as a reset at once.
+ *
+ * A reset passed on drops what the kernel had not delivered: the counts
+ * (and the pcap's last ACKs) then keep only what the receiving end
+ * acknowledged.
  */
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -37,6 +45,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -64,6 +73,7 @@ struct relay_dir {
 	unsigned char	*held;		/* read, not yet written */
 	size_t		 held_len, held_off;
 	int		 eof;		/* from has ended */
+	int		 watched;	/* from, once not read: for a reset */
 	int		 read_errno;	/* how reading from failed */
 	int		 write_errno;	/* how writing to failed */
 };
@@ -91,6 +101,10 @@ static void	wait_writable(struct relay_dir *);
 static int	write_on(struct relay_dir *, const unsigned char *, size_t);
 static void	dir_writable(evutil_socket_t, short, void *);
 static void	retry_seen(evutil_socket_t, short, void *);
+
+/* This process's epoll of the ends watched for a reset (watch_reset). */
+static int		 watch_ep = -1;
+static struct event	*watch_ev;
 
 static void
 touch(struct session *s)
@@ -242,6 +256,40 @@ write_failed(struct relay_dir *d)
 }
 
 /*
+ * Both sockets end in a reset (one end's, the one passed on): what the
+ * kernel had not delivered is dropped, so it is taken off the counts.
+ * That is what was read and not yet written (held, in the pipe), and
+ * what the receiving end has not acknowledged (SIOCOUTQ: written, not
+ * ACKed).  An ACKed byte is in the receiver's socket, which a reset
+ * does not take back; an unACKed one may have arrived, but is not
+ * known to: the counts say what is known delivered.  A reply of
+ * pinhole's own still unACKed (the tunnel's 200) is no relayed byte,
+ * so the count never goes below 0.  The pcap drew the bytes as their
+ * sender sent them; the receiving end's last ACK says what arrived.
+ */
+static void
+uncount_dropped(struct relay *r)
+{
+	struct session	*s = r->s;
+
+	for (int i = 0; i < 2; i++) {
+		struct relay_dir	*d = &r->d[i];
+		uint64_t		*n = i == CAPTURE_UP ? &s->bytes_up :
+					    &s->bytes_down;
+		uint64_t		 lost = d->held_len - d->held_off +
+					    d->in_pipe;
+		int			 unacked = 0;
+
+		if (ioctl(d->to, SIOCOUTQ, &unacked) == 0 && unacked > 0)
+			lost += (uint64_t)unacked;
+		if (lost > *n)
+			lost = *n;
+		*n -= lost;
+		capture_flow_acked(&s->capture, d->dir, lost);
+	}
+}
+
+/*
  * The direction failed.  A reset from one end is passed on as a reset
  * to the other (SO_LINGER 0, then the close), and the pcap draws it
  * from the end that sent it: a FIN would tell the other end the data
@@ -257,6 +305,7 @@ fail(struct relay_dir *d)
 			    d->write_errno == EPIPE;
 
 	if (from_reset || to_reset) {
+		uncount_dropped(d->relay);
 		capture_flow_reset(&s->capture, from_reset ? d->dir : !d->dir);
 		(void)setsockopt(from_reset ? d->to : d->from, SOL_SOCKET,
 		    SO_LINGER, &now, sizeof(now));
@@ -280,6 +329,95 @@ pass_eof(struct relay_dir *d)
 	shutdown(d->to, SHUT_WR);
 }
 
+/*
+ * An end that is not read (it sent its FIN, or its bytes wait for a slow
+ * writer) may still reset: SO_LINGER 0, or a close with bytes unread.
+ * Nothing else would tell: after a FIN, while the other way is quiet,
+ * the other end would wait for idle_timeout; behind a slow writer, it
+ * would get every byte pinhole holds before the reset.  So from the
+ * first time it is not read the end is watched for the rest of the
+ * tunnel, in an epoll of pinhole's own (the event loop's cannot watch a
+ * socket for its errors alone, and a dup of the socket is not safe with
+ * its change list): edge-triggered and for nothing but EPOLLERR and
+ * EPOLLHUP, which epoll always reports, so that neither data, nor room
+ * to write, nor an EOF wakes it.  Without that epoll the reset is met
+ * when the end is read or written next.
+ */
+static void
+watch_reset(struct relay_dir *d)
+{
+	struct epoll_event e;
+
+	if (d->watched || watch_ep == -1)
+		return;
+	memset(&e, 0, sizeof(e));
+	e.events = EPOLLET;
+	e.data.ptr = d;
+	if (epoll_ctl(watch_ep, EPOLL_CTL_ADD, d->from, &e) == 0)
+		d->watched = 1;
+}
+
+static void
+unwatch(struct relay_dir *d)
+{
+	if (d->watched)
+		(void)epoll_ctl(watch_ep, EPOLL_CTL_DEL, d->from, NULL);
+	d->watched = 0;
+}
+
+/*
+ * A watched end woke: a reset, or nothing (a HUP once both halves are
+ * shut).  One at a time: a reset closes its session, whose other end
+ * may be ready too, and leaves the epoll before the next wait.
+ */
+static void
+watch_fired(evutil_socket_t fd, short what, void *arg)
+{
+	struct epoll_event	 e;
+	int			 n = 0;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	while (n++ < 64 && epoll_wait(watch_ep, &e, 1, 0) == 1) {
+		struct relay_dir	*d = e.data.ptr;
+		int			 err = 0;
+		socklen_t		 len = sizeof(err);
+
+		if (getsockopt(d->from, SOL_SOCKET, SO_ERROR, &err,
+		    &len) == -1 || err == 0)
+			continue;
+		/* After its FIN the kernel says a reset as EPIPE (CLOSE_WAIT). */
+		d->read_errno = err == EPIPE ? ECONNRESET : err;
+		fail(d);
+	}
+}
+
+/* The watch of this process's event loop; -1 when it has none. */
+int
+relay_watch_open(struct event_base *base)
+{
+	if ((watch_ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return -1;
+	watch_ev = event_new(base, watch_ep, EV_READ | EV_PERSIST,
+	    watch_fired, NULL);
+	if (watch_ev != NULL && event_add(watch_ev, NULL) == 0)
+		return 0;
+	relay_watch_close();
+	return -1;
+}
+
+void
+relay_watch_close(void)
+{
+	if (watch_ev != NULL)
+		event_free(watch_ev);
+	if (watch_ep != -1)
+		close(watch_ep);
+	watch_ev = NULL;
+	watch_ep = -1;
+}
+
 static void
 got_eof(struct relay_dir *d)
 {
@@ -294,6 +432,9 @@ got_eof(struct relay_dir *d)
 	d->eof = 1;
 	event_del(d->readable);
 	capture_flow_fin(&d->relay->s->capture, d->dir);
+	/* Unless this EOF ends the tunnel now, its end may still reset. */
+	if (d->held != NULL || d->in_pipe > 0 || d->relay->ended == 0)
+		watch_reset(d);
 	if (d->held == NULL && d->in_pipe == 0)
 		pass_eof(d);
 }
@@ -303,6 +444,7 @@ static void
 wait_writable(struct relay_dir *d)
 {
 	event_del(d->readable);
+	watch_reset(d);
 	if (event_add(d->writable, NULL) == -1)
 		fail(d);
 }
@@ -816,8 +958,10 @@ take_over(struct relay_dir *d, struct bufferevent *bev)
 	evbuffer_drain(in, n);
 	if (rc == -1)
 		return -1;
-	if (rc == 0)
+	if (rc == 0) {
+		watch_reset(d);
 		return event_add(d->writable, NULL);
+	}
 	return event_add(d->readable, NULL);
 }
 
@@ -953,6 +1097,7 @@ relay_free(struct session *s)
 			close(d->pipe[1]);
 		}
 		free(d->held);
+		unwatch(d);
 	}
 	if (r->sni_deadline != NULL)
 		event_free(r->sni_deadline);

@@ -31,6 +31,7 @@
  *    it to check the list again after a library changes.
  */
 #include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -489,10 +490,13 @@ add_arg_rules(scmp_filter_ctx ctx, size_t *n)
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 		    arg_is(0, 0, (scmp_datum_t)families[i]));
-	/* libevent asks how much a socket has to read; nothing else.  (A
+	/* libevent asks how much a socket has to read, and the relay how
+	 * much a socket it resets had not delivered; nothing else.  (A
 	 * refused TCGETS only makes stdio's isatty() say no.) */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 	    arg_is(1, 0xffffffffu, FIONREAD));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+	    arg_is(1, 0xffffffffu, SIOCOUTQ));
 	/* No memory is made executable after start-up. */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
 	    arg_is(2, PROT_EXEC, 0));
@@ -511,7 +515,7 @@ add_arg_rules(scmp_filter_ctx ctx, size_t *n)
 	    arg_is(1, 0, SOL_SOCKET), arg_is(2, 0, SO_RCVBUF));
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
 	    arg_is(1, 0, SOL_SOCKET), arg_is(2, 0, SO_SNDBUF));
-	*n += 6;
+	*n += 7;
 	/* The leader passes signals on to its followers, and to no one else. */
 	nw = workers_pids(&pids);
 	for (int w = 1; w < nw; w++)

@@ -26,6 +26,7 @@
 #include "privdrop.h"
 #include "resolve.h"
 #include "sandbox.h"
+#include "relay.h"
 #include "server.h"
 #include "session.h"
 #include "throttle.h"
@@ -432,6 +433,7 @@ server_free(void)
 	signal(SIGUSR1, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
+	relay_watch_close();
 	if (grace_timer != NULL)
 		event_free(grace_timer);
 	if (gauges_timer != NULL)
@@ -459,7 +461,8 @@ server_free(void)
  * callback are folded into one epoll_ctl per descriptor at the next
  * dispatch (a connected destination's socket goes from writable to
  * readable in one call, not two).  Safe here: no descriptor is ever
- * dup(2)ed, the one case libevent warns about.
+ * dup(2)ed, the one case libevent warns about (the relay's watch for
+ * resets has an epoll of its own for that reason).
  */
 static struct event_base *
 new_base(void)
@@ -505,6 +508,9 @@ server_run(struct config *conf)
 	notify_open();
 	if ((server.base = new_base()) == NULL)
 		fatalx("cannot start the event loop");
+	if (relay_watch_open(server.base) == -1)
+		log_warn("cannot watch tunnels for resets: a reset is passed "
+		    "on when its end is next read or written");
 	if ((server.resolver = resolve_new(server.base, conf, err,
 	    sizeof(err))) == NULL)
 		log_error("%s", err);
