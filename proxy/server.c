@@ -19,6 +19,7 @@
 #include "flowcount.h"
 #include "flowlog.h"
 #include "listener.h"
+#include "listjob.h"
 #include "lists.h"
 #include "log.h"
 #include "notify.h"
@@ -418,9 +419,11 @@ server_free(void)
 	 * it must not end it by the default action instead.  Freeing a
 	 * signal's event puts the handler from before back (the default),
 	 * so they are held meanwhile, and ignored after; the password
-	 * thread has stopped first, so no other thread takes them.
+	 * and list threads have stopped first (the list thread blocks
+	 * them anyway), so no other thread takes them.
 	 */
 	auth_stop();
+	listjob_stop();
 	signals_hold(1);
 	for (size_t i = 0; i < sizeof(sig_events) / sizeof(sig_events[0]); i++)
 		if (sig_events[i] != NULL)
@@ -527,6 +530,7 @@ server_run(struct config *conf)
 		    privdrop_drop(conf) == 0 &&
 		    sandbox_confine(conf) == 0 &&
 		    auth_start(server.base) == 0 &&
+		    lists_start_thread(server.base) == 0 &&
 		    sandbox_filter(conf) == 0) {
 			if (server.worker == 0)
 				log_info("pinhole %s started: %zu rules, %zu "
