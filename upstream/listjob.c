@@ -36,6 +36,7 @@
 
 #include "listjob.h"
 #include "log.h"
+#include "name.h"
 
 #define READ_FIRST	65536
 
@@ -414,6 +415,8 @@ listjob_start(struct event_base *base, listjob_done_fn done)
 		listjob_stop();
 		return -1;
 	}
+	/* What the parse shares with the loop, loaded before the sandbox. */
+	name_init();
 	/* One heap for all threads: see hashcheck.c. */
 	mallopt(M_ARENA_MAX, 1);
 	pthread_mutex_init(&lt.lock, NULL);
