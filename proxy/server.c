@@ -66,6 +66,12 @@ lists_changed(void)
 	}
 	if (server.conf->revoke_on_reload)
 		session_revoke();
+}
+
+/* A url list's new version is in the cache: the followers read it. */
+static void
+lists_cached(void)
+{
 	workers_lists_changed();
 }
 
@@ -509,7 +515,7 @@ server_run(struct config *conf)
 	    sizeof(err))) == NULL)
 		log_error("%s", err);
 	else if (lists_start(server.base, server.resolver, conf,
-	    lists_changed) == -1 || publish() == -1)
+	    lists_changed, lists_cached) == -1 || publish() == -1)
 		log_error("out of memory");
 	else if ((server.dns = dnscache_new(DNSCACHE_SIZE)) == NULL)
 		log_error("out of memory");

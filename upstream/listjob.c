@@ -125,6 +125,7 @@ listjob_free(struct listjob *j)
 	entries_unref(j->base);
 	entries_unref(j->e);
 	listcache_meta_free(&j->meta);
+	listcache_meta_free(&j->wmeta);
 	free(j);
 }
 
@@ -280,7 +281,8 @@ read_source(struct listjob *j)
 /*
  * Does j: reads its source, and unless it holds the bytes of base (read
  * the same way: the loop checks that), parses it and compares it with
- * base.  Logs nothing.
+ * base; or, once taken (write_cache), writes it to the cache.  Logs
+ * nothing.
  */
 void
 listjob_run(struct listjob *j)
@@ -288,6 +290,14 @@ listjob_run(struct listjob *j)
 	uint64_t	 start = now_ms();
 	int		 line;
 
+	if (j->write_cache) {
+		if (listcache_write(j->cache_dir, j->conf.name, j->body != NULL ?
+		    j->body : "", j->len, &j->wmeta, j->werr,
+		    sizeof(j->werr)) == 0)
+			j->werr[0] = '\0';
+		j->written = 1;
+		return;
+	}
 	j->result = LISTJOB_UNREAD;
 	if (read_source(j) == -1)
 		;
@@ -469,8 +479,10 @@ listjob_submit(struct listjob *j)
 }
 
 /*
- * Stops the thread after the parse it runs (a wait for a FIFO's writer
- * ends at once); the jobs not yet handed back are freed, never told.
+ * Stops the thread after the job it runs (a wait for a FIFO's writer
+ * ends at once); the jobs not yet handed back are freed, never told,
+ * but a version taken is written to the cache first, here, so that the
+ * next start begins from it.
  */
 void
 listjob_stop(void)
@@ -489,6 +501,12 @@ listjob_stop(void)
 		pthread_join(lt.thread, NULL);
 		while ((j = TAILQ_FIRST(&lt.to_run)) != NULL) {
 			TAILQ_REMOVE(&lt.to_run, j, entry);
+			if (j->write_cache) {
+				listjob_run(j);
+				if (j->werr[0] != '\0')
+					log_warn("list %s: cannot write the "
+					    "cache: %s", j->conf.name, j->werr);
+			}
 			listjob_free(j);
 		}
 		while ((j = TAILQ_FIRST(&lt.finished)) != NULL) {

@@ -62,6 +62,16 @@ struct listjob {
 	int			 on_thread;	/* it ran on the list thread */
 	char			 err[512];
 	char			 warn[LISTLOAD_WARNLEN];
+
+	/*
+	 * Once the loop took the version: the job goes back to the thread
+	 * to write body to the cache (in cache_dir) with wmeta, so that the
+	 * fsyncs do not hold the loop either.
+	 */
+	int			 write_cache;
+	struct listcache_meta	 wmeta;
+	int			 written;	/* the write ran */
+	char			 werr[512];	/* its failure, or "" */
 };
 
 typedef void	(*listjob_done_fn)(struct listjob *);

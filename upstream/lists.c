@@ -66,6 +66,7 @@ static struct list_state	*states;
 static size_t			 nstates;
 static struct entries		**current;
 static void			(*lists_changed)(void);
+static void			(*lists_cached)(void);
 static int			 lists_following;
 
 static void	schedule(struct list_state *, uint64_t);
@@ -195,6 +196,37 @@ note_change(struct list_state *st, const struct entries *e,
 }
 
 /*
+ * Asks that j's body be written to the cache, with what is known of it
+ * now, by the list thread once job_done is through with j (the writes
+ * and their fsyncs take a large list's parse time again).
+ */
+static void
+cache_later(struct list_state *st, struct listjob *j)
+{
+	struct listcache_meta *m = &j->wmeta;
+
+	memset(m, 0, sizeof(*m));
+	m->url = strdup(source(st->conf));
+	m->etag = st->etag ? strdup(st->etag) : NULL;
+	m->last_modified = st->last_modified ? strdup(st->last_modified) :
+	    NULL;
+	m->fetched_at = st->fetched_at;
+	memcpy(m->sha256, st->sha256, 32);
+	m->entries = entries_count(st->entries);
+	free(j->cache_dir);
+	j->cache_dir = strdup(lists_conf->cache_dir);
+	if (m->url == NULL || j->cache_dir == NULL ||
+	    (st->etag && m->etag == NULL) ||
+	    (st->last_modified && m->last_modified == NULL)) {
+		st->stats.cache_errors++;
+		log_warn("list %s: cannot write the cache: out of memory",
+		    st->conf->name);
+		return;
+	}
+	j->write_cache = 1;
+}
+
+/*
  * The version j read, checked against the list as it is now (the pin,
  * max_shrink); on success it replaces the version in use.
  */
@@ -203,9 +235,7 @@ accept_job(struct list_state *st, struct listjob *j, char *err,
     size_t errlen)
 {
 	const struct list_conf	*l = st->conf;
-	struct listcache_meta	 m;
 	struct entries		*e;
-	char			 cerr[512];
 
 	if (listload_pinned(l, j->sha, err, errlen) == -1)
 		return -1;
@@ -247,21 +277,10 @@ accept_job(struct list_state *st, struct listjob *j, char *err,
 	j->etag = j->last_modified = NULL;
 	st->stats.last_success = st->fetched_at;
 	st->stats.last_error[0] = '\0';
-	memset(&m, 0, sizeof(m));
-	m.url = (char *)source(l);
-	m.etag = st->etag;
-	m.last_modified = st->last_modified;
-	m.fetched_at = st->fetched_at;
-	memcpy(m.sha256, j->sha, 32);
-	m.entries = entries_count(e);
 	/* The cache has one writer: a follower reads its file lists itself
 	 * but leaves the cache to the leader. */
-	if (!lists_following && listcache_write(lists_conf->cache_dir,
-	    l->name, j->body != NULL ? j->body : "", j->len, &m, cerr,
-	    sizeof(cerr)) == -1) {
-		st->stats.cache_errors++;
-		log_warn("list %s: cannot write the cache: %s", l->name, cerr);
-	}
+	if (!lists_following)
+		cache_later(st, j);
 	return 0;
 }
 
@@ -297,6 +316,8 @@ job_new(struct list_state *st, enum listjob_from from)
 }
 
 static void	job_done(struct listjob *);
+static void	cache_later(struct list_state *, struct listjob *);
+static void	cache_written(struct list_state *, struct listjob *);
 
 /* Hands j to the list thread, or does it at once when there is none. */
 static void
@@ -446,6 +467,30 @@ log_warnings(const char *warn)
 }
 
 /*
+ * A version is in the cache (or could not be written): the followers
+ * are told to read it from now on, not before.  st is NULL when a
+ * reload removed the list meanwhile.
+ */
+static void
+cache_written(struct list_state *st, struct listjob *j)
+{
+	if (st != NULL)
+		st->job = NULL;
+	if (j->werr[0] != '\0') {
+		if (st != NULL)
+			st->stats.cache_errors++;
+		log_warn("list %s: cannot write the cache: %s", j->conf.name,
+		    j->werr);
+	} else if (j->conf.url != NULL && lists_cached != NULL)
+		lists_cached();
+	listjob_free(j);
+	if (st != NULL && st->again) {
+		st->again = 0;
+		refresh(st);
+	}
+}
+
+/*
  * On the event loop: a job is back.  The list it was for may be gone
  * (a reload removed it) or read another way now (a reload changed its
  * settings): then it is dropped, and in the second case read again.
@@ -459,6 +504,10 @@ job_done(struct listjob *j)
 	for (size_t i = 0; i < nstates && st == NULL; i++)
 		if (states[i].job == j)
 			st = &states[i];
+	if (j->written) {
+		cache_written(st, j);
+		return;
+	}
 	if (st == NULL) {
 		log_info("list %s: a version read for a list that a reload "
 		    "removed: dropped", j->conf.name);
@@ -487,6 +536,10 @@ job_done(struct listjob *j)
 		file_done(st, j);
 	else
 		cache_done(st, j);
+	if (j->write_cache) {
+		submit(st, j);	/* the list is busy until it is written */
+		return;
+	}
 	listjob_free(j);
 	if (st->again) {
 		st->again = 0;
@@ -748,18 +801,24 @@ lists_sync(void)
 			refresh(&states[i]);
 }
 
+/*
+ * changed: a list has a new version in force (publish the allowlist);
+ * cached: a url list's new version is in the cache (tell the followers).
+ */
 int
 lists_start(struct event_base *base, struct resolver *resolver,
-    const struct config *conf, void (*changed)(void))
+    const struct config *conf, void (*changed)(void), void (*cached)(void))
 {
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	lists_base = base;
 	lists_resolver = resolver;
 	lists_changed = NULL;
+	lists_cached = NULL;
 	tlsctx_prepare(conf);
 	if (lists_take(conf, 0) == -1)
 		return -1;
 	lists_changed = changed;
+	lists_cached = cached;
 	return 0;
 }
 
@@ -781,13 +840,15 @@ lists_start_thread(struct event_base *base)
 int
 lists_reload(const struct config *conf, struct resolver *resolver)
 {
-	void (*changed)(void) = lists_changed;
+	void (*changed)(void) = lists_changed, (*cached)(void) = lists_cached;
 	int rc;
 
 	lists_changed = NULL;
+	lists_cached = NULL;
 	tlsctx_prepare(conf);
 	rc = lists_take(conf, 1);
 	lists_changed = changed;
+	lists_cached = cached;
 	if (rc == 0)
 		lists_resolver = resolver;
 	return rc;

@@ -169,6 +169,45 @@ files(void)
 	free(path);
 }
 
+/* Once taken, the same job writes the version to the cache. */
+static void
+cache_write(void)
+{
+	struct list_conf	 l = conf_of("w", LIST_TEXT, NULL);
+	struct listjob		*j = body_job(&l, "192.0.2.7\n");
+	const char		*tmp = getenv("TMPDIR") ? getenv("TMPDIR") :
+				    "/tmp";
+	char			 dir[512], path[600], *body = NULL, err[256];
+	struct listcache_meta	 m;
+	size_t			 len;
+
+	snprintf(dir, sizeof(dir), "%s/pinhole-t-%ld-cache", tmp,
+	    (long)getpid());
+	if (listcache_make_dirs(dir) == -1)
+		abort();
+	listjob_run(j);
+	j->write_cache = 1;
+	j->cache_dir = strdup(dir);
+	j->wmeta.url = strdup(l.url);
+	memcpy(j->wmeta.sha256, j->sha, 32);
+	j->wmeta.entries = 1;
+	listjob_run(j);
+	t_ok(j->written && j->werr[0] == '\0', "a taken version is written "
+	    "to the cache by its job (%s)", j->werr);
+	t_ok(listcache_read(dir, "w", 1024, &body, &len, &m, err,
+	    sizeof(err)) == 0 && len == 10 && memcmp(body, "192.0.2.7\n",
+	    10) == 0 && strcmp(m.url, l.url) == 0,
+	    "... and reads back whole (%s)", err);
+	free(body);
+	listcache_meta_free(&m);
+	listjob_free(j);
+	snprintf(path, sizeof(path), "%s/w.body", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/w.meta", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 static struct event_base	*base;
 static pthread_t		 loop_thread;
 static int			 done_on_loop, done_count;
@@ -244,6 +283,7 @@ main(void)
 	parse_and_warn();
 	same_and_diff();
 	files();
+	cache_write();
 	thread();
 	return t_done();
 }
