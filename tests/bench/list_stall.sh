@@ -4,8 +4,9 @@
 # is changed and reloaded with SIGHUP three times; the figure is the
 # slowest ping.  With the parse on the event loop that was about the
 # parse (half a second and more); with the list thread it is what the
-# swap and the cache write cost.  A figure, not a check; the machine is
-# shared, so hold the bench lock:
+# reload itself costs on the loop (its PAC check walks every entry,
+# about 50 ms at 1,000,000) and the swap.  A figure, not a check; the
+# machine is shared, so hold the bench lock:
 #   flock /work/helpers/bench.lock sh tests/bench/list_stall.sh [PINHOLE]
 # (PINHOLE: default ./pinhole, the build without sanitizers).
 . tests/integration/lib.sh
