@@ -316,7 +316,6 @@ job_new(struct list_state *st, enum listjob_from from)
 }
 
 static void	job_done(struct listjob *);
-static void	cache_later(struct list_state *, struct listjob *);
 static void	cache_written(struct list_state *, struct listjob *);
 
 /* Hands j to the list thread, or does it at once when there is none. */
