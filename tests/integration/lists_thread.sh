@@ -7,8 +7,8 @@
 # told).  While it is held, a tunnel opened before relays a ping-pong
 # and /healthz answers: the loop is free.  Then the version comes,
 # takes effect, and the events log says it was read and parsed off the
-# loop.  A reload that removes the list while its read is held drops
-# the version; a SIGTERM while it is held exits 0 at once, with no
+# loop.  A reload that keeps the list while its read is held has it
+# read once more after; one that removes the list drops the version; a SIGTERM while it is held exits 0 at once, with no
 # sanitizer report.  Then a vendor's list served over HTTPS grows from 2
 # to 300,002 CIDRs with workers = 2 while a tunnel relays: the leader's
 # thread parses the fetched body, the follower's thread the cache, both
@@ -74,6 +74,10 @@ hold 1
 fifo 1 "$T_DIR/v2.list"
 kill -HUP "$PH_PID"
 reader 1
+# A reload that keeps the list while its read is held: the read goes
+# on, and the list is read once more when it is back.
+kill -HUP "$PH_PID"
+vl_expect 'info: reloaded: ' "a second reload, the read still held" 2 100
 t_eq "$(vl_health | cut -d' ' -f1)" 200 \
     "fifo: /healthz answers 200 while the list's read is held open"
 touch "$T_DIR/go1"
@@ -87,6 +91,12 @@ vl_expect "info: list slow: 1 entries from $LIST (was 1)\$" \
     "... and then taken: 1 entries"
 vl_allowed 127.0.0.42 "the version read from the FIFO is in force"
 vl_denied 127.0.0.41 "... and the one before it is gone"
+t_bg "$T_DIR/writer1b.out" "$T_PY" "$T_TOOLS/fifo_writer.py" \
+    "$LIST" "$T_DIR/reader1b" "$T_DIR/write1b" "$T_DIR/v2.list" --max-wait 120
+reader 1b
+touch "$T_DIR/write1b"
+vl_expect 'info: list slow: read (unchanged, not parsed) off the event loop in [0-9]* ms$' \
+    "the reload during the read asked for one more, which found it unchanged"
 
 # ---- a reload that removes the list while its read is held: dropped
 fifo 2 "$T_DIR/v2.list"
@@ -94,7 +104,7 @@ kill -HUP "$PH_PID"
 reader 2
 fifo_conf no
 kill -HUP "$PH_PID"
-vl_expect 'info: reloaded: ' "the reload without the list is done" 3 100
+vl_expect 'info: reloaded: ' "the reload without the list is done" 4 100
 touch "$T_DIR/write2"
 vl_expect 'info: list slow: a version read for a list that a reload removed: dropped$' \
     "the version read for the removed list is dropped when it is back"
