@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <libpsl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -133,10 +134,35 @@ name_glob_fixed(const char *base, size_t len)
  * too, since anyone can register a name below "github.io".  An exact
  * name ("com") is no broader than itself and passes.
  */
+static const psl_ctx_t	*psl;
+static pthread_once_t	 psl_once = PTHREAD_ONCE_INIT;
+
+/*
+ * A libpsl built without its own copy has none: then the file it was
+ * built to read, once, kept for the life of the process.  With neither,
+ * libpsl calls every name a public suffix: refused.
+ */
+static void
+psl_load(void)
+{
+	if ((psl = psl_builtin()) == NULL)
+		psl = psl_latest(NULL);
+}
+
+/*
+ * Loads the public suffix list now: before the sandbox (a file, when
+ * libpsl has no copy of its own), and once for the list thread and the
+ * event loop, which both ask.
+ */
+void
+name_init(void)
+{
+	pthread_once(&psl_once, psl_load);
+}
+
 int
 name_too_broad(const char *base, size_t len, uint8_t how)
 {
-	static const psl_ctx_t	*psl;
 	const char		*fixed;
 
 	if (!(how & (NAME_WILD | NAME_GLOB)))
@@ -144,13 +170,7 @@ name_too_broad(const char *base, size_t len, uint8_t how)
 	fixed = name_glob_fixed(base, len);
 	if (*fixed == '\0')
 		return 1;
-	/*
-	 * A libpsl built without its own copy has none: then the file it
-	 * was built to read, once, kept for the life of the process.  With
-	 * neither, libpsl calls every name a public suffix: refused.
-	 */
-	if (psl == NULL && (psl = psl_builtin()) == NULL)
-		psl = psl_latest(NULL);
+	name_init();
 	return psl_is_public_suffix2(psl, fixed, PSL_TYPE_ANY) != 0;
 }
 

@@ -16,6 +16,7 @@
 int	name_normalise(const char *, size_t, char *);
 int	name_parse_pattern(const char *, char *, uint8_t *);
 const char *name_glob_fixed(const char *, size_t);
+void	name_init(void);
 int	name_too_broad(const char *, size_t, uint8_t);
 void	name_format_pattern(const char *, uint8_t, char *, size_t);
 

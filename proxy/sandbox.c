@@ -342,8 +342,8 @@ landlock_apply(const struct config *c)
 	}
 #endif
 
-	/* This thread and those it starts: the password thread comes after
-	 * (sandbox_confine). */
+	/* This thread and those it starts: the password and list threads
+	 * come after (sandbox_confine). */
 	if (syscall(SYS_landlock_restrict_self, ll.fd, 0) == -1) {
 		log_error("sandbox: Landlock: %s", strerror(errno));
 		close(ll.fd);
@@ -388,7 +388,8 @@ static const char *const allowed_calls[] = {
 	"getrandom", "futex", "sysinfo", "getpid", "gettid",
 	"clock_gettime" /* * */, "gettimeofday" /* * */, "time" /* * */,
 	"exit_group",
-	/* the password thread's end, at exit (hashcheck.c) */
+	/* the password and list threads' end, at exit (hashcheck.c,
+	 * listjob.c; the list thread's epoll set is its own, made before) */
 	"exit",
 	/* the leader of several workers waiting for them at exit (and
 	 * signalling them: kill below, to their pids only) */

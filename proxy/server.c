@@ -19,6 +19,7 @@
 #include "flowcount.h"
 #include "flowlog.h"
 #include "listener.h"
+#include "listjob.h"
 #include "lists.h"
 #include "log.h"
 #include "notify.h"
@@ -66,6 +67,12 @@ lists_changed(void)
 	}
 	if (server.conf->revoke_on_reload)
 		session_revoke();
+}
+
+/* A url list's new version is in the cache: the followers read it. */
+static void
+lists_cached(void)
+{
 	workers_lists_changed();
 }
 
@@ -422,9 +429,11 @@ server_free(void)
 	 * it must not end it by the default action instead.  Freeing a
 	 * signal's event puts the handler from before back (the default),
 	 * so they are held meanwhile, and ignored after; the password
-	 * thread has stopped first, so no other thread takes them.
+	 * and list threads have stopped first (the list thread blocks
+	 * them anyway), so no other thread takes them.
 	 */
 	auth_stop();
+	listjob_stop();
 	signals_hold(1);
 	for (size_t i = 0; i < sizeof(sig_events) / sizeof(sig_events[0]); i++)
 		if (sig_events[i] != NULL)
@@ -515,7 +524,7 @@ server_run(struct config *conf)
 	    sizeof(err))) == NULL)
 		log_error("%s", err);
 	else if (lists_start(server.base, server.resolver, conf,
-	    lists_changed) == -1 || publish() == -1)
+	    lists_changed, lists_cached) == -1 || publish() == -1)
 		log_error("out of memory");
 	else if ((server.dns = dnscache_new(DNSCACHE_SIZE)) == NULL)
 		log_error("out of memory");
@@ -536,6 +545,7 @@ server_run(struct config *conf)
 		    privdrop_drop(conf) == 0 &&
 		    sandbox_confine(conf) == 0 &&
 		    auth_start(server.base) == 0 &&
+		    lists_start_thread(server.base) == 0 &&
 		    sandbox_filter(conf) == 0) {
 			if (server.worker == 0)
 				log_info("pinhole %s started: %zu rules, %zu "

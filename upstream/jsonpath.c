@@ -64,7 +64,6 @@
 
 #include "jsonpath.h"
 #include "jsonpath_compiled.h"
-#include "log.h"
 
 /*
  * One walk of one path.  taken counts the values the path selected;
@@ -492,6 +491,24 @@ walk(struct jp_run *r, int i, json_t *v)
  * it, and the list it came from follows, as the caller refuses it or
  * takes it.
  */
+/*
+ * Said by the caller, not logged here: the list thread parses too, and
+ * only the event loop logs.  One line a path, the first few.
+ */
+static void
+note_no_match(struct parse_stats *st, const struct jp_run *r)
+{
+	size_t used = strlen(st->no_match);
+
+	if (used + 1 >= sizeof(st->no_match))
+		return;
+	if (used > 0)
+		st->no_match[used++] = '\n';
+	snprintf(st->no_match + used, sizeof(st->no_match) - used,
+	    "json_path \"%.*s\" selects nothing: %s", (int)r->p->len,
+	    r->jp->src + r->p->at, r->miss);
+}
+
 static int
 walk_path(struct jp_run *r, int k, json_t *root)
 {
@@ -503,8 +520,7 @@ walk_path(struct jp_run *r, int k, json_t *root)
 	r->miss[0] = '\0';
 	rc = walk(r, 0, root);
 	if (rc == 0 && r->taken == 0)
-		log_warn("json_path \"%.*s\" selects nothing: %s",
-		    (int)r->p->len, r->jp->src + r->p->at, r->miss);
+		note_no_match(r->st, r);
 	return rc;
 }
 

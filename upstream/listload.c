@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,10 +45,50 @@ listload_body(const struct list_conf *l, const char *body, size_t len,
 	return listload_body_at(l, body, len, err, errlen, NULL);
 }
 
+/* Appends one line to the warnings of a parse (cut when full). */
+static void
+warn_add(char *warn, size_t warnlen, const char *fmt, ...)
+{
+	size_t	 used = strlen(warn);
+	va_list	 ap;
+
+	if (warnlen == 0 || used + 1 >= warnlen)
+		return;
+	if (used > 0)
+		warn[used++] = '\n';
+	warn[used] = '\0';
+	va_start(ap, fmt);
+	vsnprintf(warn + used, warnlen - used, fmt, ap);
+	va_end(ap);
+}
+
 /* As listload_body; *line (when not NULL) is the refused entry's line. */
 struct entries *
 listload_body_at(const struct list_conf *l, const char *body, size_t len,
     char *err, size_t errlen, int *line)
+{
+	struct entries	*e;
+	char		 warn[LISTLOAD_WARNLEN], *p, *nl;
+
+	e = listload_parse(l, body, len, err, errlen, line, warn, sizeof(warn));
+	for (p = warn; *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) != NULL)
+			*nl = '\0';
+		log_warn("%s", p);
+		if (nl == NULL)
+			break;
+	}
+	return e;
+}
+
+/*
+ * As listload_body_at, but it logs nothing, so that the list thread
+ * may run it (listjob.c): what would be warned goes to warn instead,
+ * one line a warning, for the event loop to log.
+ */
+struct entries *
+listload_parse(const struct list_conf *l, const char *body, size_t len,
+    char *err, size_t errlen, int *line, char *warn, size_t warnlen)
 {
 	struct parse_limits	 lim = { (unsigned)l->min_prefix_v4,
 				    (unsigned)l->min_prefix_v6, l->within,
@@ -57,6 +98,8 @@ listload_body_at(const struct list_conf *l, const char *body, size_t len,
 	uint8_t			 sha[32];
 	int			 rc;
 
+	if (warnlen > 0)
+		warn[0] = '\0';
 	if (l->has_sha256) {
 		listcache_sha256(body, len, sha);
 		if (listload_pinned(l, sha, err, errlen) == -1)
@@ -75,12 +118,14 @@ listload_body_at(const struct list_conf *l, const char *body, size_t len,
 		break;
 	case LIST_JSON:
 		/* Its own messages: a bad path or body, not only memory. */
-		if (jsonpath_parse(body, len, l->json_path, &lim, e, &st, err,
-		    errlen) == -1) {
+		rc = jsonpath_parse(body, len, l->json_path, &lim, e, &st, err,
+		    errlen);
+		if (st.no_match[0] != '\0')
+			warn_add(warn, warnlen, "%s", st.no_match);
+		if (rc == -1) {
 			entries_unref(e);
 			return NULL;
 		}
-		rc = 0;
 		break;
 	default:
 		snprintf(err, errlen, "unknown format");
@@ -109,23 +154,23 @@ listload_body_at(const struct list_conf *l, const char *body, size_t len,
 		    entries_count(e), (unsigned long long)l->max_entries);
 	} else {
 		if (st.bad > 0)
-			log_warn("list %s: %zu %s are no entry, skipped: %s%s",
-			    l->name, st.bad, l->format == LIST_JSON ?
-			    "values" : "lines", st.bad_lines,
+			warn_add(warn, warnlen, "list %s: %zu %s are no entry, "
+			    "skipped: %s%s", l->name, st.bad, l->format ==
+			    LIST_JSON ? "values" : "lines", st.bad_lines,
 			    st.bad > PARSE_FIRST_FEW ? ", ..." : "");
 		if (st.outside > 0)
-			log_warn("list %s: %zu entries outside within, "
-			    "skipped: %s%s", l->name, st.outside,
+			warn_add(warn, warnlen, "list %s: %zu entries outside "
+			    "within, skipped: %s%s", l->name, st.outside,
 			    st.first_outside, st.outside > PARSE_FIRST_FEW ?
 			    ", ..." : "");
 		if (st.broad_names > 0)
-			log_warn("list %s: %zu patterns as broad as a public "
-			    "suffix, skipped: %s%s", l->name, st.broad_names,
-			    st.first_broad_names,
+			warn_add(warn, warnlen, "list %s: %zu patterns as "
+			    "broad as a public suffix, skipped: %s%s", l->name,
+			    st.broad_names, st.first_broad_names,
 			    st.broad_names > PARSE_FIRST_FEW ? ", ..." : "");
 		if (st.host_bits > 0)
-			log_warn("list %s: %zu CIDRs had host bits set, "
-			    "cleared", l->name, st.host_bits);
+			warn_add(warn, warnlen, "list %s: %zu CIDRs had host "
+			    "bits set, cleared", l->name, st.host_bits);
 		return e;
 	}
 	entries_unref(e);

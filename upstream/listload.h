@@ -10,12 +10,17 @@
 #include "config.h"
 #include "entries.h"
 
+/* Room for the warnings of one parse, one a line. */
+#define LISTLOAD_WARNLEN	2048
+
 int		 listload_pinned(const struct list_conf *, const uint8_t *,
 		    char *, size_t);
 struct entries	*listload_body(const struct list_conf *, const char *, size_t,
 		    char *, size_t);
 struct entries	*listload_body_at(const struct list_conf *, const char *,
 		    size_t, char *, size_t, int *);
+struct entries	*listload_parse(const struct list_conf *, const char *,
+		    size_t, char *, size_t, int *, char *, size_t);
 struct entries	*listload_file(const struct list_conf *, char *, size_t, int *,
 		    int *);
 struct entries	**listload_local(const struct config *, FILE *, time_t *,

@@ -11,6 +11,12 @@
  *
  * A follower worker fetches nothing: its url lists come from the cache,
  * read again when the leader says a new version is there (lists_sync).
+ *
+ * A new version (fetched, a file read again, the cache a follower
+ * reads) is read and parsed off the event loop, by the list thread
+ * (listjob.c); the loop takes the job back (job_done), checks it against
+ * the list as it is then and swaps it in.  At start-up, before the
+ * thread runs, and for a list a reload adds, the cache is read at once.
  */
 #include <event2/event.h>
 #include <stdio.h>
@@ -22,6 +28,7 @@
 #include "fetch.h"
 #include "listcache.h"
 #include "listdiff.h"
+#include "listjob.h"
 #include "listload.h"
 #include "lists.h"
 #include "tlsctx.h"
@@ -47,6 +54,8 @@ struct list_state {
 	struct fetch		*fetch;
 	struct event		*timer;
 	uint64_t		 backoff_ms;
+	struct listjob		*job;		/* being read or parsed */
+	int			 again;		/* refresh once it is back */
 	struct list_stats	 stats;
 };
 
@@ -57,10 +66,12 @@ static struct list_state	*states;
 static size_t			 nstates;
 static struct entries		**current;
 static void			(*lists_changed)(void);
+static void			(*lists_cached)(void);
 static int			 lists_following;
 
 static void	schedule(struct list_state *, uint64_t);
-static int	load_cache(struct list_state *, int);
+static int	load_cache(struct list_state *);
+static void	refresh(struct list_state *);
 
 static const char *
 source(const struct list_conf *l)
@@ -157,38 +168,22 @@ same_read_as(const struct read_as *a, const struct read_as *b)
 }
 
 /*
- * The bytes of the version in force, to be read the same way (its
- * format and json_path are the same, or the state would not have been
- * kept): its entries serve again.  A SIGHUP or a refresh then costs no
- * parse of a large list that did not change, which would hold up the
- * event loop (about half a microsecond an entry).
- */
-static struct entries *
-same_version(const struct list_state *st, const uint8_t *sha)
-{
-	struct read_as r = read_as_of(st->conf);
-
-	if (!st->has_version || st->entries == NULL ||
-	    memcmp(sha, st->sha256, 32) != 0 || !same_read_as(&r, &st->read_as))
-		return NULL;
-	entries_ref(st->entries);
-	return st->entries;
-}
-
-/*
  * Logs what version e (NULL: none) added to and removed from the one in
  * force, and keeps it for /lists/NAME, so that a security team sees what
  * a vendor's page brought in.  The leader alone: a follower reads the
  * same versions and would log each change once more.
  */
 static void
-note_change(struct list_state *st, const struct entries *e)
+note_change(struct list_state *st, const struct entries *e,
+    const struct listdiff *done)
 {
 	struct listdiff	 d;
 
 	if (lists_following || e == st->entries)
 		return;
-	if (listdiff(st->entries, e, &d) == -1) {
+	if (done != NULL)
+		d = *done;
+	else if (listdiff(st->entries, e, &d) == -1) {
 		log_warn("list %s: new version: cannot tell what changed "
 		    "(out of memory)", st->conf->name);
 		return;
@@ -200,23 +195,65 @@ note_change(struct list_state *st, const struct entries *e)
 	snprintf(st->stats.change, sizeof(st->stats.change), "%s", d.text);
 }
 
-/* Checks a new body; on success it replaces the version in use. */
+/*
+ * Asks that j's body be written to the cache, with what is known of it
+ * now, by the list thread once job_done is through with j (the writes
+ * and their fsyncs take a large list's parse time again).
+ */
+static void
+cache_later(struct list_state *st, struct listjob *j)
+{
+	struct listcache_meta *m = &j->wmeta;
+
+	memset(m, 0, sizeof(*m));
+	m->url = strdup(source(st->conf));
+	m->etag = st->etag ? strdup(st->etag) : NULL;
+	m->last_modified = st->last_modified ? strdup(st->last_modified) :
+	    NULL;
+	m->fetched_at = st->fetched_at;
+	memcpy(m->sha256, st->sha256, 32);
+	m->entries = entries_count(st->entries);
+	free(j->cache_dir);
+	j->cache_dir = strdup(lists_conf->cache_dir);
+	if (m->url == NULL || j->cache_dir == NULL ||
+	    (st->etag && m->etag == NULL) ||
+	    (st->last_modified && m->last_modified == NULL)) {
+		st->stats.cache_errors++;
+		log_warn("list %s: cannot write the cache: out of memory",
+		    st->conf->name);
+		return;
+	}
+	j->write_cache = 1;
+}
+
+/*
+ * The version j read, checked against the list as it is now (the pin,
+ * max_shrink); on success it replaces the version in use.
+ */
 static int
-accept_body(struct list_state *st, const char *body, size_t len,
-    const char *etag, const char *last_modified, char *err, size_t errlen)
+accept_job(struct list_state *st, struct listjob *j, char *err,
+    size_t errlen)
 {
 	const struct list_conf	*l = st->conf;
-	struct listcache_meta	 m;
 	struct entries		*e;
-	uint8_t			 sha[32];
-	char			 cerr[512];
 
-	listcache_sha256(body, len, sha);
-	if (listload_pinned(l, sha, err, errlen) == -1)
+	if (listload_pinned(l, j->sha, err, errlen) == -1)
 		return -1;
-	if ((e = same_version(st, sha)) == NULL &&
-	    (e = listload_body(l, body, len, err, errlen)) == NULL)
-		return -1;
+	if (j->result == LISTJOB_SAME) {
+		/* The bytes in force, and so its entries, unless a reload
+		 * took them away meanwhile. */
+		if (st->entries == NULL || st->entries != j->base ||
+		    memcmp(st->sha256, j->sha, 32) != 0) {
+			snprintf(err, errlen, "the version in force changed "
+			    "while it was read");
+			st->again = 1;
+			return -1;
+		}
+		entries_ref(e = st->entries);
+	} else {
+		e = j->e;
+		j->e = NULL;
+	}
 	if (shrinks_too_much(st, entries_count(e), err, errlen)) {
 		entries_unref(e);
 		return -1;
@@ -224,33 +261,26 @@ accept_body(struct list_state *st, const char *body, size_t len,
 	log_info("list %s: %zu entries from %s (was %zu)", l->name,
 	    entries_count(e), source(l), st->entries ?
 	    entries_count(st->entries) : 0);
-	note_change(st, e);
+	/* The thread's comparison holds when it was with this version. */
+	note_change(st, e, j->diffed && j->base == st->entries ? &j->diff :
+	    NULL);
 	entries_unref(st->entries);
 	st->entries = e;
 	st->read_as = read_as_of(l);
 	st->has_version = 1;
 	st->fetched_at = time(NULL);
-	memcpy(st->sha256, sha, 32);
+	memcpy(st->sha256, j->sha, 32);
 	free(st->etag);
 	free(st->last_modified);
-	st->etag = etag ? strdup(etag) : NULL;
-	st->last_modified = last_modified ? strdup(last_modified) : NULL;
+	st->etag = j->etag;
+	st->last_modified = j->last_modified;
+	j->etag = j->last_modified = NULL;
 	st->stats.last_success = st->fetched_at;
 	st->stats.last_error[0] = '\0';
-	memset(&m, 0, sizeof(m));
-	m.url = (char *)source(l);
-	m.etag = st->etag;
-	m.last_modified = st->last_modified;
-	m.fetched_at = st->fetched_at;
-	memcpy(m.sha256, sha, 32);
-	m.entries = entries_count(e);
 	/* The cache has one writer: a follower reads its file lists itself
 	 * but leaves the cache to the leader. */
-	if (!lists_following && listcache_write(lists_conf->cache_dir,
-	    l->name, body, len, &m, cerr, sizeof(cerr)) == -1) {
-		st->stats.cache_errors++;
-		log_warn("list %s: cannot write the cache: %s", l->name, cerr);
-	}
+	if (!lists_following)
+		cache_later(st, j);
 	return 0;
 }
 
@@ -263,11 +293,47 @@ publish(void)
 		lists_changed();
 }
 
+/*
+ * A job for st, with the version in force to compare with; NULL when
+ * out of memory.
+ */
+static struct listjob *
+job_new(struct list_state *st, enum listjob_from from)
+{
+	struct listjob	*j;
+	struct read_as	 r = read_as_of(st->conf);
+
+	if ((j = listjob_new(from, st->conf, from == LISTJOB_CACHE ?
+	    lists_conf->cache_dir : NULL)) == NULL)
+		return NULL;
+	if (st->entries != NULL)
+		entries_ref(j->base = st->entries);
+	j->base_known = st->has_version && st->entries != NULL &&
+	    same_read_as(&r, &st->read_as);
+	memcpy(j->base_sha, st->sha256, 32);
+	j->want_diff = !lists_following;
+	return j;
+}
+
+static void	job_done(struct listjob *);
+static void	cache_written(struct list_state *, struct listjob *);
+
+/* Hands j to the list thread, or does it at once when there is none. */
+static void
+submit(struct list_state *st, struct listjob *j)
+{
+	st->job = j;
+	if (listjob_submit(j) == -1) {
+		listjob_run(j);
+		job_done(j);
+	}
+}
+
 static void
 fetched(struct fetch_result *r, void *arg)
 {
 	struct list_state	*st = arg;
-	char			 err[512];
+	struct listjob		*j;
 
 	st->fetch = NULL;
 	if (!r->ok) {
@@ -283,56 +349,226 @@ fetched(struct fetch_result *r, void *arg)
 		st->stats.last_success = st->fetched_at;
 		st->backoff_ms = 0;
 		schedule(st, jittered(st->conf->refresh_ms));
-	} else if (accept_body(st, r->body, r->len, r->etag,
-	    r->last_modified, err, sizeof(err)) == -1) {
-		note_failure(st, err, 1);
-		st->backoff_ms = 0;
-		schedule(st, jittered(st->conf->refresh_ms));
+	} else if ((j = job_new(st, LISTJOB_BODY)) == NULL) {
+		note_failure(st, "out of memory", 0);
+		schedule(st, BACKOFF_START_MS);
 	} else {
-		st->backoff_ms = 0;
-		schedule(st, jittered(st->conf->refresh_ms));
-		publish();
+		/* The next fetch is scheduled once the body is taken. */
+		j->body = r->body;
+		j->len = r->len;
+		j->etag = r->etag;
+		j->last_modified = r->last_modified;
+		r->body = r->etag = r->last_modified = NULL;
+		submit(st, j);
 	}
 	fetch_result_free(r);
 }
 
-/* Reads a file = list again; a failure keeps the last good version. */
+/* A fetched body, read: checked, and in force unless refused. */
 static void
-reread(struct list_state *st)
+body_done(struct list_state *st, struct listjob *j)
 {
-	FILE	*fp;
-	char	*body = NULL, err[512];
-	size_t	 len = 0, cap = 0;
+	char err[512];
 
-	if ((fp = fopen(st->conf->file, "rb")) == NULL) {
-		snprintf(err, sizeof(err), "%s: cannot read it: %s",
-		    st->conf->file, strerror(errno));
-		note_failure(st, err, 0);
-		return;
-	}
-	while (!feof(fp) && !ferror(fp) && len <= st->conf->max_bytes) {
-		char *p;
-
-		if (len == cap) {
-			cap = cap ? cap * 2 : 65536;
-			if ((p = realloc(body, cap + 1)) == NULL)
-				break;
-			body = p;
-		}
-		len += fread(body + len, 1, cap - len, fp);
-	}
-	if (ferror(fp) || body == NULL || len > st->conf->max_bytes) {
-		snprintf(err, sizeof(err), "%s: %s", st->conf->file,
-		    len > st->conf->max_bytes ? "larger than max_bytes" :
-		    "read error");
-		note_failure(st, err, 0);
-	} else if (accept_body(st, body, len, NULL, NULL, err,
-	    sizeof(err)) == -1)
+	if (j->result != LISTJOB_SAME && j->result != LISTJOB_PARSED)
+		note_failure(st, j->err, 1);
+	else if (accept_job(st, j, err, sizeof(err)) == -1)
 		note_failure(st, err, 1);
 	else
 		publish();
-	fclose(fp);
-	free(body);
+	st->backoff_ms = 0;
+	schedule(st, jittered(st->conf->refresh_ms));
+}
+
+/* A file = list read again; a failure keeps the last good version. */
+static void
+file_done(struct list_state *st, struct listjob *j)
+{
+	char err[512];
+
+	if (j->result == LISTJOB_UNREAD)
+		note_failure(st, j->err, 0);
+	else if (j->result != LISTJOB_SAME && j->result != LISTJOB_PARSED)
+		note_failure(st, j->err, 1);
+	else if (accept_job(st, j, err, sizeof(err)) == -1)
+		note_failure(st, err, 1);
+	else
+		publish();
+}
+
+/* The cached version e (of meta m) is now the list's. */
+static void
+cache_install(struct list_state *st, struct entries *e,
+    struct listcache_meta *m)
+{
+	entries_unref(st->entries);
+	free(st->etag);
+	free(st->last_modified);
+	st->entries = e;
+	st->read_as = read_as_of(st->conf);
+	st->has_version = 1;
+	st->fetched_at = m->fetched_at;
+	memcpy(st->sha256, m->sha256, 32);
+	st->stats.last_success = m->fetched_at;
+	st->etag = m->etag;
+	st->last_modified = m->last_modified;
+	m->etag = m->last_modified = NULL;
+	log_info("list %s: %zu entries from the cache, fetched %lld s ago",
+	    st->conf->name, entries_count(e),
+	    (long long)(time(NULL) - m->fetched_at));
+}
+
+/* The cache read again (a follower): a new version is taken. */
+static void
+cache_done(struct list_state *st, struct listjob *j)
+{
+	char err[512];
+
+	switch (j->result) {
+	case LISTJOB_UNREAD:
+		log_info("list %s: no usable cache (%s)", st->conf->name,
+		    j->err);
+		return;
+	case LISTJOB_OTHER_SOURCE:
+		log_warn("list %s: %s: ignored", st->conf->name, j->err);
+		return;
+	case LISTJOB_SAME:
+		return;		/* the version in force */
+	case LISTJOB_REFUSED:
+		break;
+	case LISTJOB_PARSED:
+		if (listload_pinned(st->conf, j->sha, j->err,
+		    sizeof(j->err)) == -1)
+			break;
+		cache_install(st, j->e, &j->meta);
+		j->e = NULL;
+		publish();
+		return;
+	}
+	snprintf(err, sizeof(err), "%s", j->err);
+	log_warn("list %s: cache refused: %s", st->conf->name, err);
+	snprintf(st->stats.last_error, sizeof(st->stats.last_error),
+	    "cache refused: %.200s", err);
+}
+
+static void
+log_warnings(const char *warn)
+{
+	const char *p, *nl;
+
+	for (p = warn; *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		log_warn("%.*s", nl != NULL ? (int)(nl - p) : (int)strlen(p),
+		    p);
+		if (nl == NULL)
+			break;
+	}
+}
+
+/*
+ * A version is in the cache (or could not be written): the followers
+ * are told to read it from now on, not before.  st is NULL when a
+ * reload removed the list meanwhile.
+ */
+static void
+cache_written(struct list_state *st, struct listjob *j)
+{
+	if (st != NULL)
+		st->job = NULL;
+	if (j->werr[0] != '\0') {
+		if (st != NULL)
+			st->stats.cache_errors++;
+		log_warn("list %s: cannot write the cache: %s", j->conf.name,
+		    j->werr);
+	} else if (j->conf.url != NULL && lists_cached != NULL)
+		lists_cached();
+	listjob_free(j);
+	if (st != NULL && st->again) {
+		st->again = 0;
+		refresh(st);
+	}
+}
+
+/*
+ * On the event loop: a job is back.  The list it was for may be gone
+ * (a reload removed it) or read another way now (a reload changed its
+ * settings): then it is dropped, and in the second case read again.
+ */
+static void
+job_done(struct listjob *j)
+{
+	struct list_state	*st = NULL;
+	struct read_as		 now, then = read_as_of(&j->conf);
+
+	for (size_t i = 0; i < nstates && st == NULL; i++)
+		if (states[i].job == j)
+			st = &states[i];
+	if (j->written) {
+		cache_written(st, j);
+		return;
+	}
+	if (st == NULL) {
+		log_info("list %s: a version read for a list that a reload "
+		    "removed: dropped", j->conf.name);
+		listjob_free(j);
+		return;
+	}
+	st->job = NULL;
+	now = read_as_of(st->conf);
+	if (!same_read_as(&now, &then)) {
+		log_info("list %s: a version read with the settings before a "
+		    "reload: dropped, read again", st->conf->name);
+		listjob_free(j);
+		refresh(st);
+		return;
+	}
+	if (j->on_thread && j->result != LISTJOB_UNREAD &&
+	    j->result != LISTJOB_OTHER_SOURCE)
+		log_info("list %s: %s off the event loop in %llu ms",
+		    st->conf->name, j->result == LISTJOB_SAME ?
+		    "read (unchanged, not parsed)" : "read and parsed",
+		    (unsigned long long)j->ms);
+	log_warnings(j->warn);
+	if (j->from == LISTJOB_BODY)
+		body_done(st, j);
+	else if (j->from == LISTJOB_FILE)
+		file_done(st, j);
+	else
+		cache_done(st, j);
+	if (j->write_cache) {
+		submit(st, j);	/* the list is busy until it is written */
+		return;
+	}
+	listjob_free(j);
+	if (st->again) {
+		st->again = 0;
+		refresh(st);
+	}
+}
+
+/* Reads a file = list again, off the event loop. */
+static void
+reread(struct list_state *st)
+{
+	struct listjob *j;
+
+	if ((j = job_new(st, LISTJOB_FILE)) == NULL)
+		note_failure(st, "out of memory", 0);
+	else
+		submit(st, j);
+}
+
+/* A follower reads the cache again, off the event loop. */
+static void
+reread_cache(struct list_state *st)
+{
+	struct listjob *j;
+
+	if ((j = job_new(st, LISTJOB_CACHE)) == NULL)
+		log_warn("list %s: cannot read the cache: out of memory",
+		    st->conf->name);
+	else
+		submit(st, j);
 }
 
 static void
@@ -340,9 +576,12 @@ refresh(struct list_state *st)
 {
 	if (st->fetch != NULL)
 		return;
+	if (st->job != NULL) {
+		st->again = 1;
+		return;
+	}
 	if (lists_following && st->conf->url != NULL) {
-		if (load_cache(st, 1) == 1)
-			publish();
+		reread_cache(st);
 		return;
 	}
 	if (st->conf->file != NULL) {
@@ -377,12 +616,13 @@ schedule(struct list_state *st, uint64_t ms)
 }
 
 /*
- * The cached version of a url list, checked like a fetched one; when
- * again, only a version fetched at another time than the one in force.
- * Returns 1 when it is now the list's version.
+ * The cached version of a list that has none in force (start-up, or a
+ * list a reload adds), checked like a fetched one, read at once: the
+ * list is to serve from the start.  Returns 1 when it is now the list's
+ * version.
  */
 static int
-load_cache(struct list_state *st, int again)
+load_cache(struct list_state *st)
 {
 	struct listcache_meta	 m;
 	char			*body, err[512];
@@ -396,9 +636,7 @@ load_cache(struct list_state *st, int again)
 		log_info("list %s: no usable cache (%s)", st->conf->name, err);
 		return 0;
 	}
-	if (again && st->has_version && memcmp(m.sha256, st->sha256, 32) == 0)
-		;	/* the version in force */
-	else if (strcmp(m.url, source(st->conf)) != 0)
+	if (strcmp(m.url, source(st->conf)) != 0)
 		log_warn("list %s: the cache is of %s, not %s: ignored",
 		    st->conf->name, m.url, source(st->conf));
 	else if ((e = listload_body(st->conf, body, len, err, sizeof(err))) ==
@@ -407,21 +645,7 @@ load_cache(struct list_state *st, int again)
 		snprintf(st->stats.last_error, sizeof(st->stats.last_error),
 		    "cache refused: %.200s", err);
 	} else {
-		entries_unref(st->entries);
-		free(st->etag);
-		free(st->last_modified);
-		st->entries = e;
-		st->read_as = read_as_of(st->conf);
-		st->has_version = 1;
-		st->fetched_at = m.fetched_at;
-		memcpy(st->sha256, m.sha256, 32);
-		st->stats.last_success = m.fetched_at;
-		st->etag = m.etag;
-		st->last_modified = m.last_modified;
-		m.etag = m.last_modified = NULL;
-		log_info("list %s: %zu entries from the cache, fetched %lld s "
-		    "ago", st->conf->name, entries_count(e),
-		    (long long)(time(NULL) - m.fetched_at));
+		cache_install(st, e, &m);
 		rc = 1;
 	}
 	free(body);
@@ -466,7 +690,7 @@ drop_unpinned(struct list_state *st)
 	log_warn("list %s: the version in force refused: %s; the list is "
 	    "empty until a version that matches is fetched (was %zu entries)",
 	    st->conf->name, err, st->entries ? entries_count(st->entries) : 0);
-	note_change(st, NULL);
+	note_change(st, NULL, NULL);
 	entries_unref(st->entries);
 	st->entries = NULL;
 	st->has_version = 0;
@@ -538,7 +762,7 @@ lists_take(const struct config *conf, int fetch_now)
 		uint64_t due = 0;
 
 		if (!states[i].has_version)
-			load_cache(&states[i], 0);
+			load_cache(&states[i]);
 		if (lists_following && states[i].conf->url != NULL)
 			continue;	/* the leader fetches */
 		if (!fetch_now && states[i].conf->url != NULL &&
@@ -571,29 +795,41 @@ lists_follow(void)
 void
 lists_sync(void)
 {
-	int changed = 0;
-
 	for (size_t i = 0; i < nstates; i++)
-		if (states[i].conf->url != NULL &&
-		    load_cache(&states[i], 1) == 1)
-			changed = 1;
-	if (changed)
-		publish();
+		if (states[i].conf->url != NULL)
+			refresh(&states[i]);
 }
 
+/*
+ * changed: a list has a new version in force (publish the allowlist);
+ * cached: a url list's new version is in the cache (tell the followers).
+ */
 int
 lists_start(struct event_base *base, struct resolver *resolver,
-    const struct config *conf, void (*changed)(void))
+    const struct config *conf, void (*changed)(void), void (*cached)(void))
 {
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	lists_base = base;
 	lists_resolver = resolver;
 	lists_changed = NULL;
+	lists_cached = NULL;
 	tlsctx_prepare(conf);
 	if (lists_take(conf, 0) == -1)
 		return -1;
 	lists_changed = changed;
+	lists_cached = cached;
 	return 0;
+}
+
+/*
+ * From now on new versions are read and parsed by the list thread
+ * (listjob.c), started once the filesystem is confined and before the
+ * system-call filter (server.c).
+ */
+int
+lists_start_thread(struct event_base *base)
+{
+	return listjob_start(base, job_done);
 }
 
 /*
@@ -603,13 +839,15 @@ lists_start(struct event_base *base, struct resolver *resolver,
 int
 lists_reload(const struct config *conf, struct resolver *resolver)
 {
-	void (*changed)(void) = lists_changed;
+	void (*changed)(void) = lists_changed, (*cached)(void) = lists_cached;
 	int rc;
 
 	lists_changed = NULL;
+	lists_cached = NULL;
 	tlsctx_prepare(conf);
 	rc = lists_take(conf, 1);
 	lists_changed = changed;
+	lists_cached = cached;
 	if (rc == 0)
 		lists_resolver = resolver;
 	return rc;

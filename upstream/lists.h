@@ -24,7 +24,9 @@ struct list_stats {
 };
 
 int			 lists_start(struct event_base *, struct resolver *,
-			    const struct config *, void (*)(void));
+			    const struct config *, void (*)(void),
+			    void (*)(void));
+int			 lists_start_thread(struct event_base *);
 void			 lists_follow(void);
 void			 lists_sync(void);
 int			 lists_reload(const struct config *, struct resolver *);

@@ -20,6 +20,7 @@ struct parse_stats {
 	char	bad_lines[300];		/* the first few: line N "text", ... */
 	size_t	outside;	/* entries outside within, skipped */
 	char	first_outside[200];	/* the first few */
+	char	no_match[1024];	/* json_path: the paths that select nothing */
 };
 
 /* How many skipped or bad entries a warning names. */

@@ -40,6 +40,7 @@ vl_expect "list vendor: 2 entries from $U/list.txt (was 0)" \
 vl_allowed 127.0.0.11 "a listed address passes the ACL"
 vl_allowed 127.0.0.14 "the other listed address passes the ACL"
 vl_denied 127.0.0.13 "an address not on the list"
+vl_wait_meta vendor entries 2
 test -s "$CACHE/vendor.body" && test -s "$CACHE/vendor.meta"
 t_ok $? "first: the cache holds vendor.body and vendor.meta"
 cmp -s "$CACHE/vendor.body" "$VL_WWW/_list.txt"
@@ -78,6 +79,7 @@ vl_serve /list.txt 127.0.0.11 127.0.0.14 127.0.0.17
 vl_expect "list vendor: 3 entries from $U/list.txt (was 2)" \
     "a refresh picks up a changed list"
 vl_allowed 127.0.0.17 "the new address is in force"
+vl_wait_meta vendor entries 3
 t_eq "$(vl_meta vendor entries)" 3 "first: the cache holds the new version"
 vl_stop
 cp -r "$CACHE" "$T_DIR/cache-good"

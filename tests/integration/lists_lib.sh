@@ -280,3 +280,13 @@ vl_health() {
 vl_meta() {	# vl_meta NAME KEY
 	sed -n "s/^$2 //p" "${VL_CACHE:-$T_DIR/cache}/$1.meta" 2>/dev/null
 }
+
+# Waits (at most 5 s) until field KEY of NAME.meta is VALUE: the list
+# thread writes the cache just after a version is taken.
+vl_wait_meta() {	# vl_wait_meta NAME KEY VALUE
+	_vl_i=0
+	while [ $_vl_i -lt 50 ] && [ "$(vl_meta "$1" "$2")" != "$3" ]; do
+		sleep 0.1
+		_vl_i=$((_vl_i + 1))
+	done
+}
