@@ -112,41 +112,12 @@ hold_bytes(struct session *s, const unsigned char *p, size_t n)
 }
 
 /*
- * A tunnel's first read, parsed where it lies: most are a whole
- * ClientHello or none at all, and need no copy.  Returns 1 when that
- * decided it (s->sni_state and s->sni are set), 0 when the bytes are the
- * start of a ClientHello, to be held (hold_bytes) until it is whole.
- */
-static int
-sni_at_once(struct session *s, const unsigned char *p, size_t n)
-{
-	char	 name[256];
-	int	 state;
-
-	if (s->sni_len > 0)
-		return 0;
-	state = sni_parse(p, n < RELAY_HOLD ? n : RELAY_HOLD, name,
-	    sizeof(name));
-	if (state == SNI_MORE)
-		return 0;
-	s->sni_state = state;
-	if (state == SNI_FOUND && (s->sni = strdup(name)) == NULL)
-		s->sni_state = SNI_NONE;
-	return 1;
-}
-
-/*
  * With sni_check off the name is read in passing, for the record: the
  * bytes go on meanwhile, and a ClientHello too long to read is let be.
  */
 static void
 relay_sni(struct session *s, const unsigned char *p, size_t n)
 {
-	if (sni_at_once(s, p, n)) {
-		if (s->sni_state == SNI_TOOBIG)
-			s->sni_state = SNI_NONE;
-		return;
-	}
 	hold_bytes(s, p, n);
 	if ((s->sni_state == SNI_MORE && s->sni_len == RELAY_HOLD) ||
 	    s->sni_state == SNI_TOOBIG)
@@ -344,14 +315,6 @@ sni_release(struct relay_dir *d, enum sni_end why, const unsigned char *extra,
 		session_close(s, EV_DENY, REASON_SNI_MISMATCH);
 		return RELAY_GONE;
 	}
-	if (len == 0 && extra_len > 0) {
-		/* Nothing held: the bytes just read go on from where they are. */
-		free(held);
-		seen(d, extra, extra_len);
-		if ((rc = write_on(d, extra, extra_len)) == 0)
-			wait_writable(d);
-		return rc == -1 ? -1 : 0;
-	}
 	if (extra_len > 0) {
 		unsigned char *all = realloc(held, len + extra_len);
 
@@ -384,6 +347,8 @@ hold_once(struct relay_dir *d)
 	size_t		 room;
 	ssize_t		 n;
 
+	if (s->sni_buf == NULL && (s->sni_buf = malloc(RELAY_HOLD)) == NULL)
+		return sni_release(d, SNI_END_PARSED, NULL, 0);
 	room = RELAY_HOLD - s->sni_len;
 	do
 		n = read(d->from, buf, room < sizeof(buf) ? room : sizeof(buf));
@@ -397,12 +362,6 @@ hold_once(struct relay_dir *d)
 			got_eof(d);
 		return rc;
 	}
-	/* Decided by this read alone: nothing to hold. */
-	if (sni_at_once(s, buf, (size_t)n))
-		return sni_release(d, SNI_END_PARSED, buf, (size_t)n);
-	/* No memory to hold it: it goes on unchecked. */
-	if (s->sni_buf == NULL && (s->sni_buf = malloc(RELAY_HOLD)) == NULL)
-		return sni_release(d, SNI_END_PARSED, buf, (size_t)n);
 	hold_bytes(s, buf, (size_t)n);
 	if (s->sni_state != SNI_MORE)
 		return sni_release(d, SNI_END_PARSED, NULL, 0);
