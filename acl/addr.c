@@ -119,9 +119,23 @@ addr_parse(const char *s, struct addr *out)
 	return addr_from_bytes(ADDR_V6, &in6, out);
 }
 
+/* As inet_ntop(3) writes it; IPv4 (every flow record) without sprintf. */
 void
 addr_format(const struct addr *a, char *buf, size_t size)
 {
+	if (a->family == ADDR_V4 && size >= INET_ADDRSTRLEN) {
+		for (int i = 0; i < 4; i++) {
+			unsigned v = a->b[i];
+
+			if (v >= 100)
+				*buf++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*buf++ = (char)('0' + v / 10 % 10);
+			*buf++ = (char)('0' + v % 10);
+			*buf++ = i < 3 ? '.' : '\0';
+		}
+		return;
+	}
 	if (inet_ntop(a->family == ADDR_V4 ? AF_INET : AF_INET6, a->b, buf,
 	    (socklen_t)size) == NULL && size > 0)
 		buf[0] = '\0';

@@ -178,56 +178,102 @@ flowlog_reopen(void)
 	return 0;
 }
 
+/*
+ * The record's time, to the millisecond: the seconds are formatted once
+ * a second, not once a record.
+ */
 static void
 format_time(struct jbuf *j)
 {
+	static time_t	 cached = (time_t)-1;
+	static char	 secs[32];
+	static size_t	 nsecs;
 	struct timeval	 tv;
 	struct tm	 tm;
-	char		 buf[32];
+	char		 ms[4];
 
 	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	json_add(j, "{\"ts\":\"%s.%03ldZ\"", buf, (long)(tv.tv_usec / 1000));
+	if (tv.tv_sec != cached) {
+		gmtime_r(&tv.tv_sec, &tm);
+		nsecs = strftime(secs, sizeof(secs), "%Y-%m-%dT%H:%M:%S", &tm);
+		cached = tv.tv_sec;
+	}
+	ms[0] = '.';
+	ms[1] = (char)('0' + tv.tv_usec / 100000 % 10);
+	ms[2] = (char)('0' + tv.tv_usec / 10000 % 10);
+	ms[3] = (char)('0' + tv.tv_usec / 1000 % 10);
+	json_add_lit(j, "{\"ts\":\"");
+	json_add_raw(j, secs, nsecs);
+	json_add_raw(j, ms, sizeof(ms));
+	json_add_lit(j, "Z\"");
 }
 
+/* ,"key": and the address as a string ("a.b.c.d:port", "[v6]:port"). */
 static void
 format_addr(struct jbuf *j, const char *key, const struct addr *a,
     int port)
 {
 	char buf[ADDR_STRLEN];
 
-	json_add(j, ",\"%s\":", key);
+	json_add_lit(j, ",\"");
+	json_add_raw(j, key, strlen(key));
+	json_add_lit(j, "\":");
 	if (a == NULL) {
-		json_add(j, "null");
+		json_add_lit(j, "null");
 		return;
 	}
 	addr_format(a, buf, sizeof(buf));
-	if (port < 0)
-		json_add(j, "\"%s\"", buf);
-	else if (a->family == ADDR_V6)
-		json_add(j, "\"[%s]:%d\"", buf, port);
-	else
-		json_add(j, "\"%s:%d\"", buf, port);
+	json_add_raw(j, a->family == ADDR_V6 && port >= 0 ? "\"[" : "\"",
+	    a->family == ADDR_V6 && port >= 0 ? 2 : 1);
+	json_add_raw(j, buf, strlen(buf));
+	if (port >= 0) {
+		json_add_raw(j, a->family == ADDR_V6 ? "]:" : ":",
+		    a->family == ADDR_V6 ? 2 : 1);
+		json_add_uint(j, (uint64_t)port);
+	}
+	json_add_lit(j, "\"");
+}
+
+/* ,"key": and a string or null. */
+static void
+format_string(struct jbuf *j, const char *key, const char *v)
+{
+	json_add_lit(j, ",\"");
+	json_add_raw(j, key, strlen(key));
+	json_add_lit(j, "\":");
+	json_add_string(j, v);
+}
+
+/* ,"key": and a number. */
+static void
+format_uint(struct jbuf *j, const char *key, uint64_t v)
+{
+	json_add_lit(j, ",\"");
+	json_add_raw(j, key, strlen(key));
+	json_add_lit(j, "\":");
+	json_add_uint(j, v);
 }
 
 /* A forwarded request's method, URL and status; report mode's verdict. */
 static void
 format_http(const struct session *s, struct jbuf *j)
 {
-	json_add(j, ",\"method\":");
-	json_add_string(j, s->method);
-	json_add(j, ",\"url\":");
-	json_add_string(j, s->url);
-	if (s->status != 0)
-		json_add(j, ",\"status\":%d", s->status);
-	else
-		json_add(j, ",\"status\":null");
-	json_add(j, ",\"would_deny\":");
-	json_add_string(j, s->event == EV_DENY ? NULL :
+	format_string(j, "method", s->method);
+	format_string(j, "url", s->url);
+	if (s->status != 0) {
+		json_add_lit(j, ",\"status\":");
+		json_add_int(j, s->status);
+	} else
+		json_add_lit(j, ",\"status\":null");
+	format_string(j, "would_deny", s->event == EV_DENY ? NULL :
 	    reason_name(s->verdict.would_deny));
 }
 
+/*
+ * One record, built from pieces rather than format strings: it is
+ * written for every flow, and printf's parsing was half of pinhole's
+ * own work in a short tunnel.
+ */
 static void
 format_record(const struct session *s, struct jbuf *j)
 {
@@ -236,43 +282,37 @@ format_record(const struct session *s, struct jbuf *j)
 	char			  entry[ACL_ENTRY_LEN];
 
 	format_time(j);
-	json_add(j, ",\"id\":%llu,\"event\":\"%s\"", (unsigned long long)s->id,
-	    event_names[s->event]);
+	format_uint(j, "id", s->id);
+	json_add_lit(j, ",\"event\":\"");
+	json_add_raw(j, event_names[s->event], strlen(event_names[s->event]));
+	json_add_lit(j, "\"");
 	format_addr(j, "client", &s->client_addr, s->client_port);
-	json_add(j, ",\"user\":");
-	json_add_string(j, s->user);
-	json_add(j, ",\"proto\":");
-	json_add_string(j, s->proto_name);
-	json_add(j, ",\"host\":");
-	json_add_string(j, s->host[0] ? s->host : NULL);
+	format_string(j, "user", s->user);
+	format_string(j, "proto", s->proto_name);
+	format_string(j, "host", s->host[0] ? s->host : NULL);
 	if (s->host[0])
-		json_add(j, ",\"port\":%u", s->port);
+		format_uint(j, "port", s->port);
 	else
-		json_add(j, ",\"port\":null");
+		json_add_lit(j, ",\"port\":null");
 	format_addr(j, "addr", s->has_addr ? &s->addr : NULL, -1);
-	json_add(j, ",\"rule\":");
-	json_add_string(j, v->rule ? v->rule->name : NULL);
-	json_add(j, ",\"list\":");
-	json_add_string(j, v->rule ? v->list : NULL);
-	json_add(j, ",\"entry\":");
-	json_add_string(j, acl_entry(v, entry, sizeof(entry)));
-	json_add(j, ",\"reason\":");
-	json_add_string(j, reason_name(s->reason));
+	format_string(j, "rule", v->rule ? v->rule->name : NULL);
+	format_string(j, "list", v->rule ? v->list : NULL);
+	format_string(j, "entry", acl_entry(v, entry, sizeof(entry)));
+	format_string(j, "reason", reason_name(s->reason));
 	gettimeofday(&now, NULL);
 	timersub(&now, &s->started, &d);
-	json_add(j, ",\"bytes_up\":%llu,\"bytes_down\":%llu,\"duration_ms\":%lld",
-	    (unsigned long long)s->bytes_up, (unsigned long long)s->bytes_down,
-	    (long long)d.tv_sec * 1000 + d.tv_usec / 1000);
-	json_add(j, ",\"sni\":");
-	json_add_string(j, s->sni);
-	if (s->has_datagrams)
-		json_add(j, ",\"datagrams_up\":%llu,\"datagrams_down\":%llu",
-		    (unsigned long long)s->datagrams_up,
-		    (unsigned long long)s->datagrams_down);
-	else
-		json_add(j, ",\"datagrams_up\":null,\"datagrams_down\":null");
+	format_uint(j, "bytes_up", s->bytes_up);
+	format_uint(j, "bytes_down", s->bytes_down);
+	json_add_lit(j, ",\"duration_ms\":");
+	json_add_int(j, (int64_t)d.tv_sec * 1000 + d.tv_usec / 1000);
+	format_string(j, "sni", s->sni);
+	if (s->has_datagrams) {
+		format_uint(j, "datagrams_up", s->datagrams_up);
+		format_uint(j, "datagrams_down", s->datagrams_down);
+	} else
+		json_add_lit(j, ",\"datagrams_up\":null,\"datagrams_down\":null");
 	format_http(s, j);
-	json_add(j, "}\n");
+	json_add_lit(j, "}\n");
 }
 
 void

@@ -133,12 +133,11 @@ http_connected(struct session *s)
 		forward_connected(s);
 		return;
 	}
-	char reply[64];
-	int len;
+	/* In the request's own version: 1.0 or 1.1 (httphead.c). */
+	static const char r10[] = "HTTP/1.0 200 Connection established\r\n\r\n";
+	static const char r11[] = "HTTP/1.1 200 Connection established\r\n\r\n";
 
-	len = snprintf(reply, sizeof(reply),
-	    "HTTP/1.%d 200 Connection established\r\n\r\n", h->minor);
-	relay_start(s, reply, (size_t)len);
+	relay_start(s, h->minor == 0 ? r10 : r11, sizeof(r11) - 1);
 }
 
 const struct proto http_proto = {

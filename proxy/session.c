@@ -281,6 +281,38 @@ timer_fired(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * Under load the client's first bytes (its request, a SOCKS greeting)
+ * are often there by the time its connection is accepted: one read(2)
+ * into the input buffer takes them at once, instead of a turn of the
+ * loop for EPOLLIN and libevent's FIONREAD before its own read.  At most
+ * what the read watermark lets the bufferevent read.  Returns whether
+ * bytes came; an end or an error, or nothing yet, is left in the socket
+ * for the bufferevent to meet as before.
+ */
+static int
+first_read(struct session *s, int fd)
+{
+	struct evbuffer		*in = bufferevent_get_input(s->client);
+	struct evbuffer_iovec	 v;
+	size_t			 max = server.conf->max_header_bytes + 1;
+	ssize_t			 n = 0;
+
+	/* A bufferevent's input takes bytes only from its own reads. */
+	evbuffer_unfreeze(in, 0);
+	if (evbuffer_reserve_space(in, (ev_ssize_t)max, &v, 1) == 1) {
+		do
+			n = read(fd, v.iov_base, v.iov_len < max ?
+			    v.iov_len : max);
+		while (n == -1 && errno == EINTR);
+		v.iov_len = n > 0 ? (size_t)n : 0;
+		if (n <= 0 || evbuffer_commit_space(in, &v, 1) == -1)
+			n = 0;
+	}
+	evbuffer_freeze(in, 0);
+	return n > 0;
+}
+
 void
 session_accept(int fd, const struct sockaddr *peer, int peerlen)
 {
@@ -331,6 +363,8 @@ session_accept(int fd, const struct sockaddr *peer, int peerlen)
 	tv.tv_sec = (time_t)(c->handshake_timeout_ms / 1000);
 	tv.tv_usec = (suseconds_t)(c->handshake_timeout_ms % 1000) * 1000;
 	evtimer_add(s->timer, &tv);
+	if (first_read(s, fd))
+		client_read(s->client, s);
 }
 
 /* The addresses that the ACL lets this request connect to, in order. */
