@@ -66,6 +66,7 @@ struct relay {
 	struct relay_dir	 d[2];
 	int			 ended;		/* directions passed on */
 	int			 sni_mode;	/* enum sni_check */
+	int			 own_fds;	/* the bufferevents are gone */
 	struct event		*sni_deadline;	/* handshake_timeout, held */
 };
 
@@ -654,6 +655,20 @@ sni_arm(struct relay *r)
 	return evtimer_add(r->sni_deadline, &left);
 }
 
+/*
+ * A bufferevent holds some 800 bytes (two events, two buffers) that a
+ * tunnel at rest does not need: once the relay watches the socket, the
+ * bufferevent lets go of it and is freed.  Its input was taken over,
+ * its output is empty (the reply is written).
+ */
+static void
+drop_bufferevent(struct bufferevent **bev)
+{
+	bufferevent_setfd(*bev, -1);	/* stops watching, keeps it open */
+	bufferevent_free(*bev);
+	*bev = NULL;
+}
+
 /* The reply to the client is written: the sockets are the relay's now. */
 static void
 relay_begin(struct session *s)
@@ -693,8 +708,9 @@ relay_begin(struct session *s)
 	 * Only now: libevent counts the events on a descriptor, so the
 	 * client's, watched for reading all along, sees no epoll change.
 	 */
-	bufferevent_disable(s->client, EV_READ | EV_WRITE);
-	bufferevent_disable(s->upstream, EV_READ | EV_WRITE);
+	drop_bufferevent(&s->client);
+	drop_bufferevent(&s->upstream);
+	r->own_fds = 1;
 	if (rc == -1)
 		session_close(s, EV_FLOW, REASON_NONE);
 }
@@ -750,6 +766,11 @@ relay_free(struct session *s)
 			close(d->pipe[1]);
 		}
 		free(d->held);
+	}
+	/* The client's socket last, as the bufferevents closed them. */
+	if (r->own_fds) {
+		close(r->d[CAPTURE_DOWN].from);
+		close(r->d[CAPTURE_UP].from);
 	}
 	if (r->sni_deadline != NULL)
 		event_free(r->sni_deadline);

@@ -827,7 +827,8 @@ session_close(struct session *s, enum session_event event,
 	fd_wait_over(s);
 	if (s->upstream != NULL)
 		bufferevent_free(s->upstream);
-	bufferevent_free(s->client);
+	if (s->client != NULL)		/* a tunnel's relay has let it go */
+		bufferevent_free(s->client);
 	event_free(s->timer);
 	acl_unref(s->acl);
 	connlimit_give(s->limit);
