@@ -51,7 +51,8 @@ struct relay_dir {
 	struct relay	*relay;
 	int		 dir;		/* CAPTURE_UP or CAPTURE_DOWN */
 	int		 from, to;
-	struct event	*readable, *writable;
+	struct event	*readable;
+	struct event	*writable;	/* made when a write first waits */
 	int		 pipe[2];	/* -1: still copying */
 	size_t		 in_pipe;
 	unsigned char	*held;		/* read, not yet written */
@@ -208,7 +209,8 @@ pass_eof(struct relay_dir *d)
 	struct relay *r = d->relay;
 
 	event_del(d->readable);
-	event_del(d->writable);
+	if (d->writable != NULL)
+		event_del(d->writable);
 	/* The last one: closing both sockets says it, both queues are read. */
 	if (++r->ended == 2) {
 		session_close(r->s, EV_FLOW, REASON_NONE);
@@ -227,12 +229,25 @@ got_eof(struct relay_dir *d)
 		pass_eof(d);
 }
 
+/*
+ * Watches for room to write.  The event is made the first time a write
+ * waits: most tunnels at rest never needed one (144 bytes each way).
+ */
+static int
+watch_writable(struct relay_dir *d)
+{
+	if (d->writable == NULL && (d->writable = event_new(server.base,
+	    d->to, EV_WRITE | EV_PERSIST, dir_writable, d)) == NULL)
+		return -1;
+	return event_add(d->writable, NULL);
+}
+
 /* Waits for the writer: reading stops until what is held is written. */
 static void
 wait_writable(struct relay_dir *d)
 {
 	event_del(d->readable);
-	if (event_add(d->writable, NULL) == -1)
+	if (watch_writable(d) == -1)
 		fail(d);
 }
 
@@ -304,8 +319,11 @@ sni_release(struct relay_dir *d, enum sni_end why, const unsigned char *extra,
 	size_t		 len = s->sni_len;
 	int		 rc, state = s->sni_state, go;
 
-	if (r->sni_deadline != NULL)
-		evtimer_del(r->sni_deadline);
+	/* The verdict is in: neither the deadline nor the bytes stay. */
+	if (r->sni_deadline != NULL) {
+		event_free(r->sni_deadline);
+		r->sni_deadline = NULL;
+	}
 	go = sni_verdict(r, why, state);
 	if (s->sni_state != SNI_FOUND)
 		s->sni_state = SNI_NONE;
@@ -566,9 +584,7 @@ dir_init(struct relay *r, int dir, int from, int to)
 	d->pipe[0] = d->pipe[1] = -1;
 	d->readable = event_new(server.base, from, EV_READ | EV_PERSIST,
 	    dir_readable, d);
-	d->writable = event_new(server.base, to, EV_WRITE | EV_PERSIST,
-	    dir_writable, d);
-	return d->readable != NULL && d->writable != NULL ? 0 : -1;
+	return d->readable != NULL ? 0 : -1;
 }
 
 /*
@@ -601,8 +617,8 @@ take_over(struct relay_dir *d, struct bufferevent *bev)
 			evbuffer_drain(in, n);
 		if (rc != 0)
 			return rc;
-		return event_add(d->held != NULL ? d->writable : d->readable,
-		    NULL);
+		return d->held != NULL ? watch_writable(d) :
+		    event_add(d->readable, NULL);
 	}
 	seen(d, p, n);
 	rc = write_on(d, p, n);
@@ -610,7 +626,7 @@ take_over(struct relay_dir *d, struct bufferevent *bev)
 	if (rc == -1)
 		return -1;
 	if (rc == 0)
-		return event_add(d->writable, NULL);
+		return watch_writable(d);
 	return event_add(d->readable, NULL);
 }
 
