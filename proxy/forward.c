@@ -28,6 +28,7 @@
 #include "hostport.h"
 #include "httpreply.h"
 #include "httplog.h"
+#include "idle.h"
 #include "relay.h"
 #include "server.h"
 #include "sni.h"
@@ -41,7 +42,7 @@ static void	upstream_read(struct bufferevent *, void *);
 static void
 touch(struct session *s)
 {
-	event_base_gettimeofday_cached(server.base, &s->last_active);
+	idle_touch(s);
 }
 
 /* bytes_down: what the client's socket took, not what was queued. */

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "idle.h"
 #include "relay.h"
 #include "server.h"
 #include "log.h"
@@ -86,7 +87,7 @@ static void	dir_writable(evutil_socket_t, short, void *);
 static void
 touch(struct session *s)
 {
-	event_base_gettimeofday_cached(server.base, &s->last_active);
+	idle_touch(s);
 }
 
 /*
@@ -701,6 +702,11 @@ relay_begin(struct session *s)
 	}
 	r->s = s;
 	s->relay = r;
+	/* Its deadlines are the idle queue's from now on (idle.c). */
+	if (s->timer != NULL) {
+		event_free(s->timer);
+		s->timer = NULL;
+	}
 	/*
 	 * Every tunnel's first bytes are looked at afresh, a CONNECT after
 	 * forwarded requests on a kept-alive connection too.
@@ -792,23 +798,4 @@ relay_free(struct session *s)
 		event_free(r->sni_deadline);
 	free(r);
 	s->relay = NULL;
-}
-
-/* The idle timer fired: close, or wait for the time that is left. */
-void
-relay_idle_check(struct session *s)
-{
-	struct timeval	 now, idle, left;
-	uint64_t	 ms = server.conf->idle_timeout_ms;
-
-	event_base_gettimeofday_cached(server.base, &now);
-	timersub(&now, &s->last_active, &idle);
-	if ((uint64_t)idle.tv_sec * 1000 + (uint64_t)idle.tv_usec / 1000 >= ms) {
-		session_close(s, EV_FLOW, REASON_IDLE_TIMEOUT);
-		return;
-	}
-	left.tv_sec = (time_t)(ms / 1000);
-	left.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	timersub(&left, &idle, &left);
-	evtimer_add(s->timer, &left);
 }

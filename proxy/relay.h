@@ -5,7 +5,6 @@
 #include "session.h"
 
 void	relay_start(struct session *, const void *, size_t);
-void	relay_idle_check(struct session *);
 void	relay_free(struct session *);
 
 #endif

@@ -21,6 +21,7 @@
 #include "flowcount.h"
 #include "flowlog.h"
 #include "httplog.h"
+#include "idle.h"
 #include "connlimit.h"
 #include "listener.h"
 #include "log.h"
@@ -38,12 +39,21 @@
 static void	session_connect_next(struct session *);
 static void	fd_wait_over(struct session *);
 
+static void	timer_fired(evutil_socket_t, short, void *);
+
+/* A tunnel's relay let its timer go (relay_begin): it comes back if needed. */
 static void
 timer_arm(struct session *s, uint64_t ms)
 {
 	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) *
 	    1000 };
 
+	if (s->timer == NULL &&
+	    (s->timer = evtimer_new(server.base, timer_fired, s)) == NULL) {
+		log_warn("session %llu: out of memory for its timer",
+		    (unsigned long long)s->id);
+		return;
+	}
 	evtimer_add(s->timer, &tv);
 }
 
@@ -52,6 +62,8 @@ session_set_state(struct session *s, enum session_state state)
 {
 	const struct config *c = server.conf;
 
+	if (s->state == S_RELAY && state != S_RELAY)
+		idle_remove(s);
 	s->state = state;
 	switch (state) {
 	case S_RESOLVING:
@@ -62,7 +74,10 @@ session_set_state(struct session *s, enum session_state state)
 		timer_arm(s, c->connect_timeout_ms);
 		break;
 	case S_RELAY:
-		timer_arm(s, c->idle_timeout_ms);
+		/* idle_timeout is the idle queue's, one timer for all */
+		if (s->timer != NULL)
+			evtimer_del(s->timer);
+		idle_add(s);
 		break;
 	case S_REPLY:
 		timer_arm(s, LINGER_SECONDS * 1000);
@@ -270,8 +285,7 @@ timer_fired(evutil_socket_t fd, short what, void *arg)
 		session_connect_next(s);
 		break;
 	case S_RELAY:
-		relay_idle_check(s);
-		break;
+		break;		/* the idle queue's (idle.c) */
 	case S_UDP:
 		udprelay_idle_check(s);
 		break;
@@ -823,13 +837,15 @@ session_close(struct session *s, enum session_event event,
 	if (s->dns != NULL)
 		resolve_cancel(s->dns);
 	auth_cancel(s->auth_wait);
+	idle_remove(s);
 	relay_free(s);
 	fd_wait_over(s);
 	if (s->upstream != NULL)
 		bufferevent_free(s->upstream);
 	if (s->client != NULL)		/* a tunnel's relay has let it go */
 		bufferevent_free(s->client);
-	event_free(s->timer);
+	if (s->timer != NULL)
+		event_free(s->timer);
 	acl_unref(s->acl);
 	connlimit_give(s->limit);
 	free(s->user);
@@ -879,6 +895,7 @@ session_next_request(struct session *s)
 	s->bytes_up = s->bytes_down = 0;
 	httplog_clear(s);
 	s->kept_alive = 1;
+	idle_remove(s);
 	s->id = session_new_id();
 	gettimeofday(&s->started, NULL);
 	s->state = S_HANDSHAKE;

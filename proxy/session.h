@@ -92,6 +92,7 @@ struct session {
 	uint64_t		 bytes_up, bytes_down;
 	int			 client_eof, upstream_eof;
 	struct timeval		 last_active;
+	TAILQ_ENTRY(session)	 idle_entry;	/* relaying: idle.c's queue */
 	char			*sni;
 	int			 sni_state;	/* enum sni_result */
 	unsigned char		*sni_buf;	/* the tunnel's first bytes */
@@ -110,11 +111,12 @@ struct session {
 	enum session_event	 event;
 	enum reason		 reason;
 	struct timeval		 started;
-	struct event		*timer;
+	struct event		*timer;		/* none while a tunnel relays */
 	TAILQ_ENTRY(session)	 entry;
 };
 
 TAILQ_HEAD(session_list, session);
+TAILQ_HEAD(session_idle, session);
 
 void	session_accept(int, const struct sockaddr *, int);
 void	session_set_state(struct session *, enum session_state);
