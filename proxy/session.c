@@ -93,6 +93,49 @@ session_set_state(struct session *s, enum session_state state)
 	}
 }
 
+/* No host yet: "" without an allocation, never freed. */
+static const char no_host[] = "";
+
+/*
+ * The request's host, in a block of its own size (a tunnel at rest keeps
+ * it for its record), cut as the fixed field it replaces was: at
+ * NAME_MAX_LEN + 1 bytes.  Returns -1, and leaves no host, when out of
+ * memory.
+ */
+int
+session_set_host(struct session *s, const char *host)
+{
+	char *h = NULL;
+
+	if (s->host != no_host)
+		free((char *)s->host);
+	s->host = no_host;
+	if (host[0] != '\0' && (h = strndup(host, NAME_MAX_LEN + 1)) == NULL)
+		return -1;
+	if (h != NULL)
+		s->host = h;
+	return 0;
+}
+
+/* The allowed addresses to try, in a block of their number. */
+static int
+set_addrs(struct session *s, size_t n)
+{
+	free(s->addrs);
+	s->naddrs = s->next_addr = 0;
+	if ((s->addrs = calloc(n, sizeof(*s->addrs))) == NULL)
+		return -1;
+	return 0;
+}
+
+static void
+drop_addrs(struct session *s)
+{
+	free(s->addrs);
+	s->addrs = NULL;
+	s->naddrs = s->next_addr = 0;
+}
+
 /* Ids unique across workers: worker w of n numbers w + n, w + 2n, ... */
 static uint64_t
 session_new_id(void)
@@ -308,6 +351,7 @@ session_accept(int fd, const struct sockaddr *peer, int peerlen)
 		return;
 	}
 	s->id = session_new_id();
+	s->host = no_host;
 	gettimeofday(&s->started, NULL);
 	addr_from_sockaddr(peer, &s->client_addr);
 	s->client_port = ntohs(peer->sa_family == AF_INET ?
@@ -359,6 +403,11 @@ session_resolved(struct session *s, const struct addr *addrs, size_t n)
 	memset(&refused, 0, sizeof(refused));
 	memset(&refused_addr, 0, sizeof(refused_addr));
 	refused.reason = REASON_NOT_ALLOWED;
+	if (set_addrs(s, n < RESOLVE_MAX_ADDRS ? n : RESOLVE_MAX_ADDRS) ==
+	    -1) {
+		session_refuse(s, EV_ERROR, REASON_CONNECT_FAILED);
+		return;
+	}
 	for (size_t i = 0; i < n && kept < RESOLVE_MAX_ADDRS; i++) {
 		acl_check_addr(s->acl, &s->query, &addrs[i], &v);
 		if (v.result == ACL_ALLOW)
@@ -369,6 +418,7 @@ session_resolved(struct session *s, const struct addr *addrs, size_t n)
 		}
 	}
 	if (kept == 0) {
+		drop_addrs(s);
 		/* The record names the rule whose pattern named the host. */
 		s->verdict.result = ACL_DENY;
 		s->verdict.reason = refused.reason;
@@ -504,10 +554,13 @@ session_request(struct session *s, const char *host, uint16_t port)
 	struct addr	 addrs[DNSCACHE_MAX_ADDRS];
 	size_t		 n;
 
-	snprintf(s->host, sizeof(s->host), "%s", host);
 	s->port = port;
 	s->acl = acl_current();
 	acl_ref(s->acl);
+	if (session_set_host(s, host) == -1) {
+		session_refuse(s, EV_ERROR, REASON_CONNECT_FAILED);
+		return;
+	}
 	if (s->over_limit) {
 		log_info("session %llu: connection limit reached for %s",
 		    (unsigned long long)s->id, s->host);
@@ -532,9 +585,12 @@ session_request(struct session *s, const char *host, uint16_t port)
 		session_refuse(s, EV_DENY, s->verdict.reason);
 		return;
 	case ACL_ALLOW:
+		if (set_addrs(s, 1) == -1) {
+			session_refuse(s, EV_ERROR, REASON_CONNECT_FAILED);
+			return;
+		}
 		s->addrs[0] = s->query.dest.addr;
 		s->naddrs = 1;
-		s->next_addr = 0;
 		session_connect_next(s);
 		return;
 	case ACL_RESOLVE:
@@ -563,6 +619,7 @@ upstream_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		s->addr = s->addrs[s->next_addr - 1];
 		s->has_addr = 1;
+		drop_addrs(s);		/* connected: no other to try */
 		/* The verdict of the address actually connected to. */
 		if (!s->query.dest.is_addr)
 			acl_check_addr(s->acl, &s->query, &s->addr,
@@ -851,6 +908,8 @@ session_close(struct session *s, enum session_event event,
 	free(s->user);
 	free(s->sni);
 	free(s->sni_buf);
+	session_set_host(s, no_host);
+	free(s->addrs);
 	httplog_clear(s);
 	if (s->proto != NULL && s->proto->free != NULL)
 		s->proto->free(s);
@@ -887,9 +946,9 @@ session_next_request(struct session *s)
 	acl_unref(s->acl);
 	s->acl = NULL;
 	memset(&s->verdict, 0, sizeof(s->verdict));
-	s->host[0] = '\0';
+	session_set_host(s, no_host);
 	s->port = 0;
-	s->naddrs = s->next_addr = 0;
+	drop_addrs(s);
 	s->has_addr = 0;
 	s->connect_error = REASON_NONE;
 	s->bytes_up = s->bytes_down = 0;

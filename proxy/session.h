@@ -69,7 +69,7 @@ struct session {
 	struct limit_slot	*limit;
 
 	/* the request */
-	char			 host[NAME_MAX_LEN + 2];
+	const char		*host;		/* "" before; session_set_host */
 	uint16_t		 port;
 	char			*user;
 	struct auth_wait	*auth_wait;	/* S_AUTHENTICATING */
@@ -79,7 +79,7 @@ struct session {
 
 	/* resolving and connecting */
 	struct resolve_req	*dns;
-	struct addr		 addrs[RESOLVE_MAX_ADDRS];
+	struct addr		*addrs;		/* while connecting, naddrs */
 	size_t			 naddrs, next_addr;
 	struct addr		 addr;		/* connected, or refused */
 	int			 has_addr;
@@ -120,6 +120,7 @@ TAILQ_HEAD(session_idle, session);
 
 void	session_accept(int, const struct sockaddr *, int);
 void	session_set_state(struct session *, enum session_state);
+int	session_set_host(struct session *, const char *);
 int	session_client_allowed(const struct session *);
 int	session_authenticate(struct session *, const char *, const char *,
 	    size_t);
