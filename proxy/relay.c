@@ -31,6 +31,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -733,8 +734,14 @@ relay_begin(struct session *s)
 	drop_bufferevent(&s->client);
 	drop_bufferevent(&s->upstream);
 	r->own_fds = 1;
-	if (rc == -1)
+	session_parsed(s);	/* an HTTP parser's state is some 180 bytes */
+	if (rc == -1) {
 		session_close(s, EV_FLOW, REASON_NONE);
+		return;
+	}
+	if (log_enabled(LOG_LEVEL_DEBUG))
+		log_debug("session %llu: relaying, %zu bytes held",
+		    (unsigned long long)s->id, session_held_bytes(s));
 }
 
 static void
@@ -798,4 +805,29 @@ relay_free(struct session *s)
 		event_free(r->sni_deadline);
 	free(r);
 	s->relay = NULL;
+}
+
+/* The heap the relay holds: see session_held_bytes(). */
+size_t
+relay_held_bytes(const struct session *s)
+{
+	const struct relay	*r = s->relay;
+	size_t			 n;
+
+	if (r == NULL)
+		return 0;
+	n = malloc_usable_size(s->relay);
+	if (r->sni_deadline != NULL)
+		n += malloc_usable_size(r->sni_deadline);
+	for (int i = 0; i < 2; i++) {
+		const struct relay_dir *d = &r->d[i];
+
+		if (d->readable != NULL)
+			n += malloc_usable_size(d->readable);
+		if (d->writable != NULL)
+			n += malloc_usable_size(d->writable);
+		if (d->held != NULL)
+			n += malloc_usable_size(d->held);
+	}
+	return n;
 }

@@ -6,5 +6,6 @@
 
 void	relay_start(struct session *, const void *, size_t);
 void	relay_free(struct session *);
+size_t	relay_held_bytes(const struct session *);
 
 #endif

@@ -130,9 +130,11 @@ int	session_send(struct session *, const void *, size_t);
 void	session_reply(struct session *);
 void	session_next_request(struct session *);
 void	session_close(struct session *, enum session_event, enum reason);
+void	session_parsed(struct session *);
 void	session_relay(struct session *);
 void	session_shutdown_all(void);
 void	session_revoke(void);
 void	session_gauges(void);
+size_t	session_held_bytes(const struct session *);
 
 #endif
