@@ -32,6 +32,7 @@
 #include "hostport.h"
 #include "httpreply.h"
 #include "httplog.h"
+#include "idle.h"
 #include "relay.h"
 #include "server.h"
 #include "sni.h"
@@ -45,7 +46,7 @@ static void	upstream_read(struct bufferevent *, void *);
 static void
 touch(struct session *s)
 {
-	event_base_gettimeofday_cached(server.base, &s->last_active);
+	idle_touch(s);
 }
 
 /*

@@ -144,7 +144,7 @@ http_authenticate(struct session *s, const struct http_head *req,
 
 	if (server.auth == NULL)
 		return 0;
-	snprintf(s->host, sizeof(s->host), "%s", host);
+	(void)session_set_host(s, host);	/* for a refusal's record */
 	s->port = port;
 	f = httphead_field(req, "proxy-authorization");
 	if (f == NULL || auth_basic_decode(f->value, f->vlen, user,

@@ -35,6 +35,13 @@ log_set_level(enum log_level level)
 	log_level = level;
 }
 
+/* Whether lines of this level are written (to skip their making). */
+int
+log_enabled(enum log_level level)
+{
+	return level <= log_level;
+}
+
 int
 log_parse_level(const char *s, enum log_level *out)
 {

@@ -13,6 +13,7 @@ enum log_level {
 };
 
 void	log_set_level(enum log_level);
+int	log_enabled(enum log_level);
 int	log_open(const char *);
 int	log_parse_level(const char *, enum log_level *);
 size_t	log_escape(char *, size_t, const char *);

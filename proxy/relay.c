@@ -46,10 +46,12 @@
 #include <event2/event.h>
 #include <fcntl.h>
 #include <linux/sockios.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "idle.h"
 #include "relay.h"
 #include "server.h"
 #include "log.h"
@@ -67,7 +69,8 @@ struct relay_dir {
 	struct relay	*relay;
 	int		 dir;		/* CAPTURE_UP or CAPTURE_DOWN */
 	int		 from, to;
-	struct event	*readable, *writable;
+	struct event	*readable;
+	struct event	*writable;	/* made when a write first waits */
 	int		 pipe[2];	/* -1: still copying */
 	size_t		 in_pipe;
 	unsigned char	*held;		/* read, not yet written */
@@ -83,6 +86,7 @@ struct relay {
 	struct relay_dir	 d[2];
 	int			 ended;		/* directions passed on */
 	int			 sni_mode;	/* enum sni_check */
+	int			 own_fds;	/* the bufferevents are gone */
 	struct event		*sni_deadline;	/* handshake_timeout, held */
 	int			 retry;		/* enum relay_retry */
 	struct hrr		 hrr;		/* the server's first message */
@@ -109,7 +113,7 @@ static struct event	*watch_ev;
 static void
 touch(struct session *s)
 {
-	event_base_gettimeofday_cached(server.base, &s->last_active);
+	idle_touch(s);
 }
 
 /* The server name of a ClientHello held from off on, into s->sni. */
@@ -320,7 +324,8 @@ pass_eof(struct relay_dir *d)
 	struct relay *r = d->relay;
 
 	event_del(d->readable);
-	event_del(d->writable);
+	if (d->writable != NULL)
+		event_del(d->writable);
 	/* The last one: closing both sockets says it, both queues are read. */
 	if (++r->ended == 2) {
 		session_close(r->s, EV_FLOW, REASON_NONE);
@@ -439,13 +444,26 @@ got_eof(struct relay_dir *d)
 		pass_eof(d);
 }
 
+/*
+ * Watches for room to write.  The event is made the first time a write
+ * waits: most tunnels at rest never needed one (144 bytes each way).
+ */
+static int
+watch_writable(struct relay_dir *d)
+{
+	if (d->writable == NULL && (d->writable = event_new(server.base,
+	    d->to, EV_WRITE | EV_PERSIST, dir_writable, d)) == NULL)
+		return -1;
+	return event_add(d->writable, NULL);
+}
+
 /* Waits for the writer: reading stops until what is held is written. */
 static void
 wait_writable(struct relay_dir *d)
 {
 	event_del(d->readable);
 	watch_reset(d);
-	if (event_add(d->writable, NULL) == -1)
+	if (watch_writable(d) == -1)
 		fail(d);
 }
 
@@ -534,6 +552,11 @@ retry_next(struct relay *r, int watch, unsigned char *rest, size_t rest_len)
 	r->retry = RETRY_NONE;
 	if (r->hrr.result == HRR_MORE)
 		r->hrr.result = HRR_NO;		/* the watch ends */
+	/* Nothing more is held: the deadline need not stay. */
+	if (r->sni_deadline != NULL) {
+		event_free(r->sni_deadline);
+		r->sni_deadline = NULL;
+	}
 	return 0;
 }
 
@@ -915,9 +938,7 @@ dir_init(struct relay *r, int dir, int from, int to)
 	d->pipe[0] = d->pipe[1] = -1;
 	d->readable = event_new(server.base, from, EV_READ | EV_PERSIST,
 	    dir_readable, d);
-	d->writable = event_new(server.base, to, EV_WRITE | EV_PERSIST,
-	    dir_writable, d);
-	return d->readable != NULL && d->writable != NULL ? 0 : -1;
+	return d->readable != NULL ? 0 : -1;
 }
 
 /*
@@ -950,8 +971,8 @@ take_over(struct relay_dir *d, struct bufferevent *bev)
 			evbuffer_drain(in, n);
 		if (rc != 0)
 			return rc;
-		return event_add(d->held != NULL ? d->writable : d->readable,
-		    NULL);
+		return d->held != NULL ? watch_writable(d) :
+		    event_add(d->readable, NULL);
 	}
 	seen(d, p, n);
 	rc = write_on(d, p, n);
@@ -960,7 +981,7 @@ take_over(struct relay_dir *d, struct bufferevent *bev)
 		return -1;
 	if (rc == 0) {
 		watch_reset(d);
-		return event_add(d->writable, NULL);
+		return watch_writable(d);
 	}
 	return event_add(d->readable, NULL);
 }
@@ -1001,6 +1022,20 @@ sni_arm(struct relay *r)
 	return evtimer_add(r->sni_deadline, &left);
 }
 
+/*
+ * A bufferevent holds some 800 bytes (two events, two buffers) that a
+ * tunnel at rest does not need: once the relay watches the socket, the
+ * bufferevent lets go of it and is freed.  Its input was taken over,
+ * its output is empty (the reply is written).
+ */
+static void
+drop_bufferevent(struct bufferevent **bev)
+{
+	bufferevent_setfd(*bev, -1);	/* stops watching, keeps it open */
+	bufferevent_free(*bev);
+	*bev = NULL;
+}
+
 /* The reply to the client is written: the sockets are the relay's now. */
 static void
 relay_begin(struct session *s)
@@ -1017,6 +1052,11 @@ relay_begin(struct session *s)
 	}
 	r->s = s;
 	s->relay = r;
+	/* Its deadlines are the idle queue's from now on (idle.c). */
+	if (s->timer != NULL) {
+		event_free(s->timer);
+		s->timer = NULL;
+	}
 	/*
 	 * Every tunnel's first bytes are looked at afresh, a CONNECT after
 	 * forwarded requests on a kept-alive connection too.
@@ -1040,10 +1080,17 @@ relay_begin(struct session *s)
 	 * Only now: libevent counts the events on a descriptor, so the
 	 * client's, watched for reading all along, sees no epoll change.
 	 */
-	bufferevent_disable(s->client, EV_READ | EV_WRITE);
-	bufferevent_disable(s->upstream, EV_READ | EV_WRITE);
-	if (rc == -1)
+	drop_bufferevent(&s->client);
+	drop_bufferevent(&s->upstream);
+	r->own_fds = 1;
+	session_parsed(s);	/* an HTTP parser's state is some 180 bytes */
+	if (rc == -1) {
 		session_close(s, EV_FLOW, REASON_NONE);
+		return;
+	}
+	if (log_enabled(LOG_LEVEL_DEBUG))
+		log_debug("session %llu: relaying, %zu bytes held",
+		    (unsigned long long)s->id, session_held_bytes(s));
 }
 
 static void
@@ -1099,6 +1146,11 @@ relay_free(struct session *s)
 		free(d->held);
 		unwatch(d);
 	}
+	/* The client's socket last, as the bufferevents closed them. */
+	if (r->own_fds) {
+		close(r->d[CAPTURE_DOWN].from);
+		close(r->d[CAPTURE_UP].from);
+	}
 	if (r->sni_deadline != NULL)
 		event_free(r->sni_deadline);
 	if (r->retry_seen != NULL)
@@ -1107,21 +1159,27 @@ relay_free(struct session *s)
 	s->relay = NULL;
 }
 
-/* The idle timer fired: close, or wait for the time that is left. */
-void
-relay_idle_check(struct session *s)
+/* The heap the relay holds: see session_held_bytes(). */
+size_t
+relay_held_bytes(const struct session *s)
 {
-	struct timeval	 now, idle, left;
-	uint64_t	 ms = server.conf->idle_timeout_ms;
+	const struct relay	*r = s->relay;
+	size_t			 n;
 
-	event_base_gettimeofday_cached(server.base, &now);
-	timersub(&now, &s->last_active, &idle);
-	if ((uint64_t)idle.tv_sec * 1000 + (uint64_t)idle.tv_usec / 1000 >= ms) {
-		session_close(s, EV_FLOW, REASON_IDLE_TIMEOUT);
-		return;
+	if (r == NULL)
+		return 0;
+	n = malloc_usable_size(s->relay);
+	if (r->sni_deadline != NULL)
+		n += malloc_usable_size(r->sni_deadline);
+	for (int i = 0; i < 2; i++) {
+		const struct relay_dir *d = &r->d[i];
+
+		if (d->readable != NULL)
+			n += malloc_usable_size(d->readable);
+		if (d->writable != NULL)
+			n += malloc_usable_size(d->writable);
+		if (d->held != NULL)
+			n += malloc_usable_size(d->held);
 	}
-	left.tv_sec = (time_t)(ms / 1000);
-	left.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	timersub(&left, &idle, &left);
-	evtimer_add(s->timer, &left);
+	return n;
 }

@@ -5,9 +5,9 @@
 #include "session.h"
 
 void	relay_start(struct session *, const void *, size_t);
-void	relay_idle_check(struct session *);
 void	relay_free(struct session *);
 int	relay_watch_open(struct event_base *);
 void	relay_watch_close(void);
+size_t	relay_held_bytes(const struct session *);
 
 #endif

@@ -18,6 +18,7 @@
 #include "dnscache.h"
 #include "flowcount.h"
 #include "flowlog.h"
+#include "idle.h"
 #include "listener.h"
 #include "listjob.h"
 #include "lists.h"
@@ -447,6 +448,7 @@ server_free(void)
 		event_free(grace_timer);
 	if (gauges_timer != NULL)
 		event_free(gauges_timer);
+	idle_free();
 	workers_close();
 	listener_close();
 	admin_close();

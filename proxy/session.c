@@ -9,6 +9,7 @@
 #include <sys/time.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <event2/bufferevent.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -21,6 +22,7 @@
 #include "flowcount.h"
 #include "flowlog.h"
 #include "httplog.h"
+#include "idle.h"
 #include "connlimit.h"
 #include "listener.h"
 #include "log.h"
@@ -38,12 +40,21 @@
 static void	session_connect_next(struct session *);
 static void	fd_wait_over(struct session *);
 
+static void	timer_fired(evutil_socket_t, short, void *);
+
+/* A tunnel's relay let its timer go (relay_begin): it comes back if needed. */
 static void
 timer_arm(struct session *s, uint64_t ms)
 {
 	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) *
 	    1000 };
 
+	if (s->timer == NULL &&
+	    (s->timer = evtimer_new(server.base, timer_fired, s)) == NULL) {
+		log_warn("session %llu: out of memory for its timer",
+		    (unsigned long long)s->id);
+		return;
+	}
 	evtimer_add(s->timer, &tv);
 }
 
@@ -52,6 +63,8 @@ session_set_state(struct session *s, enum session_state state)
 {
 	const struct config *c = server.conf;
 
+	if (s->state == S_RELAY && state != S_RELAY)
+		idle_remove(s);
 	s->state = state;
 	switch (state) {
 	case S_RESOLVING:
@@ -62,7 +75,10 @@ session_set_state(struct session *s, enum session_state state)
 		timer_arm(s, c->connect_timeout_ms);
 		break;
 	case S_RELAY:
-		timer_arm(s, c->idle_timeout_ms);
+		/* idle_timeout is the idle queue's, one timer for all */
+		if (s->timer != NULL)
+			evtimer_del(s->timer);
+		idle_add(s);
 		break;
 	case S_REPLY:
 		timer_arm(s, LINGER_SECONDS * 1000);
@@ -76,6 +92,49 @@ session_set_state(struct session *s, enum session_state state)
 	case S_AUTHENTICATING:
 		break;		/* the deadline set at accept stands */
 	}
+}
+
+/* No host yet: "" without an allocation, never freed. */
+static const char no_host[] = "";
+
+/*
+ * The request's host, in a block of its own size (a tunnel at rest keeps
+ * it for its record), cut as the fixed field it replaces was: at
+ * NAME_MAX_LEN + 1 bytes.  Returns -1, and leaves no host, when out of
+ * memory.
+ */
+int
+session_set_host(struct session *s, const char *host)
+{
+	char *h = NULL;
+
+	if (s->host != no_host)
+		free((char *)s->host);
+	s->host = no_host;
+	if (host[0] != '\0' && (h = strndup(host, NAME_MAX_LEN + 1)) == NULL)
+		return -1;
+	if (h != NULL)
+		s->host = h;
+	return 0;
+}
+
+/* The allowed addresses to try, in a block of their number. */
+static int
+set_addrs(struct session *s, size_t n)
+{
+	free(s->addrs);
+	s->naddrs = s->next_addr = 0;
+	if ((s->addrs = calloc(n, sizeof(*s->addrs))) == NULL)
+		return -1;
+	return 0;
+}
+
+static void
+drop_addrs(struct session *s)
+{
+	free(s->addrs);
+	s->addrs = NULL;
+	s->naddrs = s->next_addr = 0;
 }
 
 /* Ids unique across workers: worker w of n numbers w + n, w + 2n, ... */
@@ -270,8 +329,7 @@ timer_fired(evutil_socket_t fd, short what, void *arg)
 		session_connect_next(s);
 		break;
 	case S_RELAY:
-		relay_idle_check(s);
-		break;
+		break;		/* the idle queue's (idle.c) */
 	case S_UDP:
 		udprelay_idle_check(s);
 		break;
@@ -326,6 +384,7 @@ session_accept(int fd, const struct sockaddr *peer, int peerlen)
 		return;
 	}
 	s->id = session_new_id();
+	s->host = no_host;
 	gettimeofday(&s->started, NULL);
 	addr_from_sockaddr(peer, &s->client_addr);
 	s->client_port = ntohs(peer->sa_family == AF_INET ?
@@ -379,6 +438,11 @@ session_resolved(struct session *s, const struct addr *addrs, size_t n)
 	memset(&refused, 0, sizeof(refused));
 	memset(&refused_addr, 0, sizeof(refused_addr));
 	refused.reason = REASON_NOT_ALLOWED;
+	if (set_addrs(s, n < RESOLVE_MAX_ADDRS ? n : RESOLVE_MAX_ADDRS) ==
+	    -1) {
+		session_refuse(s, EV_ERROR, REASON_CONNECT_FAILED);
+		return;
+	}
 	for (size_t i = 0; i < n && kept < RESOLVE_MAX_ADDRS; i++) {
 		acl_check_addr(s->acl, &s->query, &addrs[i], &v);
 		if (v.result == ACL_ALLOW)
@@ -389,6 +453,7 @@ session_resolved(struct session *s, const struct addr *addrs, size_t n)
 		}
 	}
 	if (kept == 0) {
+		drop_addrs(s);
 		/* The record names the rule whose pattern named the host. */
 		s->verdict.result = ACL_DENY;
 		s->verdict.reason = refused.reason;
@@ -524,10 +589,13 @@ session_request(struct session *s, const char *host, uint16_t port)
 	struct addr	 addrs[DNSCACHE_MAX_ADDRS];
 	size_t		 n;
 
-	snprintf(s->host, sizeof(s->host), "%s", host);
 	s->port = port;
 	s->acl = acl_current();
 	acl_ref(s->acl);
+	if (session_set_host(s, host) == -1) {
+		session_refuse(s, EV_ERROR, REASON_CONNECT_FAILED);
+		return;
+	}
 	if (s->over_limit) {
 		log_info("session %llu: connection limit reached for %s",
 		    (unsigned long long)s->id, s->host);
@@ -552,9 +620,12 @@ session_request(struct session *s, const char *host, uint16_t port)
 		session_refuse(s, EV_DENY, s->verdict.reason);
 		return;
 	case ACL_ALLOW:
+		if (set_addrs(s, 1) == -1) {
+			session_refuse(s, EV_ERROR, REASON_CONNECT_FAILED);
+			return;
+		}
 		s->addrs[0] = s->query.dest.addr;
 		s->naddrs = 1;
-		s->next_addr = 0;
 		session_connect_next(s);
 		return;
 	case ACL_RESOLVE:
@@ -583,6 +654,7 @@ upstream_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		s->addr = s->addrs[s->next_addr - 1];
 		s->has_addr = 1;
+		drop_addrs(s);		/* connected: no other to try */
 		/* The verdict of the address actually connected to. */
 		if (!s->query.dest.is_addr)
 			acl_check_addr(s->acl, &s->query, &s->addr,
@@ -775,6 +847,42 @@ proto_index(const char *name)
 	    2 : 3;
 }
 
+/* A block's size as malloc keeps it (0 for none). */
+static size_t
+block(const void *p)
+{
+	return p != NULL ? malloc_usable_size((void *)(uintptr_t)p) : 0;
+}
+
+/*
+ * The heap a session holds, as malloc counts it (without its 8 or 16
+ * bytes of header per block): the session, its strings, its timer, its
+ * relay, its bufferevents with their buffers (not the bytes queued in
+ * them).  The debug log says it when a tunnel starts relaying: a quick
+ * look at what a tunnel at rest costs (make bench, scenario e, measures
+ * the whole process).
+ */
+size_t
+session_held_bytes(const struct session *s)
+{
+	size_t n = block(s) + block(s->user) + block(s->sni) +
+	    block(s->sni_buf) + block(s->pstate) + block(s->addrs) +
+	    block(s->method) + block(s->url) + block(s->timer) +
+	    relay_held_bytes(s);
+
+	if (s->host != no_host)
+		n += block(s->host);
+	if (s->client != NULL)
+		n += block(s->client) +
+		    block(bufferevent_get_input(s->client)) +
+		    block(bufferevent_get_output(s->client));
+	if (s->upstream != NULL)
+		n += block(s->upstream) +
+		    block(bufferevent_get_input(s->upstream)) +
+		    block(bufferevent_get_output(s->upstream));
+	return n;
+}
+
 /* This worker's open sessions, by protocol, into its gauges. */
 void
 session_gauges(void)
@@ -835,6 +943,16 @@ capture_attempt(const struct session *s)
 	    s->port);
 }
 
+/* The parser is done with: a tunnel's relay runs (its reply is sent). */
+void
+session_parsed(struct session *s)
+{
+	if (s->proto != NULL && s->proto->free != NULL)
+		s->proto->free(s);
+	free(s->pstate);
+	s->pstate = NULL;
+}
+
 /* The one teardown: the flow record, then every resource. */
 void
 session_close(struct session *s, enum session_event event,
@@ -857,21 +975,24 @@ session_close(struct session *s, enum session_event event,
 	if (s->dns != NULL)
 		resolve_cancel(s->dns);
 	auth_cancel(s->auth_wait);
+	idle_remove(s);
 	relay_free(s);
 	fd_wait_over(s);
 	if (s->upstream != NULL)
 		bufferevent_free(s->upstream);
-	bufferevent_free(s->client);
-	event_free(s->timer);
+	if (s->client != NULL)		/* a tunnel's relay has let it go */
+		bufferevent_free(s->client);
+	if (s->timer != NULL)
+		event_free(s->timer);
 	acl_unref(s->acl);
 	connlimit_give(s->limit);
 	free(s->user);
 	free(s->sni);
 	free(s->sni_buf);
+	session_set_host(s, no_host);
+	free(s->addrs);
 	httplog_clear(s);
-	if (s->proto != NULL && s->proto->free != NULL)
-		s->proto->free(s);
-	free(s->pstate);
+	session_parsed(s);
 	TAILQ_REMOVE(&server.sessions, s, entry);
 	server.nsessions--;
 	free(s);
@@ -904,14 +1025,15 @@ session_next_request(struct session *s)
 	acl_unref(s->acl);
 	s->acl = NULL;
 	memset(&s->verdict, 0, sizeof(s->verdict));
-	s->host[0] = '\0';
+	session_set_host(s, no_host);
 	s->port = 0;
-	s->naddrs = s->next_addr = 0;
+	drop_addrs(s);
 	s->has_addr = 0;
 	s->connect_error = REASON_NONE;
 	s->bytes_up = s->bytes_down = 0;
 	httplog_clear(s);
 	s->kept_alive = 1;
+	idle_remove(s);
 	s->id = session_new_id();
 	gettimeofday(&s->started, NULL);
 	s->state = S_HANDSHAKE;

@@ -69,7 +69,7 @@ struct session {
 	struct limit_slot	*limit;
 
 	/* the request */
-	char			 host[NAME_MAX_LEN + 2];
+	const char		*host;		/* "" before; session_set_host */
 	uint16_t		 port;
 	char			*user;
 	struct auth_wait	*auth_wait;	/* S_AUTHENTICATING */
@@ -79,7 +79,7 @@ struct session {
 
 	/* resolving and connecting */
 	struct resolve_req	*dns;
-	struct addr		 addrs[RESOLVE_MAX_ADDRS];
+	struct addr		*addrs;		/* while connecting, naddrs */
 	size_t			 naddrs, next_addr;
 	struct addr		 addr;		/* connected, or refused */
 	int			 has_addr;
@@ -92,6 +92,7 @@ struct session {
 	uint64_t		 bytes_up, bytes_down;
 	int			 client_eof, upstream_eof;
 	struct timeval		 last_active;
+	TAILQ_ENTRY(session)	 idle_entry;	/* relaying: idle.c's queue */
 	char			*sni;
 	int			 sni_state;	/* enum sni_result */
 	unsigned char		*sni_buf;	/* the tunnel's first bytes */
@@ -110,14 +111,16 @@ struct session {
 	enum session_event	 event;
 	enum reason		 reason;
 	struct timeval		 started;
-	struct event		*timer;
+	struct event		*timer;		/* none while a tunnel relays */
 	TAILQ_ENTRY(session)	 entry;
 };
 
 TAILQ_HEAD(session_list, session);
+TAILQ_HEAD(session_idle, session);
 
 void	session_accept(int, const struct sockaddr *, int);
 void	session_set_state(struct session *, enum session_state);
+int	session_set_host(struct session *, const char *);
 int	session_client_allowed(const struct session *);
 int	session_authenticate(struct session *, const char *, const char *,
 	    size_t);
@@ -127,9 +130,11 @@ int	session_send(struct session *, const void *, size_t);
 void	session_reply(struct session *);
 void	session_next_request(struct session *);
 void	session_close(struct session *, enum session_event, enum reason);
+void	session_parsed(struct session *);
 void	session_relay(struct session *);
 void	session_shutdown_all(void);
 void	session_revoke(void);
 void	session_gauges(void);
+size_t	session_held_bytes(const struct session *);
 
 #endif

@@ -88,7 +88,7 @@ socks4_read(struct session *s)
 	evbuffer_drain(in, (size_t)n);
 	if (server.auth != NULL) {
 		/* Kept for the flow record of the refusal. */
-		snprintf(s->host, sizeof(s->host), "%s", req.host);
+		(void)session_set_host(s, req.host);
 		s->port = req.port;
 		session_refuse(s, EV_DENY, REASON_AUTH);
 		return;

@@ -160,7 +160,7 @@ record(struct udp_dest *d, enum session_event event, enum reason reason)
 	struct counters		*c = server.count;
 
 	r.client_port = a->client_port;
-	snprintf(r.host, sizeof(r.host), "%s", d->host);
+	r.host = d->host;
 	r.port = d->port;
 	r.addr = d->addr;
 	r.has_addr = d->has_addr;

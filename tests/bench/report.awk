@@ -399,6 +399,10 @@ END {
 	    "e", 8)
 	absolute("e: pinhole ≤ 8 KiB per idle tunnel (SOCKS5)",
 	    "pinhole-socks5", "e", 8)
+	target("e: pinhole (CONNECT) ≤ 0.75× HAProxy (issue 22)", "pinhole",
+	    "e", "haproxy", 0.75, 0)
+	target("e: pinhole (SOCKS5) ≤ 0.75× HAProxy (issue 22)",
+	    "pinhole-socks5", "e", "haproxy", 0.75, 0)
 	target("f: pinhole (CONNECT) ≤ 0.75× Squid's CPU/GiB", "pinhole",
 	    "f", "squid", 0.75, 0)
 	target("f: pinhole (SOCKS5) ≤ 0.75× Squid's CPU/GiB",
