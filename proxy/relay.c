@@ -269,10 +269,13 @@ sni_verdict(struct relay *r, enum sni_end why, int state)
 	/*
 	 * A ClientHello that cannot be read whole -- longer than 16 KiB,
 	 * cut into tiny records, trickled past the deadline, or ended by
-	 * the client half-way -- would pass unchecked: under enforce it
-	 * does not.
+	 * the client half-way -- or whose name a server or router may read
+	 * otherwise (sni.c) would pass unchecked: under enforce it does
+	 * not.  A client silent until the deadline has sent no ClientHello.
 	 */
-	if (state == SNI_TOOBIG || why == SNI_END_FULL)
+	if (state == SNI_BAD)
+		what = "whose server name cannot be read as a server reads it";
+	else if (state == SNI_TOOBIG || why == SNI_END_FULL)
 		what = "longer than 16 KiB";
 	else if (why == SNI_END_TIMEOUT)
 		what = "not whole within handshake_timeout";
@@ -338,6 +341,20 @@ sni_release(struct relay_dir *d, enum sni_end why, const unsigned char *extra,
 	return rc == -1 ? -1 : 0;
 }
 
+/* The first bytes after the deadline passed unused: a new one. */
+static int
+late_deadline(struct relay *r)
+{
+	uint64_t	 ms = server.conf->handshake_timeout_ms;
+	struct timeval	 tv = { (time_t)(ms / 1000),
+			     (suseconds_t)(ms % 1000) * 1000 };
+
+	if (r->sni_deadline == NULL ||
+	    evtimer_pending(r->sni_deadline, NULL))
+		return 0;
+	return evtimer_add(r->sni_deadline, &tv);
+}
+
 /* One read while holding, straight into the held ClientHello. */
 static int
 hold_once(struct relay_dir *d)
@@ -362,6 +379,8 @@ hold_once(struct relay_dir *d)
 			got_eof(d);
 		return rc;
 	}
+	if (s->sni_len == 0 && late_deadline(d->relay) == -1)
+		return -1;
 	hold_bytes(s, buf, (size_t)n);
 	if (s->sni_state != SNI_MORE)
 		return sni_release(d, SNI_END_PARSED, NULL, 0);
@@ -370,6 +389,12 @@ hold_once(struct relay_dir *d)
 	return 0;
 }
 
+/*
+ * A client silent past handshake_timeout has sent no ClientHello: the
+ * tunnel goes on (a server may speak first), and its first bytes, when
+ * they come, are held and checked all the same, whole within
+ * handshake_timeout of the first of them (late_deadline).
+ */
 static void
 sni_timeout(evutil_socket_t fd, short what, void *arg)
 {
@@ -377,6 +402,8 @@ sni_timeout(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (holding(d) && d->relay->s->sni_len == 0)
+		return;
 	if (holding(d) && sni_release(d, SNI_END_TIMEOUT, NULL, 0) == -1)
 		fail(d);
 }
