@@ -86,9 +86,10 @@ collect(const uint8_t *buf, size_t len, uint8_t *msg, size_t *mlen,
 /*
  * The server_name extension's body (elen bytes at p): exactly one
  * entry, a host_name of printable ASCII that fits out.  lax reads it
- * as a router does instead: the first entry's name, if it is a
- * host_name, whatever follows; SNI_NONE when there is no such name,
- * SNI_BAD when there is one but it cannot be compared.
+ * as a router may instead: the first entry's name if it is a host_name,
+ * whatever the lengths around it say (elen is then what is left of the
+ * message); SNI_NONE when there is no such name, SNI_BAD when there is
+ * one but it cannot be compared (running past the message, say).
  */
 static enum sni_result
 host_name(const uint8_t *p, size_t elen, char *out, size_t outlen, int lax)
@@ -99,11 +100,11 @@ host_name(const uint8_t *p, size_t elen, char *out, size_t outlen, int lax)
 	if (elen < 5 || p[2] != 0)
 		return bad;
 	nlen = be16(p + 3);
-	if (lax ? 5 + nlen > elen : be16(p) != elen - 2 || 5 + nlen != elen)
-		return bad;
+	if (!lax && (be16(p) != elen - 2 || 5 + nlen != elen))
+		return SNI_BAD;
 	if (nlen == 0)
 		return bad;
-	if (nlen >= outlen)
+	if (nlen >= outlen || 5 + nlen > elen)
 		return SNI_BAD;
 	for (size_t i = 0; i < nlen; i++)
 		if (p[5 + i] < 0x21 || p[5 + i] > 0x7e)
@@ -122,7 +123,7 @@ static enum sni_result
 find_name(const uint8_t *m, size_t len, char *out, size_t outlen, int lax)
 {
 	enum sni_result	 r = SNI_NONE, bad = lax ? SNI_NONE : SNI_BAD;
-	size_t		 off = 4 + 2 + 32, n;
+	size_t		 off = 4 + 2 + 32, n, mend = len;
 
 	if (off + 1 > len)
 		return bad;
@@ -153,7 +154,7 @@ find_name(const uint8_t *m, size_t len, char *out, size_t outlen, int lax)
 			return bad;
 		if (type == 0) {
 			if (lax)	/* a router takes the first */
-				return host_name(m + off + 4, end - off - 4,
+				return host_name(m + off + 4, mend - off - 4,
 				    out, outlen, 1);
 			/* A second server_name: which one counts? */
 			if (r != SNI_NONE)

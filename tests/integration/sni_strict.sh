@@ -6,8 +6,8 @@
 # enforce.  ClientHellos that the router routes by evil.test but that a
 # careless reader takes as "no name" or as web.test -- record version
 # 04 03, a name with a space, raw UTF-8, 310 bytes long, two host_name
-# entries, a hello over two records that a non-reassembling router reads
-# otherwise -- are sent to the router straight (it routes each to the
+# entries (a long one first), a hello over two records that a router
+# not reassembling records reads otherwise -- are sent to the router straight (it routes each to the
 # evil backend: the bypass is real) and through pinhole (a deny, reason
 # sni_mismatch, and the evil backend gets nothing).  Real clients (curl,
 # openssl s_client, TLS 1.2 and 1.3) with the name asked for still
@@ -170,10 +170,12 @@ bypass "a hello for é.evil.test (raw UTF-8)" plain \
 long=$("$T_PY" -c 'print(".".join(["a" * 60] * 5) + ".evil.test")')
 bypass "a hello for a 310-byte name in .evil.test" plain "$long"
 bypass "two host_name entries, evil.test then web.test" two evil.test web.test
+bypass "two host_name entries, the 310-byte one then web.test" two "$long" \
+    web.test
 bypass "one hello over two records: evil.test to a router, web.test reassembled" \
     fronted evil.test web.test
-t_wait_grep "$ERR" 'a ClientHello whose server name cannot be read as a server reads it: closed' 6 30
-t_ok $? "the events log tells each of the six apart from a plain mismatch"
+t_wait_grep "$ERR" 'a ClientHello whose server name cannot be read as a server reads it: closed' 7 30
+t_ok $? "the events log tells each of the seven apart from a plain mismatch"
 
 # Under sni_check = log the same hello goes on, and is told.
 before=$(evil)
