@@ -152,10 +152,12 @@ find_name(const uint8_t *m, size_t len, char *out, size_t outlen, int lax)
 		end = off + 4 + be16(m + off + 2);
 		if (end > len)
 			return bad;
-		if (type == 0) {
-			if (lax)	/* a router takes the first */
-				return host_name(m + off + 4, mend - off - 4,
-				    out, outlen, 1);
+		if (type == 0 && lax) {
+			/* A router takes the first host_name it meets. */
+			if ((r = host_name(m + off + 4, mend - off - 4, out,
+			    outlen, 1)) != SNI_NONE)
+				return r;
+		} else if (type == 0) {
 			/* A second server_name: which one counts? */
 			if (r != SNI_NONE)
 				return SNI_BAD;
