@@ -7,12 +7,13 @@
 # careless reader takes as "no name" or as web.test -- record version
 # 04 03, a name with a space, raw UTF-8, 310 bytes long, two host_name
 # entries (a long one first), a hello over two records that a router
-# not reassembling records reads otherwise -- are sent to the router straight (it routes each to the
-# evil backend: the bypass is real) and through pinhole (a deny, reason
-# sni_mismatch, and the evil backend gets nothing).  Real clients (curl,
-# openssl s_client, TLS 1.2 and 1.3) with the name asked for still
-# pass, and a client silent past handshake_timeout is not cut: its
-# bytes go through, and its ClientHello, sent late, is still checked.
+# not reassembling records reads otherwise -- are sent to the router
+# straight (it routes each to the evil backend: the bypass is real) and
+# through pinhole (a deny, reason sni_mismatch, and the evil backend
+# gets nothing).  Real clients with the name asked for (curl TLS 1.2,
+# 1.3 and over SOCKS5; openssl s_client TLS 1.0 to 1.3) still pass, and
+# a client silent past handshake_timeout is not cut: its bytes go
+# through, and its ClientHello, sent late, is still checked.
 . tests/integration/lib.sh
 
 t_proxy_world_or_bail
@@ -53,8 +54,10 @@ EOC
 # what reaches it.
 openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=web.test -days 2 \
     -keyout "$T_DIR/key.pem" -out "$T_DIR/cert.pem" 2>/dev/null
+# (TLS 1.0 and 1.1 allowed, for old clients' ClientHellos.)
 t_bg "$T_DIR/front.out" openssl s_server -accept "127.0.0.1:$FRONT" \
-    -cert "$T_DIR/cert.pem" -key "$T_DIR/key.pem" -www -naccept 40
+    -cert "$T_DIR/cert.pem" -key "$T_DIR/key.pem" -www -naccept 40 \
+    -cipher 'DEFAULT@SECLEVEL=0' -min_protocol TLSv1
 t_wait_port "$FRONT" 1 100 "$T_BG_PID"
 t_ok $? "openssl s_server (the front site) on $FRONT"
 t_bg "$T_DIR/evil.out" "$T_PY" -c '
@@ -197,9 +200,10 @@ done
 out=$(curl -sk -o /dev/null -w '%{http_code}' -x "socks5h://127.0.0.1:$P" \
     "https://web.test:$HA/")
 t_eq "$out" 200 "curl https://web.test through SOCKS5: 200"
-for v in tls1_2 tls1_3; do
+for v in tls1 tls1_1 tls1_2 tls1_3; do
 	n=$(openssl s_client -proxy "127.0.0.1:$P" -connect "web.test:$HA" \
-	    -servername web.test "-$v" -brief </dev/null 2>&1 |
+	    -servername web.test "-$v" -cipher 'DEFAULT@SECLEVEL=0' \
+	    -brief </dev/null 2>&1 |
 	    grep -c '^CONNECTION ESTABLISHED')
 	t_eq "$n" 1 "openssl s_client -$v -servername web.test: established"
 done
