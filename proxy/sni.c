@@ -34,18 +34,13 @@ record_ok(const uint8_t *p, size_t avail)
 	return (avail < 1 || p[0] == 22) && (avail < 2 || p[1] == 3);
 }
 
-/*
- * Joins the payloads of the handshake records into msg; *records says
- * how many records (not empty) carried the message.
- */
+/* Joins the payloads of the handshake records into msg. */
 static enum sni_result
-collect(const uint8_t *buf, size_t len, uint8_t *msg, size_t *mlen,
-    int *records)
+collect(const uint8_t *buf, size_t len, uint8_t *msg, size_t *mlen)
 {
 	size_t	 off = 0, need = 0;
 
 	*mlen = 0;
-	*records = 0;
 	while (off + 5 <= len) {
 		size_t rec = be16(buf + off + 3);
 
@@ -59,7 +54,6 @@ collect(const uint8_t *buf, size_t len, uint8_t *msg, size_t *mlen,
 		/* Too long to read whole: its name cannot be checked. */
 		if (*mlen + rec > SNI_MAX_BYTES)
 			return SNI_TOOBIG;
-		(*records)++;
 		if (off + 5 + rec > len) {
 			memcpy(msg + *mlen, buf + off + 5, len - off - 5);
 			*mlen += len - off - 5;
@@ -68,9 +62,9 @@ collect(const uint8_t *buf, size_t len, uint8_t *msg, size_t *mlen,
 		memcpy(msg + *mlen, buf + off + 5, rec);
 		*mlen += rec;
 		off += 5 + rec;
-		if (msg[0] != 1)			/* client_hello */
-			return SNI_BAD;
 		if (*mlen >= 4) {
+			if (msg[0] != 1)	/* client_hello */
+				return SNI_BAD;
 			need = 4 + ((size_t)msg[1] << 16 | be16(msg + 2));
 			if (need > SNI_MAX_BYTES)
 				return SNI_TOOBIG;
@@ -195,6 +189,23 @@ router_view(const uint8_t *buf, size_t mlen, enum sni_result r,
 }
 
 /*
+ * The name of the whole hello msg (mlen bytes) that begins buf: read as
+ * a server reads it, and when its first record does not hold it all,
+ * as a router reads it too.
+ */
+static enum sni_result
+strict_name(const uint8_t *buf, const uint8_t *msg, size_t mlen, char *out,
+    size_t outlen)
+{
+	size_t		 first = be16(buf + 3);
+	enum sni_result	 r = find_name(msg, mlen, out, outlen, 0);
+
+	if (r != SNI_BAD && first > 0 && first < mlen)
+		r = router_view(buf, mlen, r, out);
+	return r;
+}
+
+/*
  * buf holds the first len bytes a client sent into its tunnel.  On
  * SNI_FOUND, out holds the name (printable ASCII only).
  */
@@ -203,15 +214,11 @@ sni_parse(const uint8_t *buf, size_t len, char *out, size_t outlen)
 {
 	static uint8_t	 msg[SNI_MAX_BYTES];
 	size_t		 mlen;
-	int		 records;
 	enum sni_result	 r;
 
 	if (len > 0 && buf[0] != 22)
 		return SNI_NONE;
-	if ((r = collect(buf, len, msg, &mlen, &records)) != SNI_FOUND)
+	if ((r = collect(buf, len, msg, &mlen)) != SNI_FOUND)
 		return r;
-	r = find_name(msg, mlen, out, outlen, 0);
-	if (r != SNI_BAD && records > 1 && be16(buf + 3) > 0)
-		r = router_view(buf, mlen, r, out);
-	return r;
+	return strict_name(buf, msg, mlen, out, outlen);
 }
