@@ -21,17 +21,17 @@
 
 #include "sni.h"
 
-static size_t
-be16(const uint8_t *p)
-{
-	return (size_t)p[0] << 8 | p[1];
-}
-
 /* A record header, or as much of one as there is (avail bytes). */
 static int
 record_ok(const uint8_t *p, size_t avail)
 {
 	return (avail < 1 || p[0] == 22) && (avail < 2 || p[1] == 3);
+}
+
+static size_t
+be16(const uint8_t *p)
+{
+	return (size_t)p[0] << 8 | p[1];
 }
 
 /* Joins the payloads of the handshake records into msg. */
