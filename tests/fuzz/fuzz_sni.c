@@ -14,12 +14,11 @@
  *     after 22, a record version major other than 3 is BAD; and what
  *     pinhole lets on unchecked or checks by a name (NONE, FOUND) is
  *     never read by a name-routing proxy (router_sni, a model of one
- *     that does not reassemble records) as another name.
+ *     that does not reassemble records) as another name; so a hello
+ *     cut into records may be BAD where the same hello in one is not.
  * Inputs whose first byte is 0xff are a handshake body instead: the
  * rest is wrapped as a ClientHello message in TLS records of a size the
- * second byte chooses, and the answer must not depend on that size
- * (but that in several records a hello may be BAD: a router reading
- * past the first record's header may read another name there).
+ * second byte chooses, and the answer must not depend on that size.
  */
 #include <stdint.h>
 #include <stdio.h>
