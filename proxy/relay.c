@@ -390,7 +390,8 @@ hold_once(struct relay_dir *d)
 }
 
 /*
- * A client silent past handshake_timeout has sent no ClientHello: the
+ * A client silent past handshake_timeout (nothing held, nothing sent
+ * on: a tunnel counts its payload only) has sent no ClientHello: the
  * tunnel goes on (a server may speak first), and its first bytes, when
  * they come, are held and checked all the same, whole within
  * handshake_timeout of the first of them (late_deadline).
@@ -402,7 +403,8 @@ sni_timeout(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (holding(d) && d->relay->s->sni_len == 0)
+	if (holding(d) && d->relay->s->sni_len == 0 &&
+	    d->relay->s->bytes_up == 0)
 		return;
 	if (holding(d) && sni_release(d, SNI_END_TIMEOUT, NULL, 0) == -1)
 		fail(d);
