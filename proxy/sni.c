@@ -34,6 +34,13 @@ be16(const uint8_t *p)
 	return (size_t)p[0] << 8 | p[1];
 }
 
+/* A handshake message so far (mlen bytes): more, unless no ClientHello. */
+static enum sni_result
+more(const uint8_t *msg, size_t mlen)
+{
+	return mlen > 0 && msg[0] != 1 ? SNI_BAD : SNI_MORE;
+}
+
 /* Joins the payloads of the handshake records into msg. */
 static enum sni_result
 collect(const uint8_t *buf, size_t len, uint8_t *msg, size_t *mlen)
@@ -44,7 +51,7 @@ collect(const uint8_t *buf, size_t len, uint8_t *msg, size_t *mlen)
 	while (off + 5 <= len) {
 		size_t rec = be16(buf + off + 3);
 
-		if (!record_ok(buf + off, 5))
+		if (!record_ok(buf + off, 5) || more(msg, *mlen) == SNI_BAD)
 			return SNI_BAD;
 		/* An empty record is skipped, as TLS stacks skip it. */
 		if (rec == 0) {
@@ -57,7 +64,7 @@ collect(const uint8_t *buf, size_t len, uint8_t *msg, size_t *mlen)
 		if (off + 5 + rec > len) {
 			memcpy(msg + *mlen, buf + off + 5, len - off - 5);
 			*mlen += len - off - 5;
-			return msg[0] == 1 ? SNI_MORE : SNI_BAD;
+			return more(msg, *mlen);
 		}
 		memcpy(msg + *mlen, buf + off + 5, rec);
 		*mlen += rec;
@@ -74,7 +81,7 @@ collect(const uint8_t *buf, size_t len, uint8_t *msg, size_t *mlen)
 			}
 		}
 	}
-	return record_ok(buf + off, len - off) ? SNI_MORE : SNI_BAD;
+	return record_ok(buf + off, len - off) ? more(msg, *mlen) : SNI_BAD;
 }
 
 /*
