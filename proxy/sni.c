@@ -28,17 +28,17 @@ record_ok(const uint8_t *p, size_t avail)
 	return (avail < 1 || p[0] == 22) && (avail < 2 || p[1] == 3);
 }
 
-static size_t
-be16(const uint8_t *p)
-{
-	return (size_t)p[0] << 8 | p[1];
-}
-
 /* A handshake message so far (mlen bytes): more, unless no ClientHello. */
 static enum sni_result
 more(const uint8_t *msg, size_t mlen)
 {
 	return mlen > 0 && msg[0] != 1 ? SNI_BAD : SNI_MORE;
+}
+
+static size_t
+be16(const uint8_t *p)
+{
+	return (size_t)p[0] << 8 | p[1];
 }
 
 /* Joins the payloads of the handshake records into msg. */
