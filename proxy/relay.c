@@ -271,7 +271,7 @@ sni_verdict(struct relay *r, enum sni_end why, int state)
 	 * cut into tiny records, trickled past the deadline, or ended by
 	 * the client half-way -- or whose name a server or router may read
 	 * otherwise (sni.c) would pass unchecked: under enforce it does
-	 * not.  A client silent until the deadline has sent no ClientHello.
+	 * not.
 	 */
 	if (state == SNI_BAD)
 		what = "whose server name cannot be read as a server reads it";
