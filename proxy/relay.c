@@ -708,6 +708,20 @@ retry_seen(evutil_socket_t fd, short what, void *arg)
 		fail(d);
 }
 
+/* The first bytes after the deadline passed unused: a new one. */
+static int
+late_deadline(struct relay *r)
+{
+	uint64_t	 ms = server.conf->handshake_timeout_ms;
+	struct timeval	 tv = { (time_t)(ms / 1000),
+			     (suseconds_t)(ms % 1000) * 1000 };
+
+	if (r->sni_deadline == NULL ||
+	    evtimer_pending(r->sni_deadline, NULL))
+		return 0;
+	return evtimer_add(r->sni_deadline, &tv);
+}
+
 /* One read while holding, straight into the held ClientHello. */
 static int
 hold_once(struct relay_dir *d)
@@ -734,12 +748,21 @@ hold_once(struct relay_dir *d)
 			got_eof(d);
 		return rc;
 	}
+	if (s->sni_len == 0 && late_deadline(d->relay) == -1)
+		return -1;
 	hold_bytes(s, buf, (size_t)n);
 	if (s->sni_state != SNI_MORE || hold_room(s) == 0)
 		return hold_recheck(d);
 	return 0;
 }
 
+/*
+ * A client silent past handshake_timeout (nothing held, nothing sent
+ * on: a tunnel counts its payload only) has sent no ClientHello: the
+ * tunnel goes on (a server may speak first), and its first bytes, when
+ * they come, are held and checked all the same, whole within
+ * handshake_timeout of the first of them (late_deadline).
+ */
 static void
 sni_timeout(evutil_socket_t fd, short what, void *arg)
 {
@@ -747,6 +770,9 @@ sni_timeout(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (holding(d) && d->relay->s->sni_len == 0 &&
+	    d->relay->s->bytes_up == 0)
+		return;
 	if (holding(d) && sni_release(d, SNI_END_TIMEOUT, NULL, 0) == -1)
 		fail(d);
 }

@@ -10,8 +10,10 @@
 enum sni_result {
 	SNI_MORE,	/* a ClientHello so far: give more bytes */
 	SNI_FOUND,
-	SNI_NONE,	/* not a ClientHello, or one without a name */
-	SNI_TOOBIG	/* a ClientHello longer than SNI_MAX_BYTES */
+	SNI_NONE,	/* not TLS, or a ClientHello without server_name */
+	SNI_TOOBIG,	/* a ClientHello longer than SNI_MAX_BYTES */
+	SNI_BAD		/* TLS, but no ClientHello whose name can be read
+			   as a server or a router reads it (sni.c) */
 };
 
 enum sni_result	sni_parse(const uint8_t *, size_t, char *, size_t);

@@ -82,10 +82,13 @@ snicheck_verdict(const struct session *s, int mode, enum sni_end why,
 	/*
 	 * A ClientHello that cannot be read whole -- longer than 16 KiB,
 	 * cut into tiny records, trickled past the deadline, or ended by
-	 * the client half-way -- would pass unchecked: under enforce it
-	 * does not.
+	 * the client half-way -- or whose name a server or router may read
+	 * otherwise (sni.c) would pass unchecked: under enforce it does
+	 * not.
 	 */
-	if (state == SNI_TOOBIG || why == SNI_END_FULL)
+	if (state == SNI_BAD)
+		what = "whose server name cannot be read as a server reads it";
+	else if (state == SNI_TOOBIG || why == SNI_END_FULL)
 		what = "longer than 16 KiB";
 	else if (why == SNI_END_TIMEOUT)
 		what = "not whole within handshake_timeout";

@@ -356,6 +356,116 @@ client_hello(uint8_t *b, const char *name)
 	return n;
 }
 
+/* sni_parse on hello (len bytes) after edit; restores the byte. */
+static int
+sni_edited(uint8_t *hello, size_t len, size_t at, uint8_t to)
+{
+	char	 name[256];
+	uint8_t	 was = hello[at];
+	int	 r;
+
+	hello[at] = to;
+	r = sni_parse(hello, len, name, sizeof(name));
+	hello[at] = was;
+	return r;
+}
+
+/*
+ * Once the first byte says "handshake", what a server or router would
+ * read otherwise is SNI_BAD, not "no name".
+ */
+static void
+sni_strict(void)
+{
+	uint8_t		 hello[1024], two[1100];
+	char		 name[256], longname[320];
+	size_t		 len = client_hello(hello, "sni.test"), half, i;
+
+	t_int(sni_edited(hello, len, 1, 4), SNI_BAD,
+	    "record version 04 03: refused, not \"no name\"");
+	t_int(sni_parse(hello, 2, name, sizeof(name)), SNI_MORE,
+	    "16 03 so far: more");
+	t_int(sni_edited(hello, 2, 1, 4), SNI_BAD,
+	    "16 04 so far: refused at once");
+	t_int(sni_edited(hello, len, 2, 3), SNI_FOUND, "record version 03 03");
+	t_int(sni_edited(hello, len, 2, 0), SNI_FOUND, "record version 03 00");
+	t_int(sni_edited(hello, len, 5, 1), SNI_FOUND, "the hello as it is");
+	/* The name: bytes outside 0x21-0x7e, empty, too long. */
+	t_int(sni_edited(hello, len, len - 1, 0xc3), SNI_BAD, "raw UTF-8");
+	t_int(sni_edited(hello, len, len - 1, 0), SNI_BAD, "a NUL byte");
+	memset(longname, 'a', 310);
+	longname[310] = '\0';
+	len = client_hello(hello, longname);
+	t_int(sni_parse(hello, len, name, sizeof(name)), SNI_BAD,
+	    "a 310-byte name");
+	longname[256] = '\0';
+	len = client_hello(hello, longname);
+	t_int(sni_parse(hello, len, name, sizeof(name)), SNI_BAD,
+	    "a 256-byte name, the buffer 256");
+	longname[255] = '\0';
+	len = client_hello(hello, longname);
+	t_int(sni_parse(hello, len, name, sizeof(name)), SNI_FOUND,
+	    "a 255-byte name fits");
+	/* Two host_name entries: which one would a server take? */
+	len = client_hello(hello, "evil.test");
+	memcpy(hello + len, "\x00\x00\x08sni.test", 11);
+	for (i = 0; i < 5; i++) {	/* the lengths that grow by 11 */
+		static const size_t at[] = { 3, 7, 50, 0, 0 };
+		size_t o = i < 3 ? at[i] : len - 9 - 9 + 2 * i - 4, v;
+
+		v = ((size_t)hello[o] << 8 | hello[o + 1]) + 11;
+		hello[o] = (uint8_t)(v >> 8);
+		hello[o + 1] = (uint8_t)v;
+	}
+	len += 11;
+	t_int(sni_parse(hello, len, name, sizeof(name)), SNI_BAD,
+	    "two host_name entries, evil.test first: refused");
+	hello[len - 11] = 1;
+	t_int(sni_parse(hello, len, name, sizeof(name)), SNI_BAD,
+	    "a host_name, then an entry of type 1: refused");
+	len = client_hello(hello, "sni.test");
+	/* The server_name list's own length, one too short. */
+	t_int(sni_edited(hello, len, len - 8 - 4, (uint8_t)(8 + 2)), SNI_BAD,
+	    "a server_name list length that is not the extension's");
+	t_int(sni_edited(hello, len, len - 8 - 3, 1), SNI_BAD,
+	    "a name of type 1, not host_name");
+	/* Records: another type before the hello is whole. */
+	half = (len - 5) / 2;
+	memcpy(two, hello, 5 + half);
+	two[3] = (uint8_t)(half >> 8);
+	two[4] = (uint8_t)half;
+	two[5 + half] = 21; two[6 + half] = 3; two[7 + half] = 1;
+	two[8 + half] = 0; two[9 + half] = 2; two[10 + half] = 1;
+	two[11 + half] = 0x5a;
+	t_int(sni_parse(two, 12 + half, name, sizeof(name)), SNI_BAD,
+	    "an alert record in the middle of the hello");
+	t_int(sni_parse(two, 6 + half, name, sizeof(name)), SNI_BAD,
+	    "... seen from its first byte");
+	two[5 + half] = 22; two[6 + half] = 4;
+	t_int(sni_parse(two, 7 + half, name, sizeof(name)), SNI_BAD,
+	    "a second record of version 04");
+	t_int(sni_edited(hello, len, 0, 21), SNI_NONE,
+	    "an alert first: not a handshake, not checked");
+	/* Malformed: a cipher suite length past the end. */
+	t_int(sni_edited(hello, len, 5 + 4 + 2 + 32 + 1, 0xff), SNI_BAD,
+	    "cipher suites past the hello's end");
+	/* A second server_name extension after the first. */
+	i = len;
+	memcpy(hello + i, hello + len - 8 - 9, 8 + 9);
+	len += 8 + 9;
+	hello[4] = (uint8_t)(hello[4] + 17);
+	hello[8] = (uint8_t)(hello[8] + 17);
+	hello[5 + 4 + 2 + 32 + 1 + 4 + 2 + 1] =
+	    (uint8_t)(hello[5 + 4 + 2 + 32 + 1 + 4 + 2 + 1] + 17);
+	t_int(sni_parse(hello, len, name, sizeof(name)), SNI_BAD,
+	    "two server_name extensions");
+	/* No extensions at all: a hello without a name, as before. */
+	len = 5 + 4 + 2 + 32 + 1 + 4 + 2;
+	memcpy(hello, "\x16\x03\x01\x00\x2d\x01\x00\x00\x29", 9);
+	t_int(sni_parse(hello, len, name, sizeof(name)), SNI_NONE,
+	    "a hello without extensions: no name");
+}
+
 static void
 sni(void)
 {
@@ -364,6 +474,7 @@ sni(void)
 	size_t		 len = client_hello(hello, "sni.test"), half;
 	int		 more = 1;
 
+	sni_strict();
 	t_int(sni_parse(hello, len, name, sizeof(name)), SNI_FOUND,
 	    "a ClientHello gives its name");
 	t_str(name, "sni.test", "the name");
@@ -395,11 +506,11 @@ sni(void)
 	    "an empty record, then a ClientHello");
 	t_str(name, "sni.test", "... its name is found");
 	hello[5] = 2;
-	t_int(sni_parse(hello, len, name, sizeof(name)), SNI_NONE,
-	    "a ServerHello");
+	t_int(sni_parse(hello, len, name, sizeof(name)), SNI_BAD,
+	    "a ServerHello: a handshake, but no ClientHello");
 	len = client_hello(hello, "bad name");
-	t_int(sni_parse(hello, len, name, sizeof(name)), SNI_NONE,
-	    "a name with a space is not taken");
+	t_int(sni_parse(hello, len, name, sizeof(name)), SNI_BAD,
+	    "a name with a space cannot be compared");
 }
 
 /* A ServerHello (an HRR when retry) as one record; its length. */
