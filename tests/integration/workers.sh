@@ -282,23 +282,26 @@ pw_check() {
 	t_okd $? "$NAME: $3: conv,tcp lists exactly the JSON log's $(wc -l <"$2" | tr -d ' ') flows, each with its bytes_up and bytes_down" \
 	    "$out"
 }
+# pw_settle: each worker writes what it gathered within a second (its
+# timer): the traffic over, waits for $PCAP to stop growing (at most 6 s).
+pw_settle() {
+	i=0 last=-1
+	while [ $i -lt 5 ] && [ "$(stat -c %s "$PCAP")" != "$last" ]; do
+		last=$(stat -c %s "$PCAP")
+		sleep 1.2
+		i=$((i + 1))
+	done
+}
 FLOWS="$T_PY $T_TOOLS/pcap_flows.py"
 
 # 40 tunnels into one file; then the file renamed away and SIGUSR1: both
 # workers write the next 20 into a new file under the name, which has
-# one header.
+# one header; then a reload to another path, and 20 more there.
 pw_start pw
 pw_traffic 20 30000
 pw_wait 40
 cp "$LOG" "$T_DIR/pw.before.jsonl"
-# Each worker writes what it gathered within a second (its timer): the
-# traffic over, the file stops growing before it is renamed (at most 6 s).
-i=0 last=-1
-while [ $i -lt 5 ] && [ "$(stat -c %s "$PCAP")" != "$last" ]; do
-	last=$(stat -c %s "$PCAP")
-	sleep 1.2
-	i=$((i + 1))
-done
+pw_settle
 mv "$PCAP" "$PCAP.moved"
 kill -USR1 "$LEADER"
 t_wait_grep "$T_DIR/pw.err" 'reopening the log files' 2 50
@@ -313,10 +316,22 @@ done
 t_eq "$(stat -c %s "$PCAP" 2>&1)" 24 "pw: after SIGUSR1 a new pw.pcap with one header, nothing else yet"
 pw_traffic 10 20000
 pw_wait 60
+# A reload to another path: both workers write the later flows there,
+# under one header, and nothing more into the first file.
+pw_settle
+n=$(grep -c 'list local: 1 entries from' "$T_DIR/pw.err")
+sed -i "s|^pcap = .*|pcap = $T_DIR/pw2.pcap|" "$CONF"
+kill -HUP "$LEADER"
+t_wait_grep "$T_DIR/pw.err" 'list local: 1 entries from' $((n + 2)) 50
+t_ok $? "pw: SIGHUP: both workers reload"
+pw_traffic 10 20000
+pw_wait 80
 t_stop_pinhole "$LEADER" "$T_DIR/pw.err" "pw (workers = 2, pcap)"
-tail -n +41 "$LOG" >"$T_DIR/pw.after.jsonl"
+sed -n 41,60p "$LOG" >"$T_DIR/pw.after.jsonl"
+tail -n +61 "$LOG" >"$T_DIR/pw.reload.jsonl"
 pw_check "$PCAP.moved" "$T_DIR/pw.before.jsonl" "the file renamed away (flows before SIGUSR1)"
-pw_check "$PCAP" "$T_DIR/pw.after.jsonl" "the new file (flows after SIGUSR1)"
+pw_check "$PCAP" "$T_DIR/pw.after.jsonl" "the new file (flows after SIGUSR1, before the reload)"
+pw_check "$T_DIR/pw2.pcap" "$T_DIR/pw.reload.jsonl" "the file the reload named (flows after it)"
 
 # Rotation with two workers: pcap_rotate_mb = 1 (the least), pcap_keep =
 # 50 (nothing dropped); 48 tunnels of 60 kB each way, about 6 MB.
