@@ -60,6 +60,7 @@ struct pcapshared {
 	ino_t		ino;
 	int		failing;	/* an episode of failed writes */
 	int		stuck;		/* cannot cut back: off until reopen */
+	int		cannot_rotate;	/* said once */
 	time_t		retry;		/* after a failed write: not before */
 	uint64_t	full_at;	/* the size the file had reached */
 	char		path[PATH_MAX];
@@ -271,11 +272,17 @@ rotate(void)
 		    (unsigned long long)k);
 		rename(from, to);
 	}
-	if (keep > 0) {
-		snprintf(to, sizeof(to), "%s.%llu", sh->path, 1ULL);
-		rename(sh->path, to);
-	} else
-		unlink(sh->path);
+	snprintf(to, sizeof(to), "%s.%llu", sh->path, 1ULL);
+	if ((keep > 0 ? rename(sh->path, to) : unlink(sh->path)) == -1 &&
+	    errno != ENOENT) {
+		/* Written on rather than truncated: nothing is lost. */
+		if (!sh->cannot_rotate)
+			log_error("pcap %s: cannot rotate (%s); writing on "
+			    "past pcap_rotate_mb", sh->path, strerror(errno));
+		sh->cannot_rotate = 1;
+		return;
+	}
+	sh->cannot_rotate = 0;
 	attach(1);
 }
 

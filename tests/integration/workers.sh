@@ -222,6 +222,16 @@ pw_start() {
 	    "$(head -n 3 "$T_DIR/$NAME.t")"
 	start_two "$T_DIR/$NAME.err" "with a pcap ($NAME)"
 }
+# pw_stop: stops it; one check more: no pcap error in its stderr (under
+# the sandbox: every call the writers make is allowed).
+pw_stop() {
+	t_stop_pinhole "$LEADER" "$T_DIR/$NAME.err" "$NAME (workers = 2, pcap)"
+	grep -i -e 'error.*pcap' -e 'pcap.*not permitted' -e 'pcap.*denied' \
+	    "$T_DIR/$NAME.err" >"$T_DIR/$NAME.pcaperr"
+	t_okd $([ -s "$T_DIR/$NAME.pcaperr" ]; echo $((!$?))) \
+	    "$NAME: no pcap error logged by either worker (sandbox on)" \
+	    "$(head -n 5 "$T_DIR/$NAME.pcaperr")"
+}
 # pw_traffic N BYTES: N tunnels through CONNECT and N through SOCKS5,
 # each curl POSTing BYTES to web.test's /echo, four at a time; one check
 # (every answer a 200 with the BYTES back).
@@ -326,7 +336,7 @@ t_wait_grep "$T_DIR/pw.err" 'list local: 1 entries from' $((n + 2)) 50
 t_ok $? "pw: SIGHUP: both workers reload"
 pw_traffic 10 20000
 pw_wait 80
-t_stop_pinhole "$LEADER" "$T_DIR/pw.err" "pw (workers = 2, pcap)"
+pw_stop
 sed -n 41,60p "$LOG" >"$T_DIR/pw.after.jsonl"
 tail -n +61 "$LOG" >"$T_DIR/pw.reload.jsonl"
 pw_check "$PCAP.moved" "$T_DIR/pw.before.jsonl" "the file renamed away (flows before SIGUSR1)"
@@ -338,7 +348,7 @@ pw_check "$T_DIR/pw2.pcap" "$T_DIR/pw.reload.jsonl" "the file the reload named (
 pw_start pwrot "pcap_rotate_mb = 1" "pcap_keep = 50"
 pw_traffic 24 60000
 pw_wait 48
-t_stop_pinhole "$LEADER" "$T_DIR/pwrot.err" "pwrot (workers = 2, rotation)"
+pw_stop
 n=0
 while [ -f "$PCAP.$((n + 1))" ]; do
 	n=$((n + 1))

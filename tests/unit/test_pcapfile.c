@@ -3,7 +3,8 @@
  * the workers write it: two writers forked after pcapfile_share, each
  * with its own counters in shared memory.  Every file is one header
  * and whole records, none lost or split at a rotation, each rotated
- * file just past pcap_rotate_mb; on a "full disk" (RLIMIT_FSIZE: a
+ * file just past pcap_rotate_mb (and where PATH.1 cannot be made, the
+ * file is written on, not truncated); on a "full disk" (RLIMIT_FSIZE: a
  * write past it is cut short, then fails with EFBIG) every record is
  * either in the file or counted lost, the episode is counted once for
  * both, and the file takes records again once there is room.
@@ -94,6 +95,47 @@ records(int who, int n)
 	}
 }
 
+static char *
+dirname_of(char *path)
+{
+	static char	d[200];
+	char		*slash;
+
+	snprintf(d, sizeof(d), "%s", path);
+	if ((slash = strrchr(d, '/')) != NULL)
+		*slash = '\0';
+	return d;
+}
+
+/* An empty file at path. */
+static void
+touch_file(const char *path)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (fp != NULL)
+		fclose(fp);
+}
+
+/* The files of folder d, then d. */
+static void
+remove_all(const char *d)
+{
+	DIR		*dp = opendir(d);
+	struct dirent	*e;
+	char		 path[400];
+
+	while (dp != NULL && (e = readdir(dp)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", d, e->d_name);
+		unlink(path);
+	}
+	if (dp != NULL)
+		closedir(dp);
+	rmdir(d);
+}
+
 static struct config
 conf(const char *name, uint64_t rotate_mb, uint64_t keep)
 {
@@ -172,6 +214,37 @@ test_rotation(void)
 	t_int(got[1], 6000, "rotation: writer 1's 6000 records, none lost");
 	t_int((long long)(cnt[0].pcap_write_errors + cnt[1].pcap_write_errors),
 	    0, "rotation: no record counted lost");
+}
+
+static void
+blocked(int who)
+{
+	struct config c = conf("blocked.pcap", 1, 1);
+
+	if (pcapfile_open(&c) == -1)
+		_exit(1);
+	records(who, 2000);
+	pcapfile_close();
+}
+
+/* PATH.1 cannot be made (a folder is there): written on, not cut. */
+static void
+test_cannot_rotate(void)
+{
+	char		 path[160];
+	struct walk	 w;
+
+	snprintf(path, sizeof(path), "%s/blocked.pcap.1/x", dir);
+	mkdir(dirname_of(path), 0700);
+	touch_file(path);
+	memset(cnt, 0, 2 * sizeof(*cnt));
+	t_int(two(blocked), 0, "cannot rotate: two writers ran");
+	snprintf(path, sizeof(path), "%s/blocked.pcap", dir);
+	w = walk(path);
+	t_ok(w.ok && w.size > 2 * MIB, "cannot rotate: the file is written "
+	    "on past 1 MiB, whole (%lld bytes)", w.size);
+	t_int(w.records[0] + w.records[1], 4000,
+	    "cannot rotate: all 4000 records in it, none truncated away");
 }
 
 /* A limit on file size stands in for a full disk. */
@@ -268,19 +341,13 @@ test_recovery(void)
 static void
 cleanup(void)
 {
-	DIR		*d = opendir(dir);
-	struct dirent	*e;
-	char		 path[400];
+	char	path[200];
 
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	if (d != NULL)
-		closedir(d);
-	rmdir(dir);
+	snprintf(path, sizeof(path), "%s/blocked.pcap.1/x", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/blocked.pcap.1", dir);
+	rmdir(path);
+	remove_all(dir);
 }
 
 int
@@ -296,6 +363,7 @@ main(void)
 		return t_done();
 	}
 	test_rotation();
+	test_cannot_rotate();
 	test_full();
 	test_recovery();
 	cleanup();
