@@ -1,8 +1,7 @@
 /*
- * One pcap file, many writers.  Each worker has libpcap write its
- * records into a buffer of its own (a memory stream, no file I/O), and
- * writes the buffer, whole records only, with one write(2) when it
- * fills, every second while it holds anything (so a quiet proxy's
+ * One pcap file, many writers.  Each worker gathers its records in a
+ * buffer of its own, and writes the buffer, whole records only, with
+ * one write(2) when it fills, every second while it holds anything (so a quiet proxy's
  * packets reach the file within about a second), and on close, reopen
  * and reload.  Writes take turns on a process-shared mutex in memory
  * the leader maps before the workers fork: a buffer is one run of the
@@ -16,7 +15,12 @@
  * an older generation opens the path again (O_APPEND) before writing.
  * Rotation by size is done once, by the worker whose write took the
  * file past pcap_rotate_mb; the 24-byte header is written once, by the
- * worker that finds the file new or empty.
+ * worker that finds the file new or empty.  libpcap makes that header
+ * (magic, version, LINKTYPE_RAW); a record is libpcap's 16-byte record
+ * header (seconds, microseconds, captured and original length, in host
+ * order as the header's magic says) and the packet, put in the buffer
+ * here: pcap_dump() can only write to a stdio stream, and through one
+ * in memory it took about 100 ns a record against 3 for two memcpy().
  *
  * A write error (a full disk) is logged once per episode, by whichever
  * worker met it, and counted (pcap_write_failures, and the records
@@ -72,9 +76,6 @@ static uint64_t		 rotate_bytes, keep;
 static int		 refused;	/* the file is not ours: off */
 static int		 fd = -1;
 static uint64_t		 fd_gen;	/* the generation fd is of */
-static pcap_t		*dead;
-static pcap_dumper_t	*dumper;	/* into mem, over buf */
-static FILE		*mem;
 static uint8_t		*buf;
 static size_t		 used;
 static uint64_t		 nrec;		/* records in buf */
@@ -128,7 +129,6 @@ buffer_reset(void)
 {
 	used = 0;
 	nrec = 0;
-	rewind(mem);
 }
 
 /* The buffer is not written: its records are lost, and counted. */
@@ -396,13 +396,20 @@ pcapfile_on(void)
 void
 pcapfile_write(const struct pcap_pkthdr *h, const uint8_t *pkt)
 {
-	size_t rec = PCAP_RECHEAD + h->caplen;
+	size_t		rec = PCAP_RECHEAD + h->caplen;
+	uint32_t	r[4];
 
 	if (rec > PCAP_BIGGEST)
 		return;
 	if (used > 0 && used + rec > PCAP_BUFFER)
 		flush();
-	pcap_dump((u_char *)dumper, h, pkt);
+	/* libpcap's record header (struct pcap_sf_pkthdr) */
+	r[0] = (uint32_t)h->ts.tv_sec;
+	r[1] = (uint32_t)h->ts.tv_usec;
+	r[2] = h->caplen;
+	r[3] = h->len;
+	memcpy(buf + used, r, PCAP_RECHEAD);
+	memcpy(buf + used + PCAP_RECHEAD, pkt, h->caplen);
 	used += rec;
 	nrec++;
 	if (used >= PCAP_BUFFER)
@@ -410,22 +417,35 @@ pcapfile_write(const struct pcap_pkthdr *h, const uint8_t *pkt)
 }
 
 /*
- * The buffer and its memory stream: libpcap writes the file header
- * into it first, which is kept for the files to come.
+ * The buffer, and the file header as libpcap writes it (into memory:
+ * a little more room than it takes, for the NUL a memory stream adds).
  */
 static int
 buffer_open(void)
 {
-	if ((buf = malloc(PCAP_ROOM)) == NULL ||
-	    (mem = fmemopen(buf, PCAP_ROOM, "w")) == NULL)
+	uint8_t		 h[PCAP_HEAD + 8];
+	pcap_t		*dead;
+	pcap_dumper_t	*d = NULL;
+	FILE		*fp;
+	int		 rc = -1;
+
+	if ((buf = malloc(PCAP_ROOM)) == NULL)
 		return -1;
-	setvbuf(mem, NULL, _IONBF, 0);
-	if ((dead = pcap_open_dead(DLT_RAW, 65535)) == NULL ||
-	    (dumper = pcap_dump_fopen(dead, mem)) == NULL)
+	memset(h, 0, sizeof(h));
+	if ((dead = pcap_open_dead(DLT_RAW, 65535)) == NULL)
 		return -1;
-	memcpy(head, buf, PCAP_HEAD);
+	if ((fp = fmemopen(h, sizeof(h), "w")) != NULL &&
+	    (d = pcap_dump_fopen(dead, fp)) == NULL)
+		fclose(fp);
+	if (d != NULL && pcap_dump_flush(d) == 0) {
+		memcpy(head, h, PCAP_HEAD);
+		rc = 0;
+	}
+	if (d != NULL)
+		pcap_dump_close(d);
+	pcap_close(dead);
 	buffer_reset();
-	return 0;
+	return rc;
 }
 
 int
@@ -491,20 +511,11 @@ pcapfile_reopen(void)
 void
 pcapfile_close(void)
 {
-	if (path != NULL && mem != NULL)
+	if (path != NULL && buf != NULL)
 		flush();
 	if (tick != NULL)
 		event_free(tick);
 	tick = NULL;
-	if (dumper != NULL)
-		pcap_dump_close(dumper);	/* closes mem */
-	else if (mem != NULL)
-		fclose(mem);
-	dumper = NULL;
-	mem = NULL;
-	if (dead != NULL)
-		pcap_close(dead);
-	dead = NULL;
 	free(buf);
 	buf = NULL;
 	if (fd != -1)

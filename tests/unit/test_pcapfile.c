@@ -47,6 +47,7 @@ walk(const char *path)
 	struct walk	 w = { 0, { 0, 0 }, 0 };
 	uint8_t		 h[24];
 	uint32_t	 r[4], magic;
+	uint16_t	 v[2];
 	FILE		*fp = fopen(path, "rb");
 
 	if (fp == NULL)
@@ -55,8 +56,12 @@ walk(const char *path)
 		fclose(fp);
 		return w;
 	}
+	/* libpcap's: microseconds, 2.4, snap length 65535, LINKTYPE_RAW */
 	memcpy(&magic, h, 4);
-	w.ok = magic == 0xa1b2c3d4;
+	memcpy(v, h + 4, 4);
+	memcpy(r, h + 8, 16);
+	w.ok = magic == 0xa1b2c3d4 && v[0] == 2 && v[1] == 4 &&
+	    r[2] == 65535 && r[3] == 101;
 	w.size = 24;
 	while (w.ok && fread(r, 1, 16, fp) == 16) {
 		uint8_t	pkt[2048];
