@@ -9,42 +9,24 @@
  * snap length records them.  A conversation with one IPv6 end
  * writes its IPv4 end as ::ffff:a.b.c.d.
  *
- * A write error (a full disk) is logged once per episode and counted;
- * relaying never waits for the pcap.  What reached the disk stays
- * readable: the file is cut back to the end of its last whole record
- * (the ends of the records still in the stdio buffer are remembered),
- * and writing goes on there, at most once a second, when there is room
- * again.  The packets in between are lost, and counted.
+ * The file itself, its buffers, rotation and a full disk: pcapfile.c.
  */
-#include <sys/stat.h>
 #include <sys/time.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <event2/buffer.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
 #include "capture.h"
-#include "server.h"
+#include "pcapfile.h"
 
 #define MSS		1460
 #define BIG_SEGMENT	64000
 #define MAX_HEADERS	60		/* IPv6 40 + TCP 20 */
-
-/*
- * The stdio buffer of the file: what a failed write can have cut is in
- * it.  A record is at least 16 + 40 bytes, so the ends of the last
- * PCAP_ENDS records cover it.
- */
-#define PCAP_BUFFER	65536
-#define PCAP_ENDS	(PCAP_BUFFER / 56 + 2)
 
 #define TH_FIN		0x01
 #define TH_SYN		0x02
@@ -52,18 +34,7 @@
 #define TH_PSH		0x08
 #define TH_ACK		0x10
 
-static pcap_t		*pcap_dead;
-static pcap_dumper_t	*pcap_out;
-static char		*pcap_path;
 static uint64_t		 pcap_snaplen;
-static uint64_t		 pcap_rotate_bytes;
-static uint64_t		 pcap_keep;
-static uint64_t		 pcap_written;	/* the file's size, had all gone well */
-static int		 pcap_failing;
-static time_t		 pcap_retry;	/* while failing: when to try again */
-static uint64_t		 pcap_full_at;	/* the file's size when it failed */
-static uint64_t		 pcap_ends[PCAP_ENDS];	/* the last records' ends */
-static uint64_t		 pcap_nends;
 
 static void
 csum_add(struct csum *c, const uint8_t *p, size_t len)
@@ -130,205 +101,11 @@ put32(uint8_t *p, uint32_t v)
 	put16(p + 2, v);
 }
 
-/* Flows are recorded: the file is open, or failing for a while. */
+/* Flows are recorded: a file is configured and not given up. */
 static int
 capturing(void)
 {
-	return pcap_out != NULL || (pcap_failing && pcap_retry != (time_t)-1);
-}
-
-/* pcap_written is the end of a whole record (or of the file header). */
-static void
-mark_end(void)
-{
-	pcap_ends[pcap_nends++ % PCAP_ENDS] = pcap_written;
-}
-
-/*
- * Opens pcap_path to write at its end, through a buffer of PCAP_BUFFER
- * bytes: a file that is new (or truncated with fresh) gets its header;
- * one that has it gets it again, the same bytes, and is written on
- * after its last byte.  A file that is not a pcap of ours is refused.
- */
-static pcap_dumper_t *
-dump_open(int fresh)
-{
-	pcap_dumper_t	*d;
-	FILE		*fp;
-	struct stat	 st;
-	uint8_t		 head[24];
-	uint32_t	 magic = 0, link = 0;
-	int		 fd;
-
-	fd = open(pcap_path, O_RDWR | O_CREAT | O_CLOEXEC |
-	    (fresh ? O_TRUNC : 0), 0640);
-	if (fd == -1 || fstat(fd, &st) == -1) {
-		log_error("pcap %s: %s", pcap_path, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return NULL;
-	}
-	if (st.st_size >= 24 && pread(fd, head, 24, 0) == 24) {
-		memcpy(&magic, head, 4);
-		memcpy(&link, head + 20, 4);
-	}
-	if (st.st_size >= 24 && (magic != 0xa1b2c3d4 || link != 101)) {
-		/* (microseconds, LINKTYPE_RAW, in host order: ours) */
-		log_error("pcap %s: not a capture of pinhole's, left alone",
-		    pcap_path);
-		close(fd);
-		return NULL;
-	}
-	if (st.st_size < 24 && S_ISREG(st.st_mode) && ftruncate(fd, 0) == -1) {
-		log_error("pcap %s: %s", pcap_path, strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	if ((fp = fdopen(fd, "r+b")) == NULL) {
-		close(fd);
-		return NULL;
-	}
-	setvbuf(fp, NULL, _IOFBF, PCAP_BUFFER);
-	if ((d = pcap_dump_fopen(pcap_dead, fp)) == NULL) {
-		log_error("pcap %s: %s", pcap_path, pcap_geterr(pcap_dead));
-		fclose(fp);
-		return NULL;
-	}
-	if (st.st_size >= 24 && fseeko(fp, 0, SEEK_END) == -1) {
-		log_error("pcap %s: %s", pcap_path, strerror(errno));
-		pcap_dump_close(d);
-		return NULL;
-	}
-	pcap_written = st.st_size >= 24 ? (uint64_t)st.st_size : 24;
-	pcap_nends = 0;
-	mark_end();
-	return d;
-}
-
-static void
-capture_rotate(void)
-{
-	char	 from[4096], to[4096];
-
-	pcap_dump_close(pcap_out);
-	pcap_out = NULL;
-	for (uint64_t k = pcap_keep; k > 1; k--) {
-		snprintf(from, sizeof(from), "%s.%llu", pcap_path,
-		    (unsigned long long)(k - 1));
-		snprintf(to, sizeof(to), "%s.%llu", pcap_path,
-		    (unsigned long long)k);
-		rename(from, to);
-	}
-	if (pcap_keep > 0) {
-		snprintf(to, sizeof(to), "%s.1", pcap_path);
-		rename(pcap_path, to);
-	} else
-		unlink(pcap_path);
-	pcap_out = dump_open(1);
-}
-
-/* Cuts the closed file back to size (ftruncate: what the sandbox has). */
-static int
-cut_back(off_t size)
-{
-	int fd = open(pcap_path, O_WRONLY | O_CLOEXEC);
-	int rc = fd == -1 ? -1 : ftruncate(fd, size);
-
-	if (fd != -1)
-		close(fd);
-	return rc;
-}
-
-/*
- * A write failed: the file is closed and cut back to the end of the
- * last record that reached the disk whole; the records after it are
- * lost, and counted.
- */
-static void
-write_failed(void)
-{
-	FILE		*fp = pcap_dump_file(pcap_out);
-	struct stat	 st;
-	uint64_t	 lost = 0, n;
-	int64_t		 good = -1;
-	int		 err = errno;
-
-	fflush(fp);
-	if (!pcap_failing)
-		pcap_full_at = 0;
-	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode)) {
-		if (!pcap_failing)
-			pcap_full_at = (uint64_t)st.st_size;
-		n = pcap_nends < PCAP_ENDS ? pcap_nends : PCAP_ENDS;
-		for (uint64_t i = 0; i < n; i++) {
-			uint64_t end = pcap_ends[(pcap_nends - 1 - i) %
-			    PCAP_ENDS];
-
-			if (end <= (uint64_t)st.st_size) {
-				good = (int64_t)end;
-				break;
-			}
-			lost++;
-		}
-		if (good == -1 && st.st_size < 24)
-			good = 0;	/* not even the header: anew */
-	}
-	pcap_dump_close(pcap_out);
-	pcap_out = NULL;
-	server.count->pcap_write_errors += lost;
-	if (!pcap_failing++) {
-		server.count->pcap_write_failures++;
-		log_error("pcap %s: cannot write (%s); packets are lost "
-		    "until it can, relaying goes on", pcap_path,
-		    strerror(err));
-	}
-	if (good == -1 || cut_back((off_t)good) == -1) {
-		/* (not a file; else cannot happen: the buffer holds fewer
-		 * than PCAP_ENDS records.  A file that cannot be cut back
-		 * is not written on.) */
-		log_error("pcap %s: cannot cut the file back to its last "
-		    "whole record; not writing to it until SIGUSR1 or a "
-		    "reload", pcap_path);
-		pcap_retry = (time_t)-1;
-		return;
-	}
-	pcap_written = (uint64_t)good;
-	pcap_retry = time(NULL) + 1;
-}
-
-static void
-capture_write(const struct pcap_pkthdr *h, const uint8_t *pkt)
-{
-	if (pcap_out == NULL) {
-		if (!pcap_failing || pcap_retry == (time_t)-1 ||
-		    time(NULL) < pcap_retry) {
-			if (pcap_failing)
-				server.count->pcap_write_errors++;
-			return;
-		}
-		/* Room again?  The next packet tells. */
-		if ((pcap_out = dump_open(0)) == NULL) {
-			server.count->pcap_write_errors++;
-			pcap_retry = time(NULL) + 1;
-			return;
-		}
-	}
-	pcap_dump((u_char *)pcap_out, h, pkt);
-	pcap_written += 16 + h->caplen;
-	mark_end();
-	/* Written again only past where the disk was full: records that
-	 * fit in the bytes the cut-back freed end no episode. */
-	if (pcap_failing && pcap_written > pcap_full_at &&
-	    pcap_dump_flush(pcap_out) == 0) {
-		log_info("pcap %s: writing again", pcap_path);
-		pcap_failing = 0;
-	}
-	if (ferror(pcap_dump_file(pcap_out))) {
-		write_failed();
-		return;
-	}
-	if (pcap_rotate_bytes > 0 && pcap_written >= pcap_rotate_bytes)
-		capture_rotate();
+	return pcapfile_on();
 }
 
 /*
@@ -440,7 +217,7 @@ segment(struct capture_flow *f, int from, uint8_t flags, struct source *src,
 	gettimeofday(&h.ts, NULL);
 	h.len = (bpf_u_int32)(hl + len);
 	h.caplen = (bpf_u_int32)(hl + (captured ? len : 0));
-	capture_write(&h, pkt);
+	pcapfile_write(&h, pkt);
 	f->seq[from] += (uint32_t)len;
 	if (flags & (TH_SYN | TH_FIN))
 		f->seq[from]++;
@@ -490,44 +267,21 @@ payload(struct capture_flow *f, int dir, struct source *src, size_t len)
 int
 capture_open(const struct config *c)
 {
-	capture_close();
-	if (c->pcap == NULL)
-		return 0;
 	pcap_snaplen = c->pcap_snaplen;
-	pcap_rotate_bytes = c->pcap_rotate_mb * 1024 * 1024;
-	pcap_keep = c->pcap_keep;
-	if ((pcap_path = strdup(c->pcap)) == NULL ||
-	    (pcap_dead = pcap_open_dead(DLT_RAW, 65535)) == NULL)
-		return -1;
-	return capture_reopen();
+	return pcapfile_open(c);
 }
 
 /* Opens the file again under its name (SIGUSR1, after a rename). */
 int
 capture_reopen(void)
 {
-	if (pcap_dead == NULL)
-		return 0;
-	if (pcap_out != NULL)
-		pcap_dump_close(pcap_out);
-	/* A file still there is written on, one renamed away started anew. */
-	pcap_failing = 0;
-	if ((pcap_out = dump_open(0)) == NULL)
-		return -1;
-	return 0;
+	return pcapfile_reopen();
 }
 
 void
 capture_close(void)
 {
-	if (pcap_out != NULL)
-		pcap_dump_close(pcap_out);
-	if (pcap_dead != NULL)
-		pcap_close(pcap_dead);
-	pcap_out = NULL;
-	pcap_dead = NULL;
-	free(pcap_path);
-	pcap_path = NULL;
+	pcapfile_close();
 }
 
 /* SYN, SYN-ACK and ACK, at connect. */
@@ -737,7 +491,7 @@ capture_udp(const struct addr *from, uint16_t fport, const struct addr *to,
 	gettimeofday(&h.ts, NULL);
 	h.len = (bpf_u_int32)(hl + len);
 	h.caplen = (bpf_u_int32)(hl + keep);
-	capture_write(&h, pkt);
+	pcapfile_write(&h, pkt);
 }
 
 /*

@@ -197,11 +197,6 @@ config_check(struct parse *p)
 	if (c->min_ttl_ms > c->max_ttl_ms)
 		config_error(p, confkey_line(p, SEC_DNS, "min_ttl"),
 		    "min_ttl: longer than max_ttl");
-	if (c->workers > 1 && c->pcap != NULL)
-		config_error(p, confkey_line(p, SEC_PROXY, "workers"),
-		    "workers = %llu: a pcap file has one writer; use workers "
-		    "= 1 or auto (one worker when there is a pcap)",
-		    (unsigned long long)c->workers);
 	if (c->proxy_protocol && (c->proxy_protocol_from == NULL ||
 	    cidrset_count(c->proxy_protocol_from) == 0))
 		config_error(p, confkey_line(p, SEC_PROXY, "proxy_protocol"),

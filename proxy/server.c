@@ -25,6 +25,7 @@
 #include "log.h"
 #include "notify.h"
 #include "pac.h"
+#include "pcapfile.h"
 #include "privdrop.h"
 #include "resolve.h"
 #include "sandbox.h"
@@ -114,6 +115,12 @@ start_workers(const struct config *c)
 	}
 	if (flowcount_open(server.nworkers) == -1) {
 		log_error("cannot map the tables of flows per rule");
+		return -1;
+	}
+	/* The pcap's lock and generation: one file, every worker writes
+	 * into it (a reload may turn it on later). */
+	if (pcapfile_share() == -1) {
+		log_error("cannot map the pcap writers' shared state");
 		return -1;
 	}
 	if (listener_bind(c, server.nworkers) == -1)
@@ -259,14 +266,6 @@ reload(void)
 	users = load_users(conf, &ok, err, sizeof(err));
 	if (!ok) {
 		reload_result(err);
-		config_free(conf);
-		return;
-	}
-	if (server.nworkers > 1 && conf->pcap != NULL) {
-		snprintf(err, sizeof(err), "[log] pcap has one writer, and %d "
-		    "workers run: it takes a restart", server.nworkers);
-		reload_result(err);
-		auth_free(users);
 		config_free(conf);
 		return;
 	}

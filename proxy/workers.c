@@ -33,7 +33,7 @@ static int		 my_notice = -1;	/* a follower's read end */
 static struct event	*notice_ev, *child_ev;
 static void		(*on_notice)(void), (*on_gone)(void);
 
-/* auto: one per CPU, but one when a pcap is written (one writer). */
+/* auto: one per CPU (a pcap too: each worker writes into it). */
 int
 workers_count(const struct config *c)
 {
@@ -41,8 +41,6 @@ workers_count(const struct config *c)
 
 	if (c->workers != 0)
 		return (int)c->workers;
-	if (c->pcap != NULL)
-		return 1;
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n < 1 ? 1 : n > WORKERS_MAX ? WORKERS_MAX : (int)n;
 }

@@ -4,7 +4,9 @@
 # leader's /metrics and /status add up both, a second pinhole on the
 # same port is refused, the leader alone fetches a vendor list and the
 # follower takes each new version from the cache, signals reach both,
-# and either one dying takes the other down.  A pcap forces one worker.
+# and either one dying takes the other down.  With a pcap both write
+# into the one file: whole records, one header, rotation once, SIGUSR1
+# after a rename (tshark reads every file; its flows are the JSON log's).
 . tests/integration/lib.sh
 . tests/integration/lists_lib.sh
 
@@ -204,22 +206,173 @@ t_ok $? "the leader killed: the follower stops too"
 grep -q 'worker 1: the leader is gone; stopping' "$ERR.3"
 t_okd $? "... saying so" "$(tail -n 3 "$ERR.3")"
 
-# ---- a pcap has one writer
-w_conf "$T_DIR/pcap.ini" 2
-sed -i "s|^access = .*|&\npcap = $T_DIR/w.pcap|" "$T_DIR/pcap.ini"
-line=$(grep -n '^workers = 2$' "$T_DIR/pcap.ini" | cut -d: -f1)
-out=$("$PINHOLE" -t -c "$T_DIR/pcap.ini" 2>&1)
-t_eq "$?" 1 "workers = 2 with a pcap: pinhole -t exits 1"
-t_eq "$(echo "$out" | head -n 1)" \
-    "$T_DIR/pcap.ini:$line: workers = 2: a pcap file has one writer; use workers = 1 or auto (one worker when there is a pcap)" \
-    "... at FILE:LINE"
-sed -i 's/^workers = 2$/workers = auto/' "$T_DIR/pcap.ini"
-t_start_pinhole "$T_DIR/pcap.ini" "$ERR.4" "$P"
-t_ok $? "workers = auto with a pcap starts"
-t_wait_grep "$ERR.4" 'started: .* 1 worker$' 1 50
-t_okd $? "... with one worker" "$(grep started "$ERR.4")"
-t_eq "$(pgrep -P "$PH_PID" | wc -l)" 0 "... and no follower process"
-t_stop_pinhole "$PH_PID" "$ERR.4" "workers = auto with a pcap"
+# ---- a pcap, two workers writing into the one file
+# pw_start NAME LOG-LINE...: pinhole with workers = 2 and the pcap
+# $T_DIR/NAME.pcap (pcap_snaplen unlimited, the LOG-LINEs after), its
+# JSON log $T_DIR/NAME.jsonl; LEADER, FOLLOWER as start_two.
+pw_start() {
+	NAME=$1 LOG=$T_DIR/$1.jsonl CONF=$T_DIR/$1.ini PCAP=$T_DIR/$1.pcap
+	shift
+	w_conf "$CONF" 2
+	printf '%s\n' "pcap = $PCAP" "pcap_snaplen = unlimited" "$@" \
+	    >"$T_DIR/pw.lines"
+	sed -i "/^access = /r $T_DIR/pw.lines" "$CONF"
+	"$PINHOLE" -t -c "$CONF" >"$T_DIR/$NAME.t" 2>&1
+	t_okd $? "$NAME: workers = 2 with a pcap: pinhole -t exits 0" \
+	    "$(head -n 3 "$T_DIR/$NAME.t")"
+	start_two "$T_DIR/$NAME.err" "with a pcap ($NAME)"
+}
+# pw_stop: stops it; one check more: no pcap error in its stderr (under
+# the sandbox: every call the writers make is allowed).
+pw_stop() {
+	t_stop_pinhole "$LEADER" "$T_DIR/$NAME.err" "$NAME (workers = 2, pcap)"
+	grep -i -e 'error.*pcap' -e 'pcap.*not permitted' -e 'pcap.*denied' \
+	    "$T_DIR/$NAME.err" >"$T_DIR/$NAME.pcaperr"
+	t_okd $([ -s "$T_DIR/$NAME.pcaperr" ]; echo $((!$?))) \
+	    "$NAME: no pcap error logged by either worker (sandbox on)" \
+	    "$(head -n 5 "$T_DIR/$NAME.pcaperr")"
+}
+# pw_traffic N BYTES: N tunnels through CONNECT and N through SOCKS5,
+# each curl POSTing BYTES to web.test's /echo, four at a time; one check
+# (every answer a 200 with the BYTES back).
+pw_traffic() {
+	head -c "$2" /dev/urandom >"$T_DIR/pw.body"
+	: >"$T_DIR/pw.codes"
+	pids=
+	for i in $(seq 1 "$1"); do
+		for via in "-p -x http://127.0.0.1:$P" \
+		    "--socks5-hostname 127.0.0.1:$P"; do
+			# shellcheck disable=SC2086 # $via: two words meant
+			curl -s -o /dev/null -w '%{http_code} %{size_download}\n' \
+			    --max-time 20 $via --data-binary "@$T_DIR/pw.body" \
+			    -H 'Content-Type: application/octet-stream' \
+			    "http://web.test:$WEB/echo" >>"$T_DIR/pw.codes" &
+			pids="$pids $!"
+		done
+		if [ $((i % 2)) = 0 ]; then
+			# shellcheck disable=SC2086 # a list of pids
+			wait $pids
+			pids=
+		fi
+	done
+	# shellcheck disable=SC2086
+	[ -n "$pids" ] && wait $pids
+	t_eq "$(grep -cx "200 $2" "$T_DIR/pw.codes")" $(($1 * 2)) \
+	    "$NAME: $(($1 * 2)) tunnels (CONNECT, SOCKS5) of $2 bytes each way: all 200"
+}
+# pw_wait N: waits for N records in the JSON log; one check that both
+# workers served some (ids: the leader's even, the follower's odd).
+pw_wait() {
+	i=0
+	while [ $i -lt 100 ] && [ "$(wc -l <"$LOG")" -lt "$1" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	set -- $("$T_PY" -c '
+import json, sys
+ids = [json.loads(l)["id"] for l in open(sys.argv[1])]
+print(len(ids), sum(1 for i in ids if i % 2 == 0),
+      sum(1 for i in ids if i % 2 == 1))' "$LOG")
+	t_ok $([ "$2" -gt 0 ] && [ "$3" -gt 0 ]; echo $?) \
+	    "$NAME: both workers served: $2 flows by the leader, $3 by the follower"
+}
+# pw_check FILE LOG WHAT: tshark reads FILE cleanly, it is one header and
+# whole records, and its conversations are exactly LOG's flows with their
+# byte counts; three checks.
+pw_check() {
+	tshark -n -r "$1" -q -z conv,tcp >"$1.conv" 2>"$1.tserr"
+	rc=$?
+	grep -v 'Running as user' "$1.tserr" >"$1.tserr2"
+	[ "$rc" = 0 ] && ! [ -s "$1.tserr2" ]
+	t_okd $? "$NAME: tshark reads $3 cleanly" "exit $rc: $(head -c 500 "$1.tserr2")"
+	out=$($FLOWS walk "$1" 2>&1)
+	t_okd $? "$NAME: $3: one header, then whole records to its end" "$out"
+	$FLOWS scan "$1" >"$1.sum"
+	out=$($FLOWS match "$1.sum" "$1.conv" "$2" 2>&1)
+	t_okd $? "$NAME: $3: conv,tcp lists exactly the JSON log's $(wc -l <"$2" | tr -d ' ') flows, each with its bytes_up and bytes_down" \
+	    "$out"
+}
+# pw_settle: each worker writes what it gathered within a second (its
+# timer): the traffic over, waits for $PCAP to stop growing (at most 6 s).
+pw_settle() {
+	i=0 last=-1
+	while [ $i -lt 5 ] && [ "$(stat -c %s "$PCAP")" != "$last" ]; do
+		last=$(stat -c %s "$PCAP")
+		sleep 1.2
+		i=$((i + 1))
+	done
+}
+FLOWS="$T_PY $T_TOOLS/pcap_flows.py"
+
+# 40 tunnels into one file; then the file renamed away and SIGUSR1: both
+# workers write the next 20 into a new file under the name, which has
+# one header; then a reload to another path, and 20 more there.
+pw_start pw
+pw_traffic 20 30000
+pw_wait 40
+cp "$LOG" "$T_DIR/pw.before.jsonl"
+pw_settle
+mv "$PCAP" "$PCAP.moved"
+kill -USR1 "$LEADER"
+t_wait_grep "$T_DIR/pw.err" 'reopening the log files' 2 50
+t_ok $? "pw: SIGUSR1: both workers reopen"
+# The new file is made by whichever worker comes first (it writes the
+# header); the other opens it without writing one.
+i=0
+while [ $i -lt 50 ] && ! [ -s "$PCAP" ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+t_eq "$(stat -c %s "$PCAP" 2>&1)" 24 "pw: after SIGUSR1 a new pw.pcap with one header, nothing else yet"
+pw_traffic 10 20000
+pw_wait 60
+# A reload to another path: both workers write the later flows there,
+# under one header, and nothing more into the first file.
+pw_settle
+n=$(grep -c 'list local: 1 entries from' "$T_DIR/pw.err")
+sed -i "s|^pcap = .*|pcap = $T_DIR/pw2.pcap|" "$CONF"
+kill -HUP "$LEADER"
+t_wait_grep "$T_DIR/pw.err" 'list local: 1 entries from' $((n + 2)) 50
+t_ok $? "pw: SIGHUP: both workers reload"
+pw_traffic 10 20000
+pw_wait 80
+pw_stop
+sed -n 41,60p "$LOG" >"$T_DIR/pw.after.jsonl"
+tail -n +61 "$LOG" >"$T_DIR/pw.reload.jsonl"
+pw_check "$PCAP.moved" "$T_DIR/pw.before.jsonl" "the file renamed away (flows before SIGUSR1)"
+pw_check "$PCAP" "$T_DIR/pw.after.jsonl" "the new file (flows after SIGUSR1, before the reload)"
+pw_check "$T_DIR/pw2.pcap" "$T_DIR/pw.reload.jsonl" "the file the reload named (flows after it)"
+
+# Rotation with two workers: pcap_rotate_mb = 1 (the least), pcap_keep =
+# 50 (nothing dropped); 48 tunnels of 60 kB each way, about 6 MB.
+pw_start pwrot "pcap_rotate_mb = 1" "pcap_keep = 50"
+pw_traffic 24 60000
+pw_wait 48
+pw_stop
+n=0
+while [ -f "$PCAP.$((n + 1))" ]; do
+	n=$((n + 1))
+done
+t_ok $([ "$n" -ge 4 ] && [ "$n" -le 7 ]; echo $?) \
+    "pwrot: rotated $n times (4 to 7 for about 6 MB)"
+bad=
+for k in $(seq "$n" -1 1); do
+	out=$($FLOWS walk "$PCAP.$k" 2>&1) || bad="$bad pwrot.pcap.$k: $out;"
+	size=$(stat -c %s "$PCAP.$k")
+	[ "$size" -ge $((1 << 20)) ] && [ "$size" -le $(((1 << 20) + 65536 + 100)) ] ||
+	    bad="$bad pwrot.pcap.$k: $size bytes;"
+	tshark -n -r "$PCAP.$k" >/dev/null 2>"$T_DIR/pwrot.tserr" ||
+	    bad="$bad pwrot.pcap.$k: tshark: $(head -c 200 "$T_DIR/pwrot.tserr");"
+	files="${files:-} $PCAP.$k"
+done
+out=$($FLOWS walk "$PCAP" 2>&1) || bad="$bad pwrot.pcap: $out;"
+t_okd $([ -z "$bad" ]; echo $?) \
+    "pwrot: each file is one header and whole records (no record cut at a rotation), each rotated one just past 1 MiB, read by tshark" \
+    "$bad"
+# shellcheck disable=SC2086 # a list of files
+mergecap -F pcap -a -w "$T_DIR/pwrot.all" $files "$PCAP" 2>"$T_DIR/mergecap.err"
+t_okd $? "pwrot: mergecap puts the $((n + 1)) files together" "$(cat "$T_DIR/mergecap.err")"
+pw_check "$T_DIR/pwrot.all" "$LOG" "the files together"
 
 # ---- limits are shared out: a limit of 2 is one a worker, so of 6
 # tunnels held open at most 2 are let through (1 when the kernel's hash

@@ -43,13 +43,30 @@
         conversation between endpoints A and B (either order), else "no".
     pcap_flows.py convcount CONV-OUTPUT
         How many conversations it lists.
+    pcap_flows.py match SUMMARY CONV-OUTPUT LOG
+        Every record of the JSON log LOG (flows only) against the pcap:
+        `tshark -q -z conv,tcp` lists exactly the conversations the log
+        has (client <-> addr:port, as many of each), and each client's
+        stream has the record's bytes_up / bytes_down by tcp.len and by
+        sequence numbers, a handshake and a FIN or RST.  Prints "ok N
+        flows", or the first differences (exit 1).
+    pcap_flows.py walk FILE
+        Walks the pcap FILE record by record: one 24-byte header of
+        pinhole's (magic, LINKTYPE_RAW), then whole records, each with
+        captured length <= original length and an IP header where the
+        payload starts, ending exactly at the end of the file: no second
+        header, no record cut or interleaved.  Prints "ok N records" or
+        where it went wrong (exit 1).
     pcap_flows.py sha a|b|FILE N
         sha256 of the first N bytes of pattern a or b (pcap_xfer.py) or of
         FILE.
 """
+import collections
 import hashlib
+import json
 import os
 import re
+import struct
 import subprocess
 import sys
 
@@ -214,6 +231,68 @@ def conv_pairs(path):
     return pairs
 
 
+def match(sum_path, conv_path, log_path):
+    streams = collections.defaultdict(list)
+    for r in summary(sum_path):
+        streams[r["client"]].append(r)
+    want, bad, n = collections.Counter(), [], 0
+    with open(log_path) as f:
+        for line in f:
+            r = json.loads(line)
+            n += 1
+            if r.get("event") != "flow":
+                bad.append("record %d is a %s, not a flow" % (n, r.get("event")))
+                continue
+            dest = endpoint(r["addr"], r["port"])
+            want[frozenset((r["client"], dest))] += 1
+            s = streams[r["client"]].pop(0) if streams[r["client"]] else {}
+            got = [s.get(k) for k in ("dest", "up", "down", "upseq",
+                                      "downseq", "start")]
+            exp = [dest] + [str(r["bytes_up"]), str(r["bytes_down"])] * 2 + \
+                [">S,<SA,>A"]
+            if got != exp or s.get("end") not in ("FIN", "RST"):
+                bad.append("%s: pcap %s end %s, log %s" % (
+                    r["client"], got, s.get("end"), exp))
+    left = [c for c, v in streams.items() if v]
+    if left:
+        bad.append("streams not in the log: %s" % left[:5])
+    have = collections.Counter(conv_pairs(conv_path))
+    if have != want:
+        bad.append("conv,tcp: %d conversations, the log %d; only in the "
+                   "pcap %s, only in the log %s" % (
+                       sum(have.values()), sum(want.values()),
+                       list(have - want)[:3], list(want - have)[:3]))
+    if bad:
+        print("\n".join(bad[:10]))
+        sys.exit(1)
+    print("ok %d flows" % n)
+
+
+def walk(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 24:
+        sys.exit("%d bytes: no header" % len(data))
+    magic, = struct.unpack("=I", data[:4])
+    link, = struct.unpack("=I", data[20:24])
+    if magic != 0xa1b2c3d4 or link != 101:
+        sys.exit("not a header of pinhole's: magic %x link %d" % (magic, link))
+    off, n = 24, 0
+    while off < len(data):
+        if off + 16 > len(data):
+            sys.exit("record %d at %d: its header is cut" % (n + 1, off))
+        _, _, cap, orig = struct.unpack("=IIII", data[off:off + 16])
+        body = data[off + 16:off + 16 + cap]
+        if cap > orig or len(body) != cap or cap < 20 or \
+                body[0] >> 4 not in (4, 6):
+            sys.exit("record %d at %d: caplen %d len %d first byte %s: "
+                     "not a whole record" % (n + 1, off, cap, orig,
+                                             body[:1].hex()))
+        off += 16 + cap
+        n += 1
+    print("ok %d records" % n)
+
+
 def main():
     verb, args = sys.argv[1], sys.argv[2:]
     if verb == "scan":
@@ -231,6 +310,10 @@ def main():
         print("yes" if frozenset(args[1:3]) in conv_pairs(args[0]) else "no")
     elif verb == "convcount":
         print(len(conv_pairs(args[0])))
+    elif verb == "match":
+        match(args[0], args[1], args[2])
+    elif verb == "walk":
+        walk(args[0])
     elif verb == "sha":
         n = int(args[1])
         if args[0] in ("a", "b"):

@@ -1,0 +1,527 @@
+/*
+ * One pcap file, many writers.  Each worker gathers its records in a
+ * buffer of its own, and writes the buffer, whole records only, with
+ * one write(2) when it fills, every second while it holds anything (so a quiet proxy's
+ * packets reach the file within about a second), and on close, reopen
+ * and reload.  Writes take turns on a process-shared mutex in memory
+ * the leader maps before the workers fork: a buffer is one run of the
+ * file, never interleaved with another worker's records (the
+ * timestamps of different workers' runs are not in order: `reordercap`
+ * sorts a file).
+ *
+ * Under the mutex are the file's generation, bumped whenever the file
+ * under the configured name changes (created, rotated, reopened after
+ * a rename, a reload to another path): a worker whose descriptor is of
+ * an older generation opens the path again (O_APPEND) before writing.
+ * Rotation by size is done once, by the worker whose write took the
+ * file past pcap_rotate_mb; the 24-byte header is written once, by the
+ * worker that finds the file new or empty.  libpcap makes that header
+ * (magic, version, LINKTYPE_RAW); a record is libpcap's 16-byte record
+ * header (seconds, microseconds, captured and original length, in host
+ * order as the header's magic says) and the packet, put in the buffer
+ * here: pcap_dump() can only write to a stdio stream, and through one
+ * in memory it took about 100 ns a record against 3 for two memcpy().
+ *
+ * A write error (a full disk) is logged once per episode, by whichever
+ * worker met it, and counted (pcap_write_failures, and the records
+ * lost in pcap_write_errors); relaying never waits for the pcap.  What
+ * reached the disk stays readable: holding the mutex, the writer knows
+ * no one else wrote, and cuts the file back to the end of its last
+ * whole record.  The next write is tried a second later at the
+ * earliest; the records in between are lost, and counted.
+ */
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pcap/pcap.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "pcapfile.h"
+#include "server.h"
+
+#define PCAP_BUFFER	65536		/* written when it holds this much */
+#define PCAP_HEAD	24
+#define PCAP_RECHEAD	16
+#define PCAP_BIGGEST	(PCAP_RECHEAD + 40 + 8 + 65536)	/* a UDP datagram */
+#define PCAP_ROOM	(PCAP_BUFFER + PCAP_BIGGEST)
+
+/* What all workers share, under lock. */
+struct pcapshared {
+	pthread_mutex_t	lock;
+	uint64_t	gen;		/* of the file under path */
+	dev_t		dev;		/* that file */
+	ino_t		ino;
+	int		failing;	/* an episode of failed writes */
+	int		stuck;		/* cannot cut back: off until reopen */
+	int		cannot_rotate;	/* said once */
+	time_t		retry;		/* after a failed write: not before */
+	uint64_t	full_at;	/* the size the file had reached */
+	char		path[PATH_MAX];
+};
+
+static struct pcapshared *sh;
+static char		*path;		/* this worker's configured path */
+static uint64_t		 rotate_bytes, keep;
+static int		 refused;	/* the file is not ours: off */
+static int		 fd = -1;
+static uint64_t		 fd_gen;	/* the generation fd is of */
+static uint8_t		*buf;
+static size_t		 used;
+static uint64_t		 nrec;		/* records in buf */
+static uint8_t		 head[PCAP_HEAD];	/* libpcap's file header */
+static struct event	*tick;
+
+/*
+ * The leader, before the workers fork: the shared block and its mutex
+ * (robust: a worker gone with it held leaves it usable).
+ */
+int
+pcapfile_share(void)
+{
+	pthread_mutexattr_t a;
+
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED |
+	    MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED) {
+		sh = NULL;
+		return -1;
+	}
+	memset(sh, 0, sizeof(*sh));
+	if (pthread_mutexattr_init(&a) != 0)
+		return -1;
+	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	if (pthread_mutex_init(&sh->lock, &a) != 0) {
+		pthread_mutexattr_destroy(&a);
+		return -1;
+	}
+	pthread_mutexattr_destroy(&a);
+	return 0;
+}
+
+static void
+lock(void)
+{
+	if (pthread_mutex_lock(&sh->lock) == EOWNERDEAD)
+		pthread_mutex_consistent(&sh->lock);
+}
+
+static void
+unlock(void)
+{
+	pthread_mutex_unlock(&sh->lock);
+}
+
+/* The buffer is empty again. */
+static void
+buffer_reset(void)
+{
+	used = 0;
+	nrec = 0;
+}
+
+/* The buffer is not written: its records are lost, and counted. */
+static void
+buffer_drop(void)
+{
+	server.count->pcap_write_errors += nrec;
+	buffer_reset();
+}
+
+/* Under lock: a write failed; the first of an episode is said. */
+static void
+episode(uint64_t size, int err)
+{
+	if (sh->failing)
+		return;
+	sh->failing = 1;
+	sh->full_at = size;
+	server.count->pcap_write_failures++;
+	log_error("pcap %s: cannot write (%s); packets are lost until it "
+	    "can, relaying goes on", sh->path, strerror(err));
+}
+
+/* Under lock: the file cannot be cut back, so it is not written on. */
+static void
+stuck(void)
+{
+	sh->stuck = 1;
+	log_error("pcap %s: cannot cut the file back to its last whole "
+	    "record; not writing to it until SIGUSR1 or a reload", sh->path);
+}
+
+/* Writes all of p, or returns the bytes written (errno set). */
+static size_t
+write_all(const uint8_t *p, size_t n)
+{
+	size_t	off = 0;
+	ssize_t	r;
+
+	while (off < n) {
+		if ((r = write(fd, p + off, n - off)) < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = ENOSPC;
+			break;
+		}
+		off += (size_t)r;
+	}
+	return off;
+}
+
+/*
+ * Under lock: the header of a new or empty file.  A file that cannot
+ * take it is cut back to nothing and tried again with the next write.
+ */
+static int
+put_head(int reg)
+{
+	if (write_all(head, PCAP_HEAD) == PCAP_HEAD)
+		return 0;
+	episode(0, errno);
+	if (!reg || ftruncate(fd, 0) == -1)
+		stuck();
+	else
+		sh->retry = time(NULL) + 1;
+	return -1;
+}
+
+/*
+ * Under lock: opens the configured file.  A file new to the workers
+ * (not the one of the current generation) that is empty gets the
+ * header, one that has ours is written on after its last byte, one
+ * that is not a pcap of ours is refused; the generation moves on.
+ */
+static int
+attach(int fresh)
+{
+	struct stat	st;
+	uint32_t	magic = 0, link = 0;
+	uint8_t		h[PCAP_HEAD];
+	int		reg;
+
+	if (fd != -1)
+		close(fd);
+	fd = open(sh->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC |
+	    (fresh ? O_TRUNC : 0), 0640);
+	if (fd == -1 || fstat(fd, &st) == -1) {
+		int err = errno;
+
+		log_error("pcap %s: %s", sh->path, strerror(err));
+		if (fd != -1)
+			close(fd);
+		fd = -1;
+		errno = err;
+		return -1;
+	}
+	if (!fresh && sh->gen != 0 && st.st_dev == sh->dev &&
+	    st.st_ino == sh->ino) {
+		fd_gen = sh->gen;	/* another worker's new file */
+		return 0;
+	}
+	reg = S_ISREG(st.st_mode);
+	if (st.st_size >= PCAP_HEAD && pread(fd, h, PCAP_HEAD, 0) ==
+	    PCAP_HEAD) {
+		memcpy(&magic, h, 4);
+		memcpy(&link, h + 20, 4);
+	}
+	if (st.st_size >= PCAP_HEAD && (magic != 0xa1b2c3d4 || link != 101)) {
+		/* (microseconds, LINKTYPE_RAW, in host order: ours) */
+		log_error("pcap %s: not a capture of pinhole's, left alone",
+		    sh->path);
+		close(fd);
+		fd = -1;
+		refused = 1;
+		return -1;
+	}
+	sh->dev = st.st_dev;
+	sh->ino = st.st_ino;
+	fd_gen = ++sh->gen;
+	if (!reg || st.st_size < PCAP_HEAD) {
+		if (reg && st.st_size > 0 && ftruncate(fd, 0) == -1) {
+			stuck();
+			return 0;
+		}
+		put_head(reg);
+	}
+	return 0;
+}
+
+/* Under lock, after the buffer was written: PATH.1 ... PATH.keep. */
+static void
+rotate(void)
+{
+	char	 from[PATH_MAX + 32], to[PATH_MAX + 32];
+
+	for (uint64_t k = keep; k > 1; k--) {
+		snprintf(from, sizeof(from), "%s.%llu", sh->path,
+		    (unsigned long long)(k - 1));
+		snprintf(to, sizeof(to), "%s.%llu", sh->path,
+		    (unsigned long long)k);
+		rename(from, to);
+	}
+	snprintf(to, sizeof(to), "%s.%llu", sh->path, 1ULL);
+	if ((keep > 0 ? rename(sh->path, to) : unlink(sh->path)) == -1 &&
+	    errno != ENOENT) {
+		/* Written on rather than truncated: nothing is lost. */
+		if (!sh->cannot_rotate)
+			log_error("pcap %s: cannot rotate (%s); writing on "
+			    "past pcap_rotate_mb", sh->path, strerror(errno));
+		sh->cannot_rotate = 1;
+		return;
+	}
+	sh->cannot_rotate = 0;
+	attach(1);
+}
+
+/* The bytes of the first whole records among the first n of buf. */
+static size_t
+whole(size_t n, uint64_t *count)
+{
+	size_t		p = 0;
+	uint32_t	caplen;
+
+	*count = 0;
+	while (p + PCAP_RECHEAD <= n) {
+		memcpy(&caplen, buf + p + 8, 4);
+		if (p + PCAP_RECHEAD + caplen > n)
+			break;
+		p += PCAP_RECHEAD + caplen;
+		(*count)++;
+	}
+	return p;
+}
+
+/*
+ * Under lock: the buffer to the end of the file; on a short write the
+ * file is cut back to its last whole record (no one else wrote since
+ * its size was taken).
+ */
+static void
+write_out(void)
+{
+	struct stat	st;
+	uint64_t	before, kept;
+	size_t		n, good;
+	int		reg;
+
+	if (fstat(fd, &st) == -1) {
+		episode(0, errno);
+		buffer_drop();
+		return;
+	}
+	reg = S_ISREG(st.st_mode);
+	before = (uint64_t)st.st_size;
+	if (reg && before < PCAP_HEAD) {
+		/* cut back to nothing after a failure */
+		if ((before > 0 && ftruncate(fd, 0) == -1) || put_head(reg)) {
+			buffer_drop();
+			return;
+		}
+		before = PCAP_HEAD;
+	}
+	if ((n = write_all(buf, used)) == used) {
+		sh->retry = 0;
+		/* Written again only past where the disk was full: records
+		 * that fit in the bytes a cut-back freed end no episode. */
+		if (sh->failing && (!reg || before + used > sh->full_at)) {
+			log_info("pcap %s: writing again", sh->path);
+			sh->failing = 0;
+		}
+		before += used;
+		buffer_reset();
+		if (rotate_bytes > 0 && reg && before >= rotate_bytes)
+			rotate();
+		return;
+	}
+	episode(before + n, errno);
+	good = whole(n, &kept);
+	nrec -= kept;
+	buffer_drop();
+	if (!reg || ftruncate(fd, (off_t)(before + good)) == -1)
+		stuck();
+	else
+		sh->retry = time(NULL) + 1;
+}
+
+/* The buffer to the file, or lost while the file cannot take it. */
+static void
+flush(void)
+{
+	if (used == 0)
+		return;
+	lock();
+	if (sh->stuck || (sh->retry != 0 && time(NULL) < sh->retry))
+		buffer_drop();
+	else if ((fd == -1 || fd_gen != sh->gen) && attach(0) == -1) {
+		if (!refused && !sh->failing)
+			episode(0, errno);
+		sh->retry = time(NULL) + 1;
+		buffer_drop();
+	} else if (sh->stuck)
+		buffer_drop();
+	else
+		write_out();
+	unlock();
+}
+
+static void
+tick_flush(evutil_socket_t s, short what, void *arg)
+{
+	(void)s;
+	(void)what;
+	(void)arg;
+	flush();
+}
+
+/* Records are taken: the file is configured, ours, and not given up. */
+int
+pcapfile_on(void)
+{
+	return path != NULL && !refused && !sh->stuck;
+}
+
+void
+pcapfile_write(const struct pcap_pkthdr *h, const uint8_t *pkt)
+{
+	size_t		rec = PCAP_RECHEAD + h->caplen;
+	uint32_t	r[4];
+
+	if (rec > PCAP_BIGGEST)
+		return;
+	if (used > 0 && used + rec > PCAP_BUFFER)
+		flush();
+	/* libpcap's record header (struct pcap_sf_pkthdr) */
+	r[0] = (uint32_t)h->ts.tv_sec;
+	r[1] = (uint32_t)h->ts.tv_usec;
+	r[2] = h->caplen;
+	r[3] = h->len;
+	memcpy(buf + used, r, PCAP_RECHEAD);
+	memcpy(buf + used + PCAP_RECHEAD, pkt, h->caplen);
+	used += rec;
+	nrec++;
+	if (used >= PCAP_BUFFER)
+		flush();
+}
+
+/*
+ * The buffer, and the file header as libpcap writes it (into memory:
+ * a little more room than it takes, for the NUL a memory stream adds).
+ */
+static int
+buffer_open(void)
+{
+	uint8_t		 h[PCAP_HEAD + 8];
+	pcap_t		*dead;
+	pcap_dumper_t	*d = NULL;
+	FILE		*fp;
+	int		 rc = -1;
+
+	if ((buf = malloc(PCAP_ROOM)) == NULL)
+		return -1;
+	memset(h, 0, sizeof(h));
+	if ((dead = pcap_open_dead(DLT_RAW, 65535)) == NULL)
+		return -1;
+	if ((fp = fmemopen(h, sizeof(h), "w")) != NULL &&
+	    (d = pcap_dump_fopen(dead, fp)) == NULL)
+		fclose(fp);
+	if (d != NULL && pcap_dump_flush(d) == 0) {
+		memcpy(head, h, PCAP_HEAD);
+		rc = 0;
+	}
+	if (d != NULL)
+		pcap_dump_close(d);
+	pcap_close(dead);
+	buffer_reset();
+	return rc;
+}
+
+int
+pcapfile_open(const struct config *c)
+{
+	struct timeval	sec = { 1, 0 };
+	int		rc;
+
+	pcapfile_close();
+	if (c->pcap == NULL)
+		return 0;
+	if (sh == NULL || buffer_open() == -1 ||
+	    (path = strdup(c->pcap)) == NULL) {
+		pcapfile_close();
+		return -1;
+	}
+	rotate_bytes = c->pcap_rotate_mb * 1024 * 1024;
+	keep = c->pcap_keep;
+	if (server.base != NULL &&
+	    ((tick = event_new(server.base, -1, EV_PERSIST, tick_flush,
+	    NULL)) == NULL || event_add(tick, &sec) == -1))
+		log_warn("pcap %s: no timer: records reach the file as the "
+		    "buffer fills", path);
+	lock();
+	if (strcmp(sh->path, path) != 0) {
+		/* another file: new to every worker */
+		snprintf(sh->path, sizeof(sh->path), "%s", path);
+		sh->dev = 0;
+		sh->ino = 0;
+		sh->gen++;
+		sh->failing = 0;
+		sh->stuck = 0;
+		sh->retry = 0;
+	}
+	rc = attach(0);
+	unlock();
+	return rc;
+}
+
+/*
+ * Opens the file again under its name (SIGUSR1, after a rename): a
+ * file still there is written on, one renamed away is started anew by
+ * the first worker to get here, and the others follow it.
+ */
+int
+pcapfile_reopen(void)
+{
+	int rc;
+
+	if (path == NULL)
+		return 0;
+	flush();
+	lock();
+	sh->failing = 0;
+	sh->stuck = 0;
+	sh->retry = 0;
+	refused = 0;
+	rc = attach(0);
+	unlock();
+	return rc;
+}
+
+void
+pcapfile_close(void)
+{
+	if (path != NULL && buf != NULL)
+		flush();
+	if (tick != NULL)
+		event_free(tick);
+	tick = NULL;
+	free(buf);
+	buf = NULL;
+	if (fd != -1)
+		close(fd);
+	fd = -1;
+	free(path);
+	path = NULL;
+	refused = 0;
+}

@@ -1,0 +1,376 @@
+/*
+ * The pcap file written by several processes at once (pcapfile.c), as
+ * the workers write it: two writers forked after pcapfile_share, each
+ * with its own counters in shared memory.  Every file is one header
+ * and whole records, none lost or split at a rotation, each rotated
+ * file just past pcap_rotate_mb (and where PATH.1 cannot be made, the
+ * file is written on, not truncated); on a "full disk" (RLIMIT_FSIZE: a
+ * write past it is cut short, then fails with EFBIG) every record is
+ * either in the file or counted lost, the episode is counted once for
+ * both, and the file takes records again once there is room.
+ */
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <pcap/pcap.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "pcapfile.h"
+#include "server.h"
+#include "t.h"
+
+#define MIB	(1024 * 1024)
+
+static char			 dir[64];
+static struct counters		*cnt;	/* one per writer, shared */
+
+/* What a walk over one file found. */
+struct walk {
+	int		ok;		/* one header, whole records to the end */
+	long long	records[2];	/* by writer */
+	long long	size;
+};
+
+static struct walk
+walk(const char *path)
+{
+	struct walk	 w = { 0, { 0, 0 }, 0 };
+	uint8_t		 h[24];
+	uint32_t	 r[4], magic;
+	uint16_t	 v[2];
+	FILE		*fp = fopen(path, "rb");
+
+	if (fp == NULL)
+		return w;
+	if (fread(h, 1, 24, fp) != 24) {
+		fclose(fp);
+		return w;
+	}
+	/* libpcap's: microseconds, 2.4, snap length 65535, LINKTYPE_RAW */
+	memcpy(&magic, h, 4);
+	memcpy(v, h + 4, 4);
+	memcpy(r, h + 8, 16);
+	w.ok = magic == 0xa1b2c3d4 && v[0] == 2 && v[1] == 4 &&
+	    r[2] == 65535 && r[3] == 101;
+	w.size = 24;
+	while (w.ok && fread(r, 1, 16, fp) == 16) {
+		uint8_t	pkt[2048];
+
+		/* ts_usec says the writer; caplen <= len; IPv4 */
+		if (r[2] > sizeof(pkt) || r[2] > r[3] || r[1] > 1 ||
+		    fread(pkt, 1, r[2], fp) != r[2] || pkt[0] != 0x45) {
+			w.ok = 0;
+			break;
+		}
+		w.records[r[1]]++;
+		w.size += 16 + r[2];
+	}
+	if (w.ok && !feof(fp))
+		w.ok = 0;
+	if (w.ok && fgetc(fp) != EOF)
+		w.ok = 0;	/* a cut header */
+	fclose(fp);
+	return w;
+}
+
+/* n records of 60 to 1060 bytes from writer who. */
+static void
+records(int who, int n)
+{
+	struct pcap_pkthdr	h;
+	uint8_t			pkt[1060];
+
+	memset(pkt, who + 1, sizeof(pkt));
+	pkt[0] = 0x45;
+	for (int i = 0; i < n; i++) {
+		h.ts.tv_sec = i;
+		h.ts.tv_usec = who;
+		h.caplen = h.len = 60 + (uint32_t)(i * 7919 % 1001);
+		pcapfile_write(&h, pkt);
+	}
+}
+
+static char *
+dirname_of(char *path)
+{
+	static char	d[200];
+	char		*slash;
+
+	snprintf(d, sizeof(d), "%s", path);
+	if ((slash = strrchr(d, '/')) != NULL)
+		*slash = '\0';
+	return d;
+}
+
+/* An empty file at path. */
+static void
+touch_file(const char *path)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (fp != NULL)
+		fclose(fp);
+}
+
+/* The files of folder d, then d. */
+static void
+remove_all(const char *d)
+{
+	DIR		*dp = opendir(d);
+	struct dirent	*e;
+	char		 path[400];
+
+	while (dp != NULL && (e = readdir(dp)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", d, e->d_name);
+		unlink(path);
+	}
+	if (dp != NULL)
+		closedir(dp);
+	rmdir(d);
+}
+
+static struct config
+conf(const char *name, uint64_t rotate_mb, uint64_t keep)
+{
+	static char	path[128];
+	struct config	c;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	c.pcap = path;
+	c.pcap_rotate_mb = rotate_mb;
+	c.pcap_keep = keep;
+	return c;
+}
+
+/* Runs fn(who) in two processes at once; 0 when both exit 0. */
+static int
+two(void (*fn)(int))
+{
+	pid_t	pid[2];
+	int	st, rc = 0;
+
+	for (int who = 0; who < 2; who++)
+		if ((pid[who] = fork()) == 0) {
+			server.count = &cnt[who];
+			fn(who);
+			_exit(0);
+		}
+	for (int who = 0; who < 2; who++)
+		if (pid[who] <= 0 || waitpid(pid[who], &st, 0) != pid[who] ||
+		    !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			rc = -1;
+	return rc;
+}
+
+static void
+rotating(int who)
+{
+	struct config c = conf("rot.pcap", 1, 50);
+
+	if (pcapfile_open(&c) == -1)
+		_exit(1);
+	records(who, 6000);
+	pcapfile_close();
+}
+
+/* Two writers, 12,000 records (about 6.6 MB), rotation at 1 MiB. */
+static void
+test_rotation(void)
+{
+	char		 path[160];
+	long long	 got[2] = { 0, 0 }, n = 0, bad = 0, size_bad = 0;
+	struct walk	 w;
+
+	memset(cnt, 0, 2 * sizeof(*cnt));
+	t_int(two(rotating), 0, "rotation: two writers ran");
+	for (int k = 0; k <= 50; k++) {
+		if (k == 0)
+			snprintf(path, sizeof(path), "%s/rot.pcap", dir);
+		else
+			snprintf(path, sizeof(path), "%s/rot.pcap.%d", dir, k);
+		if (access(path, F_OK) == -1)
+			break;
+		w = walk(path);
+		n++;
+		bad += !w.ok;
+		got[0] += w.records[0];
+		got[1] += w.records[1];
+		if (k > 0 && (w.size < MIB || w.size > MIB + 65536 + 1100))
+			size_bad++;
+	}
+	t_ok(n >= 6 && n <= 8, "rotation: %lld files for 6.6 MB at 1 MiB", n);
+	t_int(bad, 0, "rotation: every file is one header and whole records");
+	t_int(size_bad, 0, "rotation: every rotated file just past 1 MiB "
+	    "(rotated once, not once per writer)");
+	t_int(got[0], 6000, "rotation: writer 0's 6000 records, none lost");
+	t_int(got[1], 6000, "rotation: writer 1's 6000 records, none lost");
+	t_int((long long)(cnt[0].pcap_write_errors + cnt[1].pcap_write_errors),
+	    0, "rotation: no record counted lost");
+}
+
+static void
+blocked(int who)
+{
+	struct config c = conf("blocked.pcap", 1, 1);
+
+	if (pcapfile_open(&c) == -1)
+		_exit(1);
+	records(who, 2000);
+	pcapfile_close();
+}
+
+/* PATH.1 cannot be made (a folder is there): written on, not cut. */
+static void
+test_cannot_rotate(void)
+{
+	char		 path[160];
+	struct walk	 w;
+
+	snprintf(path, sizeof(path), "%s/blocked.pcap.1/x", dir);
+	mkdir(dirname_of(path), 0700);
+	touch_file(path);
+	memset(cnt, 0, 2 * sizeof(*cnt));
+	t_int(two(blocked), 0, "cannot rotate: two writers ran");
+	snprintf(path, sizeof(path), "%s/blocked.pcap", dir);
+	w = walk(path);
+	t_ok(w.ok && w.size > 2 * MIB, "cannot rotate: the file is written "
+	    "on past 1 MiB, whole (%lld bytes)", w.size);
+	t_int(w.records[0] + w.records[1], 4000,
+	    "cannot rotate: all 4000 records in it, none truncated away");
+}
+
+/* A limit on file size stands in for a full disk. */
+static void
+disk(rlim_t bytes)
+{
+	struct rlimit rl;
+
+	getrlimit(RLIMIT_FSIZE, &rl);
+	rl.rlim_cur = bytes;
+	setrlimit(RLIMIT_FSIZE, &rl);
+}
+
+static void
+filling(int who)
+{
+	struct config c = conf("full.pcap", 0, 0);
+
+	signal(SIGXFSZ, SIG_IGN);
+	disk(300000);
+	if (pcapfile_open(&c) == -1)
+		_exit(1);
+	records(who, 1500);	/* about 1.7 MB between the two */
+	pcapfile_close();
+}
+
+/* Two writers on a disk that fills up. */
+static void
+test_full(void)
+{
+	char		 path[160];
+	struct walk	 w;
+	long long	 lost;
+
+	memset(cnt, 0, 2 * sizeof(*cnt));
+	t_int(two(filling), 0, "full: two writers ran");
+	snprintf(path, sizeof(path), "%s/full.pcap", dir);
+	w = walk(path);
+	t_ok(w.ok, "full: the file is one header and whole records (cut back "
+	    "to the last whole one)");
+	t_ok(w.size <= 300000 && w.size > 24,
+	    "full: it holds what fitted (%lld bytes of 300000)", w.size);
+	lost = (long long)(cnt[0].pcap_write_errors + cnt[1].pcap_write_errors);
+	t_int(w.records[0] + w.records[1] + lost, 3000,
+	    "full: records in the file (%lld) and counted lost (%lld) add up "
+	    "to the 3000 written", w.records[0] + w.records[1], lost);
+	t_int((long long)(cnt[0].pcap_write_failures +
+	    cnt[1].pcap_write_failures), 1,
+	    "full: one failure episode counted, not one per writer");
+}
+
+static void
+recovering(int who)
+{
+	struct config		c = conf("back.pcap", 0, 0);
+	struct timespec		sec = { 1, 100 * 1000 * 1000 };
+
+	if (who == 1)
+		return;
+	signal(SIGXFSZ, SIG_IGN);
+	disk(100000);
+	if (pcapfile_open(&c) == -1)
+		_exit(1);
+	records(0, 500);	/* full */
+	disk(RLIM_INFINITY);
+	nanosleep(&sec, NULL);	/* tried again at most once a second */
+	records(0, 200);	/* room again */
+	disk(200000);
+	nanosleep(&sec, NULL);
+	records(0, 500);	/* full again: a second episode */
+	pcapfile_close();
+}
+
+/* Room comes back: records are written again; a second episode. */
+static void
+test_recovery(void)
+{
+	char		 path[160];
+	struct walk	 w;
+
+	memset(cnt, 0, 2 * sizeof(*cnt));
+	t_int(two(recovering), 0, "recovery: the writer ran");
+	snprintf(path, sizeof(path), "%s/back.pcap", dir);
+	w = walk(path);
+	t_ok(w.ok, "recovery: one header and whole records");
+	t_ok(w.size > 100000, "recovery: records written past the first "
+	    "full mark once there was room (%lld bytes)", w.size);
+	t_int(w.records[0] + (long long)cnt[0].pcap_write_errors, 1200,
+	    "recovery: records in the file and lost add up to the 1200");
+	t_int((long long)cnt[0].pcap_write_failures, 2,
+	    "recovery: two episodes counted");
+}
+
+static void
+cleanup(void)
+{
+	char	path[200];
+
+	snprintf(path, sizeof(path), "%s/blocked.pcap.1/x", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/blocked.pcap.1", dir);
+	rmdir(path);
+	remove_all(dir);
+}
+
+int
+main(void)
+{
+	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+
+	snprintf(dir, sizeof(dir), "%s/pinhole-t-XXXXXX", tmp);
+	cnt = mmap(NULL, 2 * sizeof(*cnt), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (mkdtemp(dir) == NULL || cnt == MAP_FAILED || pcapfile_share() == -1) {
+		t_ok(0, "a folder, shared counters and the shared lock");
+		return t_done();
+	}
+	test_rotation();
+	test_cannot_rotate();
+	test_full();
+	test_recovery();
+	cleanup();
+	return t_done();
+}
