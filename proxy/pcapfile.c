@@ -215,7 +215,10 @@ put_head(int reg)
  * Under lock: opens the configured file.  A file new to the workers
  * (not the one of the current generation) that is empty gets the
  * header, one that has ours is written on after its last byte, one
- * that is not a pcap of ours is refused; the generation moves on.
+ * that is not a pcap of ours (any other bytes, even fewer than a
+ * header) is refused; the generation moves on.  After a rotation
+ * (fresh) the name was just freed: it is created, never truncated, so
+ * a file or symlink put there meanwhile goes through the same checks.
  */
 static int
 attach(int fresh)
@@ -230,7 +233,12 @@ attach(int fresh)
 	/* O_NONBLOCK: a FIFO with a slow reader (or none) fails a write
 	 * rather than stopping, lock held, every worker's event loop. */
 	fd = open(sh->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC |
-	    O_NONBLOCK | (fresh ? O_TRUNC : 0), 0640);
+	    O_NONBLOCK | (fresh ? O_EXCL : 0), 0640);
+	if (fd == -1 && fresh && errno == EEXIST) {
+		fresh = 0;
+		fd = open(sh->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC |
+		    O_NONBLOCK, 0640);
+	}
 	if (fd == -1 || fstat(fd, &st) == -1) {
 		int err = errno;
 
@@ -252,7 +260,8 @@ attach(int fresh)
 		memcpy(&magic, h, 4);
 		memcpy(&link, h + 20, 4);
 	}
-	if (st.st_size >= PCAP_HEAD && (magic != 0xa1b2c3d4 || link != 101)) {
+	if ((reg && st.st_size > 0 && st.st_size < PCAP_HEAD) ||
+	    (st.st_size >= PCAP_HEAD && (magic != 0xa1b2c3d4 || link != 101))) {
 		/* (microseconds, LINKTYPE_RAW, in host order: ours) */
 		log_error("pcap %s: not a capture of pinhole's, left alone",
 		    sh->path);
@@ -266,13 +275,8 @@ attach(int fresh)
 	sh->end = reg && st.st_size >= PCAP_HEAD ? (uint64_t)st.st_size : 0;
 	sh->torn = 0;
 	fd_gen = ++sh->gen;
-	if (!reg || st.st_size < PCAP_HEAD) {
-		if (reg && st.st_size > 0 && ftruncate(fd, 0) == -1) {
-			stuck();
-			return 0;
-		}
+	if (!reg || st.st_size < PCAP_HEAD)
 		put_head(reg);
-	}
 	return 0;
 }
 

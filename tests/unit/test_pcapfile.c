@@ -469,6 +469,38 @@ test_fifo(void)
 	unlink(path);
 }
 
+/* A file of someone else's at the path, shorter than a pcap header,
+ * reached through a symlink: refused, left as it was. */
+static void
+test_small_file(void)
+{
+	char		 path[160], link[160], got[32];
+	struct config	 c = conf("small.pcap", 0, 0);
+	FILE		*fp;
+	size_t		 n = 0;
+
+	snprintf(path, sizeof(path), "%s/secret", dir);
+	snprintf(link, sizeof(link), "%s/small.pcap", dir);
+	if ((fp = fopen(path, "w")) != NULL) {
+		fputs("token=abc123\n", fp);
+		fclose(fp);
+	}
+	symlink(path, link);
+	server.count = &cnt[0];
+	t_int(pcapfile_open(&c), -1, "small file: the pcap is refused");
+	t_int(pcapfile_on(), 0, "small file: no records are taken");
+	pcapfile_close();
+	if ((fp = fopen(path, "r")) != NULL) {
+		n = fread(got, 1, sizeof(got) - 1, fp);
+		fclose(fp);
+	}
+	got[n] = '\0';
+	t_ok(strcmp(got, "token=abc123\n") == 0,
+	    "small file: the 13 bytes are left as they were");
+	unlink(link);
+	unlink(path);
+}
+
 static void
 cleanup(void)
 {
@@ -500,6 +532,7 @@ main(void)
 	test_size_limit();
 	test_dead_writer();
 	test_fifo();
+	test_small_file();
 	cleanup();
 	return t_done();
 }
