@@ -514,9 +514,12 @@ pcapfile_open(const struct config *c)
 		sh->ino = 0;
 		sh->gen++;
 		sh->failing = 0;
-		sh->stuck = 0;
 		sh->retry = 0;
 	}
+	/* A file given up (cannot be cut back) is tried again at a
+	 * reload that touches the pcap, as the log line says (an episode
+	 * of failed writes goes on: counted once). */
+	sh->stuck = 0;
 	rc = attach(0);
 	unlock();
 	return rc;

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <signal.h>
 #include <stdio.h>
@@ -466,6 +467,21 @@ test_fifo(void)
 	t_ok(cnt[0].pcap_write_failures == 1 && cnt[0].pcap_write_errors > 0,
 	    "fifo: one failure counted, and the records lost (%llu)",
 	    (unsigned long long)cnt[0].pcap_write_errors);
+	/* given up ("until SIGUSR1 or a reload"): a reload takes it up */
+	{
+		struct config c = conf("fifo.pcap", 0, 0);
+		int fd = open(path, O_RDONLY | O_NONBLOCK);
+		char drain[4096];
+
+		while (fd != -1 && read(fd, drain, sizeof(drain)) > 0)
+			;
+		server.count = &cnt[0];
+		t_int(pcapfile_open(&c), 0, "fifo: opened again (a reload)");
+		t_int(pcapfile_on(), 1, "fifo: records taken again after it");
+		pcapfile_close();
+		if (fd != -1)
+			close(fd);
+	}
 	unlink(path);
 }
 
