@@ -39,6 +39,7 @@
 #include <limits.h>
 #include <pcap/pcap.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,8 @@ struct pcapshared {
 	int		cannot_rotate;	/* said once */
 	time_t		retry;		/* after a failed write: not before */
 	uint64_t	full_at;	/* the size the file had reached */
+	uint64_t	end;		/* of its last whole record */
+	int		torn;		/* a writer died holding the lock */
 	char		path[PATH_MAX];
 };
 
@@ -107,14 +110,22 @@ pcapfile_share(void)
 		return -1;
 	}
 	pthread_mutexattr_destroy(&a);
+	/* A write past a file size limit (RLIMIT_FSIZE) fails with EFBIG,
+	 * as on a full disk, instead of killing the worker that holds the
+	 * lock, in the middle of a record. */
+	signal(SIGXFSZ, SIG_IGN);
 	return 0;
 }
 
+/* A writer that died holding the lock may have left part of a record:
+ * the next write cuts the file back to sh->end first. */
 static void
 lock(void)
 {
-	if (pthread_mutex_lock(&sh->lock) == EOWNERDEAD)
+	if (pthread_mutex_lock(&sh->lock) == EOWNERDEAD) {
+		sh->torn = 1;
 		pthread_mutex_consistent(&sh->lock);
+	}
 }
 
 static void
@@ -188,8 +199,10 @@ write_all(const uint8_t *p, size_t n)
 static int
 put_head(int reg)
 {
-	if (write_all(head, PCAP_HEAD) == PCAP_HEAD)
+	if (write_all(head, PCAP_HEAD) == PCAP_HEAD) {
+		sh->end = PCAP_HEAD;
 		return 0;
+	}
 	episode(0, errno);
 	if (!reg || ftruncate(fd, 0) == -1)
 		stuck();
@@ -202,7 +215,10 @@ put_head(int reg)
  * Under lock: opens the configured file.  A file new to the workers
  * (not the one of the current generation) that is empty gets the
  * header, one that has ours is written on after its last byte, one
- * that is not a pcap of ours is refused; the generation moves on.
+ * that is not a pcap of ours (any other bytes, even fewer than a
+ * header) is refused; the generation moves on.  After a rotation
+ * (fresh) the name was just freed: it is created, never truncated, so
+ * a file or symlink put there meanwhile goes through the same checks.
  */
 static int
 attach(int fresh)
@@ -214,8 +230,15 @@ attach(int fresh)
 
 	if (fd != -1)
 		close(fd);
+	/* O_NONBLOCK: a FIFO with a slow reader (or none) fails a write
+	 * rather than stopping, lock held, every worker's event loop. */
 	fd = open(sh->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC |
-	    (fresh ? O_TRUNC : 0), 0640);
+	    O_NONBLOCK | (fresh ? O_EXCL : 0), 0640);
+	if (fd == -1 && fresh && errno == EEXIST) {
+		fresh = 0;
+		fd = open(sh->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC |
+		    O_NONBLOCK, 0640);
+	}
 	if (fd == -1 || fstat(fd, &st) == -1) {
 		int err = errno;
 
@@ -237,7 +260,8 @@ attach(int fresh)
 		memcpy(&magic, h, 4);
 		memcpy(&link, h + 20, 4);
 	}
-	if (st.st_size >= PCAP_HEAD && (magic != 0xa1b2c3d4 || link != 101)) {
+	if ((reg && st.st_size > 0 && st.st_size < PCAP_HEAD) ||
+	    (st.st_size >= PCAP_HEAD && (magic != 0xa1b2c3d4 || link != 101))) {
 		/* (microseconds, LINKTYPE_RAW, in host order: ours) */
 		log_error("pcap %s: not a capture of pinhole's, left alone",
 		    sh->path);
@@ -248,14 +272,11 @@ attach(int fresh)
 	}
 	sh->dev = st.st_dev;
 	sh->ino = st.st_ino;
+	sh->end = reg && st.st_size >= PCAP_HEAD ? (uint64_t)st.st_size : 0;
+	sh->torn = 0;
 	fd_gen = ++sh->gen;
-	if (!reg || st.st_size < PCAP_HEAD) {
-		if (reg && st.st_size > 0 && ftruncate(fd, 0) == -1) {
-			stuck();
-			return 0;
-		}
+	if (!reg || st.st_size < PCAP_HEAD)
 		put_head(reg);
-	}
 	return 0;
 }
 
@@ -324,6 +345,19 @@ write_out(void)
 	}
 	reg = S_ISREG(st.st_mode);
 	before = (uint64_t)st.st_size;
+	if (sh->torn && reg && st.st_dev == sh->dev && st.st_ino == sh->ino &&
+	    before > sh->end) {
+		/* past the last whole record: a dead writer's part of one */
+		if (ftruncate(fd, (off_t)sh->end) == -1) {
+			stuck();
+			buffer_drop();
+			return;
+		}
+		log_warn("pcap %s: a worker died writing; the file is cut back "
+		    "to its last whole record", sh->path);
+		before = sh->end;
+	}
+	sh->torn = 0;
 	if (reg && before < PCAP_HEAD) {
 		/* cut back to nothing after a failure */
 		if ((before > 0 && ftruncate(fd, 0) == -1) || put_head(reg)) {
@@ -341,6 +375,7 @@ write_out(void)
 			sh->failing = 0;
 		}
 		before += used;
+		sh->end = before;
 		buffer_reset();
 		if (rotate_bytes > 0 && reg && before >= rotate_bytes)
 			rotate();
@@ -352,8 +387,10 @@ write_out(void)
 	buffer_drop();
 	if (!reg || ftruncate(fd, (off_t)(before + good)) == -1)
 		stuck();
-	else
+	else {
+		sh->end = before + good;
 		sh->retry = time(NULL) + 1;
+	}
 }
 
 /* The buffer to the file, or lost while the file cannot take it. */
@@ -477,9 +514,12 @@ pcapfile_open(const struct config *c)
 		sh->ino = 0;
 		sh->gen++;
 		sh->failing = 0;
-		sh->stuck = 0;
 		sh->retry = 0;
 	}
+	/* A file given up (cannot be cut back) is tried again at a
+	 * reload that touches the pcap, as the log line says (an episode
+	 * of failed writes goes on: counted once). */
+	sh->stuck = 0;
 	rc = attach(0);
 	unlock();
 	return rc;

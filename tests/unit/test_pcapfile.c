@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <signal.h>
 #include <stdio.h>
@@ -343,6 +344,179 @@ test_recovery(void)
 	    "recovery: two episodes counted");
 }
 
+/* Runs fn(who) in one process, then the next; the wait statuses. */
+static void
+one_then_other(void (*fn)(int), int st[2])
+{
+	for (int who = 0; who < 2; who++) {
+		pid_t pid = fork();
+
+		st[who] = -1;
+		if (pid == 0) {
+			server.count = &cnt[who];
+			fn(who);
+			_exit(0);
+		}
+		if (pid > 0 && waitpid(pid, &st[who], 0) != pid)
+			st[who] = -1;
+	}
+}
+
+/* Writer 0 dies in the middle of a record, lock held (SIGXFSZ at its
+ * default: killed at the write past the limit); writer 1 comes next. */
+static void
+dying(int who)
+{
+	struct config c = conf("dead.pcap", 0, 0);
+
+	if (who == 0) {
+		signal(SIGXFSZ, SIG_DFL);
+		disk(100007);
+	}
+	if (pcapfile_open(&c) == -1)
+		_exit(1);
+	records(who, who == 0 ? 500 : 100);
+	pcapfile_close();
+}
+
+static void
+test_dead_writer(void)
+{
+	char		 path[160];
+	struct walk	 w;
+	int		 st[2];
+
+	memset(cnt, 0, 2 * sizeof(*cnt));
+	one_then_other(dying, st);
+	t_ok(WIFSIGNALED(st[0]) && WTERMSIG(st[0]) == SIGXFSZ,
+	    "dead writer: writer 0 died in a write, the lock held");
+	t_ok(WIFEXITED(st[1]) && WEXITSTATUS(st[1]) == 0,
+	    "dead writer: writer 1 took the lock after it and ran");
+	snprintf(path, sizeof(path), "%s/dead.pcap", dir);
+	w = walk(path);
+	t_ok(w.ok, "dead writer: the file is one header and whole records "
+	    "(the dead writer's part of a record cut away)");
+	t_int(w.records[1], 100, "dead writer: writer 1's 100 records in it");
+}
+
+/* A file size limit, SIGXFSZ left as pcapfile_share set it. */
+static void
+limited(int who)
+{
+	struct config c = conf("limit.pcap", 0, 0);
+
+	if (who == 1)
+		return;
+	disk(100007);
+	if (pcapfile_open(&c) == -1)
+		_exit(1);
+	records(0, 500);
+	pcapfile_close();
+}
+
+static void
+test_size_limit(void)
+{
+	char		 path[160];
+	struct walk	 w;
+	int		 st[2];
+
+	memset(cnt, 0, 2 * sizeof(*cnt));
+	one_then_other(limited, st);
+	t_ok(WIFEXITED(st[0]) && WEXITSTATUS(st[0]) == 0,
+	    "size limit: the writer lives on past RLIMIT_FSIZE (status %#x)",
+	    st[0]);
+	snprintf(path, sizeof(path), "%s/limit.pcap", dir);
+	w = walk(path);
+	t_ok(w.ok, "size limit: one header and whole records");
+	t_int(w.records[0] + (long long)cnt[0].pcap_write_errors, 500,
+	    "size limit: records in the file and counted lost add up to 500");
+}
+
+/* A FIFO no one reads: a write fails, it never waits (bounded: alarm). */
+static void
+piping(int who)
+{
+	struct config c = conf("fifo.pcap", 0, 0);
+
+	if (who == 1)
+		return;
+	alarm(20);
+	if (pcapfile_open(&c) == -1)
+		_exit(1);
+	records(0, 2000);	/* about 1.1 MB: the pipe takes 64 KiB */
+	pcapfile_close();
+}
+
+static void
+test_fifo(void)
+{
+	char		 path[160];
+	int		 st[2];
+
+	snprintf(path, sizeof(path), "%s/fifo.pcap", dir);
+	if (mkfifo(path, 0600) == -1) {
+		t_ok(0, "fifo: mkfifo %s", path);
+		return;
+	}
+	memset(cnt, 0, 2 * sizeof(*cnt));
+	one_then_other(piping, st);
+	t_ok(WIFEXITED(st[0]) && WEXITSTATUS(st[0]) == 0,
+	    "fifo: the writer never blocked on a full pipe (status %#x)",
+	    st[0]);
+	t_ok(cnt[0].pcap_write_failures == 1 && cnt[0].pcap_write_errors > 0,
+	    "fifo: one failure counted, and the records lost (%llu)",
+	    (unsigned long long)cnt[0].pcap_write_errors);
+	/* given up ("until SIGUSR1 or a reload"): a reload takes it up */
+	{
+		struct config c = conf("fifo.pcap", 0, 0);
+		int fd = open(path, O_RDONLY | O_NONBLOCK);
+		char drain[4096];
+
+		while (fd != -1 && read(fd, drain, sizeof(drain)) > 0)
+			;
+		server.count = &cnt[0];
+		t_int(pcapfile_open(&c), 0, "fifo: opened again (a reload)");
+		t_int(pcapfile_on(), 1, "fifo: records taken again after it");
+		pcapfile_close();
+		if (fd != -1)
+			close(fd);
+	}
+	unlink(path);
+}
+
+/* A file of someone else's at the path, shorter than a pcap header,
+ * reached through a symlink: refused, left as it was. */
+static void
+test_small_file(void)
+{
+	char		 path[160], link[160], got[32];
+	struct config	 c = conf("small.pcap", 0, 0);
+	FILE		*fp;
+	size_t		 n = 0;
+
+	snprintf(path, sizeof(path), "%s/secret", dir);
+	snprintf(link, sizeof(link), "%s/small.pcap", dir);
+	if ((fp = fopen(path, "w")) != NULL) {
+		fputs("token=abc123\n", fp);
+		fclose(fp);
+	}
+	symlink(path, link);
+	server.count = &cnt[0];
+	t_int(pcapfile_open(&c), -1, "small file: the pcap is refused");
+	t_int(pcapfile_on(), 0, "small file: no records are taken");
+	pcapfile_close();
+	if ((fp = fopen(path, "r")) != NULL) {
+		n = fread(got, 1, sizeof(got) - 1, fp);
+		fclose(fp);
+	}
+	got[n] = '\0';
+	t_ok(strcmp(got, "token=abc123\n") == 0,
+	    "small file: the 13 bytes are left as they were");
+	unlink(link);
+	unlink(path);
+}
+
 static void
 cleanup(void)
 {
@@ -371,6 +545,10 @@ main(void)
 	test_cannot_rotate();
 	test_full();
 	test_recovery();
+	test_size_limit();
+	test_dead_writer();
+	test_fifo();
+	test_small_file();
 	cleanup();
 	return t_done();
 }
