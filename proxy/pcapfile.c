@@ -99,6 +99,7 @@ static struct pcapbuf	 aside;		/* a full one, older than cur */
 static uint8_t		 head[PCAP_HEAD];	/* libpcap's file header */
 static struct event	*tick;
 static int		 test_wait;	/* tests only: flushes wait */
+static int		 overrun;	/* dropped for a busy lock: said */
 
 /*
  * The leader, before the workers fork: the shared block and its mutex
@@ -460,6 +461,13 @@ set_aside(void)
 		buffer_drop(&cur);
 		return;
 	}
+	if (aside.used > 0 && !overrun) {
+		/* once until this worker writes again */
+		log_warn("pcap %s: another worker holds the file's lock "
+		    "(a slow write?): packets are lost until it lets go, "
+		    "relaying goes on", path);
+		overrun = 1;
+	}
 	buffer_drop(&aside);
 	p = aside.p;
 	aside = cur;
@@ -484,6 +492,7 @@ flush(int how)
 			set_aside();
 		return;
 	}
+	overrun = 0;
 	put(&aside);
 	put(&cur);
 	unlock();
