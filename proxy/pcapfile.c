@@ -449,8 +449,8 @@ put(struct pcapbuf *b)
  * starts empty.  With one aside already, its records, the oldest, are
  * dropped and counted: waiting would stop this worker's event loop,
  * and so its relaying, for as long as the other's write takes, and
- * relaying never waits for the pcap; a third buffer would only put the
- * loss off while memory grows.
+ * relaying never waits for the pcap.  Two bound the memory (128 KiB a
+ * worker): more would ride out a longer stall, never an endless one.
  */
 static void
 set_aside(void)
