@@ -9,14 +9,15 @@
  * timestamps of different workers' runs are not in order: `reordercap`
  * sorts a file).
  *
- * A worker never waits for the lock to write records (only to close,
- * reopen or reload): another worker's write may be stalled, lock held,
- * and this worker's event loop, and so its relaying, must go on.  When
- * the lock is busy the full buffer is kept aside and records go into
- * a second one; both are written, the older first, by the next flush
- * that gets the lock (the next full buffer, or the tick).  With both
- * full and the lock still busy the oldest records are dropped, and
- * counted in pcap_write_errors.
+ * A worker does not wait on another's write for long: that write may
+ * be stalled, lock held, and this worker's event loop, and so its
+ * relaying, must go on.  When the lock is busy the full buffer is kept
+ * aside and records go into a second one; both are written, the older
+ * first, by the next flush that gets the lock (the next full buffer,
+ * or the tick).  With both full it waits for the lock, at most
+ * PCAP_STALL_SEC once, then drops the oldest records, counted in
+ * pcap_write_errors, until the lock is free again.  Close, reopen and
+ * reload wait for the lock.
  *
  * Under the mutex are the file's generation, bumped whenever the file
  * under the configured name changes (created, rotated, reopened after
@@ -100,6 +101,7 @@ static uint8_t		 head[PCAP_HEAD];	/* libpcap's file header */
 static struct event	*tick;
 static int		 test_wait;	/* tests only: flushes wait */
 static int		 overrun;	/* dropped for a busy lock: said */
+static int		 stalled;	/* waited PCAP_STALL_SEC in vain */
 
 /*
  * The leader, before the workers fork: the shared block and its mutex
@@ -150,6 +152,35 @@ lock_try(void)
 {
 	int r = pthread_mutex_trylock(&sh->lock);
 
+	if (r == EOWNERDEAD) {
+		sh->torn = 1;
+		pthread_mutex_consistent(&sh->lock);
+		r = 0;
+	}
+	return r == 0 ? 0 : -1;
+}
+
+/*
+ * How long a worker whose two buffers are full waits for another's
+ * write before it drops records instead: long enough that a busy but
+ * healthy machine (a lock holder descheduled for a while) loses
+ * nothing, short enough that a stalled write (a hung mount) holds this
+ * worker's relaying up once, for a second, not for as long as the
+ * stall lasts: after one such wait it only tries the lock until it
+ * gets it again.
+ */
+#define PCAP_STALL_SEC	1
+
+/* As lock(), for at most PCAP_STALL_SEC: 0 when taken. */
+static int
+lock_wait(void)
+{
+	struct timespec	t;
+	int		r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += PCAP_STALL_SEC;
+	r = pthread_mutex_clocklock(&sh->lock, CLOCK_MONOTONIC, &t);
 	if (r == EOWNERDEAD) {
 		sh->torn = 1;
 		pthread_mutex_consistent(&sh->lock);
@@ -446,11 +477,12 @@ put(struct pcapbuf *b)
 /*
  * The lock is held by another worker (its write may be stalled: a hung
  * mount, dirty-page throttling): the full buffer is kept aside and cur
- * starts empty.  With one aside already, its records, the oldest, are
- * dropped and counted: waiting would stop this worker's event loop,
- * and so its relaying, for as long as the other's write takes, and
- * relaying never waits for the pcap.  Two bound the memory (128 KiB a
- * worker): more would ride out a longer stall, never an endless one.
+ * starts empty.  With one aside already, flush() has waited for the
+ * lock for PCAP_STALL_SEC in vain (or did once, and the lock has not
+ * been free since): the aside's records, the oldest, are dropped and
+ * counted, as waiting on would stop this worker's event loop, and so
+ * its relaying, for as long as the other's write takes.  Two bound the
+ * memory (128 KiB a worker).
  */
 static void
 set_aside(void)
@@ -463,9 +495,10 @@ set_aside(void)
 	}
 	if (aside.used > 0 && !overrun) {
 		/* once until this worker writes again */
-		log_warn("pcap %s: another worker holds the file's lock "
-		    "(a slow write?): packets are lost until it lets go, "
-		    "relaying goes on", path);
+		log_warn("pcap %s: another worker has held the file's lock "
+		    "for over %d s (a stalled write?): packets are lost "
+		    "until it lets go, relaying goes on", path,
+		    PCAP_STALL_SEC);
 		overrun = 1;
 	}
 	buffer_drop(&aside);
@@ -488,11 +521,16 @@ flush(int how)
 	if (how == FLUSH_WAIT || test_wait)
 		lock();
 	else if (lock_try() == -1) {
-		if (how == FLUSH_FULL)
+		if (how != FLUSH_FULL)
+			return;
+		if (aside.used == 0 || stalled || lock_wait() == -1) {
+			stalled = aside.used > 0;
 			set_aside();
-		return;
+			return;
+		}
 	}
 	overrun = 0;
+	stalled = 0;
 	put(&aside);
 	put(&cur);
 	unlock();
