@@ -9,6 +9,16 @@
  * timestamps of different workers' runs are not in order: `reordercap`
  * sorts a file).
  *
+ * A worker does not wait on another's write for long: that write may
+ * be stalled, lock held, and this worker's event loop, and so its
+ * relaying, must go on.  When the lock is busy the full buffer is kept
+ * aside and records go into a second one; both are written, the older
+ * first, by the next flush that gets the lock (the next full buffer,
+ * or the tick).  With both full it waits for the lock, at most
+ * PCAP_STALL_SEC once, then drops the oldest records, counted in
+ * pcap_write_errors, until the lock is free again.  Close, reopen and
+ * reload wait for the lock.
+ *
  * Under the mutex are the file's generation, bumped whenever the file
  * under the configured name changes (created, rotated, reopened after
  * a rename, a reload to another path): a worker whose descriptor is of
@@ -79,11 +89,19 @@ static uint64_t		 rotate_bytes, keep;
 static int		 refused;	/* the file is not ours: off */
 static int		 fd = -1;
 static uint64_t		 fd_gen;	/* the generation fd is of */
-static uint8_t		*buf;
-static size_t		 used;
-static uint64_t		 nrec;		/* records in buf */
+/* Whole records gathered, not yet written. */
+struct pcapbuf {
+	uint8_t		*p;		/* PCAP_ROOM bytes */
+	size_t		 used;
+	uint64_t	 nrec;		/* records in it */
+};
+static struct pcapbuf	 cur;		/* records go here */
+static struct pcapbuf	 aside;		/* a full one, older than cur */
 static uint8_t		 head[PCAP_HEAD];	/* libpcap's file header */
 static struct event	*tick;
+static int		 test_wait;	/* tests only: flushes wait */
+static int		 overrun;	/* dropped for a busy lock: said */
+static int		 stalled;	/* waited PCAP_STALL_SEC in vain */
 
 /*
  * The leader, before the workers fork: the shared block and its mutex
@@ -128,6 +146,49 @@ lock(void)
 	}
 }
 
+/* As lock(), but 0 only when the lock was free (or its holder dead). */
+static int
+lock_try(void)
+{
+	int r = pthread_mutex_trylock(&sh->lock);
+
+	if (r == EOWNERDEAD) {
+		sh->torn = 1;
+		pthread_mutex_consistent(&sh->lock);
+		r = 0;
+	}
+	return r == 0 ? 0 : -1;
+}
+
+/*
+ * How long a worker whose two buffers are full waits for another's
+ * write before it drops records instead: long enough that a busy but
+ * healthy machine (a lock holder descheduled for a while) loses
+ * nothing, short enough that a stalled write (a hung mount) holds this
+ * worker's relaying up once, for a second, not for as long as the
+ * stall lasts: after one such wait it only tries the lock until it
+ * gets it again.
+ */
+#define PCAP_STALL_SEC	1
+
+/* As lock(), for at most PCAP_STALL_SEC: 0 when taken. */
+static int
+lock_wait(void)
+{
+	struct timespec	t;
+	int		r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += PCAP_STALL_SEC;
+	r = pthread_mutex_clocklock(&sh->lock, CLOCK_MONOTONIC, &t);
+	if (r == EOWNERDEAD) {
+		sh->torn = 1;
+		pthread_mutex_consistent(&sh->lock);
+		r = 0;
+	}
+	return r == 0 ? 0 : -1;
+}
+
 static void
 unlock(void)
 {
@@ -136,18 +197,18 @@ unlock(void)
 
 /* The buffer is empty again. */
 static void
-buffer_reset(void)
+buffer_reset(struct pcapbuf *b)
 {
-	used = 0;
-	nrec = 0;
+	b->used = 0;
+	b->nrec = 0;
 }
 
 /* The buffer is not written: its records are lost, and counted. */
 static void
-buffer_drop(void)
+buffer_drop(struct pcapbuf *b)
 {
-	server.count->pcap_write_errors += nrec;
-	buffer_reset();
+	server.count->pcap_write_errors += b->nrec;
+	buffer_reset(b);
 }
 
 /* Under lock: a write failed; the first of an episode is said. */
@@ -309,7 +370,7 @@ rotate(void)
 
 /* The bytes of the first whole records among the first n of buf. */
 static size_t
-whole(size_t n, uint64_t *count)
+whole(const uint8_t *buf, size_t n, uint64_t *count)
 {
 	size_t		p = 0;
 	uint32_t	caplen;
@@ -331,7 +392,7 @@ whole(size_t n, uint64_t *count)
  * its size was taken).
  */
 static void
-write_out(void)
+write_out(struct pcapbuf *b)
 {
 	struct stat	st;
 	uint64_t	before, kept;
@@ -340,7 +401,7 @@ write_out(void)
 
 	if (fstat(fd, &st) == -1) {
 		episode(0, errno);
-		buffer_drop();
+		buffer_drop(b);
 		return;
 	}
 	reg = S_ISREG(st.st_mode);
@@ -350,7 +411,7 @@ write_out(void)
 		/* past the last whole record: a dead writer's part of one */
 		if (ftruncate(fd, (off_t)sh->end) == -1) {
 			stuck();
-			buffer_drop();
+			buffer_drop(b);
 			return;
 		}
 		log_warn("pcap %s: a worker died writing; the file is cut back "
@@ -361,30 +422,30 @@ write_out(void)
 	if (reg && before < PCAP_HEAD) {
 		/* cut back to nothing after a failure */
 		if ((before > 0 && ftruncate(fd, 0) == -1) || put_head(reg)) {
-			buffer_drop();
+			buffer_drop(b);
 			return;
 		}
 		before = PCAP_HEAD;
 	}
-	if ((n = write_all(buf, used)) == used) {
+	if ((n = write_all(b->p, b->used)) == b->used) {
 		sh->retry = 0;
 		/* Written again only past where the disk was full: records
 		 * that fit in the bytes a cut-back freed end no episode. */
-		if (sh->failing && (!reg || before + used > sh->full_at)) {
+		if (sh->failing && (!reg || before + b->used > sh->full_at)) {
 			log_info("pcap %s: writing again", sh->path);
 			sh->failing = 0;
 		}
-		before += used;
+		before += b->used;
 		sh->end = before;
-		buffer_reset();
+		buffer_reset(b);
 		if (rotate_bytes > 0 && reg && before >= rotate_bytes)
 			rotate();
 		return;
 	}
 	episode(before + n, errno);
-	good = whole(n, &kept);
-	nrec -= kept;
-	buffer_drop();
+	good = whole(b->p, n, &kept);
+	b->nrec -= kept;
+	buffer_drop(b);
 	if (!reg || ftruncate(fd, (off_t)(before + good)) == -1)
 		stuck();
 	else {
@@ -393,24 +454,85 @@ write_out(void)
 	}
 }
 
-/* The buffer to the file, or lost while the file cannot take it. */
+/* Under lock: a buffer to the file, or lost while the file cannot
+ * take it. */
 static void
-flush(void)
+put(struct pcapbuf *b)
 {
-	if (used == 0)
+	if (b->used == 0)
 		return;
-	lock();
 	if (sh->stuck || (sh->retry != 0 && time(NULL) < sh->retry))
-		buffer_drop();
+		buffer_drop(b);
 	else if ((fd == -1 || fd_gen != sh->gen) && attach(0) == -1) {
 		if (!refused && !sh->failing)
 			episode(0, errno);
 		sh->retry = time(NULL) + 1;
-		buffer_drop();
+		buffer_drop(b);
 	} else if (sh->stuck)
-		buffer_drop();
+		buffer_drop(b);
 	else
-		write_out();
+		write_out(b);
+}
+
+/*
+ * The lock is held by another worker (its write may be stalled: a hung
+ * mount, dirty-page throttling): the full buffer is kept aside and cur
+ * starts empty.  With one aside already, flush() has waited for the
+ * lock for PCAP_STALL_SEC in vain (or did once, and the lock has not
+ * been free since): the aside's records, the oldest, are dropped and
+ * counted, as waiting on would stop this worker's event loop, and so
+ * its relaying, for as long as the other's write takes.  Two bound the
+ * memory (128 KiB a worker).
+ */
+static void
+set_aside(void)
+{
+	uint8_t	*p;
+
+	if (aside.p == NULL && (aside.p = malloc(PCAP_ROOM)) == NULL) {
+		buffer_drop(&cur);
+		return;
+	}
+	if (aside.used > 0 && !overrun) {
+		/* once until this worker writes again */
+		log_warn("pcap %s: another worker has held the file's lock "
+		    "for over %d s (a stalled write?): packets are lost "
+		    "until it lets go, relaying goes on", path,
+		    PCAP_STALL_SEC);
+		overrun = 1;
+	}
+	buffer_drop(&aside);
+	p = aside.p;
+	aside = cur;
+	cur.p = p;
+	buffer_reset(&cur);
+}
+
+#define FLUSH_TICK	0	/* the second's tick: cur need not empty */
+#define FLUSH_FULL	1	/* cur is full: it empties, lock or not */
+#define FLUSH_WAIT	2	/* close, reopen, reload: waits for the lock */
+
+/* The buffers to the file, the older first, one run each. */
+static void
+flush(int how)
+{
+	if (cur.used == 0 && aside.used == 0)
+		return;
+	if (how == FLUSH_WAIT || test_wait)
+		lock();
+	else if (lock_try() == -1) {
+		if (how != FLUSH_FULL)
+			return;
+		if (aside.used == 0 || stalled || lock_wait() == -1) {
+			stalled = aside.used > 0;
+			set_aside();
+			return;
+		}
+	}
+	overrun = 0;
+	stalled = 0;
+	put(&aside);
+	put(&cur);
 	unlock();
 }
 
@@ -420,7 +542,7 @@ tick_flush(evutil_socket_t s, short what, void *arg)
 	(void)s;
 	(void)what;
 	(void)arg;
-	flush();
+	flush(FLUSH_TICK);
 }
 
 /* Records are taken: the file is configured, ours, and not given up. */
@@ -438,19 +560,19 @@ pcapfile_write(const struct pcap_pkthdr *h, const uint8_t *pkt)
 
 	if (rec > PCAP_BIGGEST)
 		return;
-	if (used > 0 && used + rec > PCAP_BUFFER)
-		flush();
+	if (cur.used > 0 && cur.used + rec > PCAP_BUFFER)
+		flush(FLUSH_FULL);
 	/* libpcap's record header (struct pcap_sf_pkthdr) */
 	r[0] = (uint32_t)h->ts.tv_sec;
 	r[1] = (uint32_t)h->ts.tv_usec;
 	r[2] = h->caplen;
 	r[3] = h->len;
-	memcpy(buf + used, r, PCAP_RECHEAD);
-	memcpy(buf + used + PCAP_RECHEAD, pkt, h->caplen);
-	used += rec;
-	nrec++;
-	if (used >= PCAP_BUFFER)
-		flush();
+	memcpy(cur.p + cur.used, r, PCAP_RECHEAD);
+	memcpy(cur.p + cur.used + PCAP_RECHEAD, pkt, h->caplen);
+	cur.used += rec;
+	cur.nrec++;
+	if (cur.used >= PCAP_BUFFER)
+		flush(FLUSH_FULL);
 }
 
 /*
@@ -466,7 +588,8 @@ buffer_open(void)
 	FILE		*fp;
 	int		 rc = -1;
 
-	if ((buf = malloc(PCAP_ROOM)) == NULL)
+	/* aside is made when first needed: most workers never need it */
+	if ((cur.p = malloc(PCAP_ROOM)) == NULL)
 		return -1;
 	memset(h, 0, sizeof(h));
 	if ((dead = pcap_open_dead(DLT_RAW, 65535)) == NULL)
@@ -481,7 +604,8 @@ buffer_open(void)
 	if (d != NULL)
 		pcap_dump_close(d);
 	pcap_close(dead);
-	buffer_reset();
+	buffer_reset(&cur);
+	buffer_reset(&aside);
 	return rc;
 }
 
@@ -537,7 +661,7 @@ pcapfile_reopen(void)
 
 	if (path == NULL)
 		return 0;
-	flush();
+	flush(FLUSH_WAIT);
 	lock();
 	sh->failing = 0;
 	sh->stuck = 0;
@@ -551,17 +675,37 @@ pcapfile_reopen(void)
 void
 pcapfile_close(void)
 {
-	if (path != NULL && buf != NULL)
-		flush();
+	if (path != NULL && cur.p != NULL)
+		flush(FLUSH_WAIT);
 	if (tick != NULL)
 		event_free(tick);
 	tick = NULL;
-	free(buf);
-	buf = NULL;
+	free(cur.p);
+	free(aside.p);
+	memset(&cur, 0, sizeof(cur));
+	memset(&aside, 0, sizeof(aside));
 	if (fd != -1)
 		close(fd);
 	fd = -1;
 	free(path);
 	path = NULL;
 	refused = 0;
+}
+
+/* Tests only: every flush waits for the lock, as before close (on),
+ * so that writers at memory speed lose nothing to a busy lock. */
+void
+pcapfile_test_wait(int on)
+{
+	test_wait = on;
+}
+
+/* Tests only: holds (on) or releases the lock, as a stalled writer. */
+void
+pcapfile_test_hold(int on)
+{
+	if (on)
+		lock();
+	else
+		unlock();
 }
