@@ -81,8 +81,8 @@
 # (per UDP association, which has the one destination) and, for the
 # tunnels over 64 KiB, exactly the bytes relayed.
 # In c the clients close first from source addresses 127.0.0.2-65 in
-# turn, to tunnels spread over the backend's 16 ports, so no side runs
-# short of local ports on loopback.  Every run of the load generator has
+# turn, to tunnels spread over 16 backend ports (a block for each row),
+# so no side runs short of local ports on loopback.  Every run of the load generator has
 # a deadline; a proxy that hangs costs that scenario, not the bench.
 # The summary, the targets of issues 7 and 19 and the goals of issue 22
 # (each PASS or MISS for pinhole; issue 7's setup target against direct
